@@ -1,0 +1,32 @@
+# portclear: `make run` and `make test` set everything up on a machine that has
+# only Python 3.11 and make.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed
+
+.PHONY: run test setup lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=23"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m sim
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+# Refresh the pinned versions after changing pyproject.toml (needs the registry).
+lock:
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
+	.lockvenv/bin/pip install --quiet -e ".[test]"
+	.lockvenv/bin/pip freeze --exclude-editable | grep -v '^portclear' > constraints.txt
+	rm -rf .lockvenv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,240 @@
+"""Replications, common random numbers and paired confidence intervals.
+
+Both sides of a comparison run replication r with the same seed and replication
+index, so every random stream (arrivals, cargo, per-consignment variates) is
+identical and only the regime differs. Differences are then paired per
+replication, which makes their intervals far tighter than two independent ones.
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from omegaconf import OmegaConf
+
+from sim.config import Config, RegimeConfig
+from sim.kpi import Window, export_cohort, foreign, replication_kpis
+from sim.model.port import simulate
+from sim.stats import paired_difference, t_interval
+from sim.store import atomic_write_json, atomic_write_parquet, atomic_write_text, write_part
+
+PARTS_DIR = ".parts"
+
+
+@dataclass
+class Job:
+    side: str
+    regime: RegimeConfig
+    replication: int
+
+
+def sides(cfg: Config) -> dict[str, RegimeConfig]:
+    if cfg.experiment.kind == "compare":
+        return {"before": cfg.baseline, "after": cfg.regime}
+    return {"single": cfg.regime}
+
+
+def run_job(cfg: Config, job: Job, parts_dir: Path | None):
+    """One replication of one regime: KPIs, the export clearance sample, and Parquet parts."""
+    started = time.perf_counter()
+    rep = simulate(cfg, job.regime, job.replication)
+    window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours)
+    cons = rep.consignments
+    table = cons.to_pandas()
+    calls = rep.calls.to_pandas()
+    berths = sum(t.berths for t in cfg.port.terminals.values())
+    kpis = replication_kpis(table, calls, window, berths, cfg.costs)
+
+    exports = foreign(export_cohort(table, window))
+    released = exports["released"].to_numpy()
+    observed = ~np.isnan(released)
+    sample = (np.where(observed, released, window.end_hours) - exports["lodged"].to_numpy(), observed)
+
+    if parts_dir is not None:
+        started_in_run = (table["vessel_arrival"].notna() | (table["gate_in"] < window.end_hours)).to_numpy()
+        labels = {"side": job.side, "regime": job.regime.name}
+        stem = f"{job.side}-{job.replication:04d}"
+        write_part(parts_dir / f"consignments-{stem}.parquet", _label(cons.filter(pa.array(started_in_run)), labels))
+        write_part(parts_dir / f"calls-{stem}.parquet", _label(rep.calls, labels))
+    return job.side, job.replication, kpis, sample, time.perf_counter() - started
+
+
+def _label(table: pa.Table, labels: dict) -> pa.Table:
+    for name, value in labels.items():
+        table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()).dictionary_encode())
+    return table
+
+
+def run_replications(cfg: Config, parts_dir: Path | None, progress=sys.stderr):
+    """Run every (side, replication) job, in parallel when run.workers allows."""
+    jobs = [Job(side, regime, r) for r in range(cfg.run.replications) for side, regime in sides(cfg).items()]
+    workers = cfg.run.workers or os.cpu_count() or 1
+    results = []
+    report = _progress(len(jobs), progress)
+    if workers == 1 or len(jobs) == 1:
+        for job in jobs:
+            results.append(run_job(cfg, job, parts_dir))
+            report(results[-1])
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            futures = [pool.submit(run_job, cfg, job, parts_dir) for job in jobs]
+            try:
+                for f in futures:
+                    results.append(f.result())
+                    report(results[-1])
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+    return results
+
+
+def _progress(total: int, stream):
+    done = [0]
+
+    def report(result):
+        done[0] += 1
+        side, r, _, _, seconds = result
+        if stream is not None:
+            print(f"  [{done[0]}/{total}] {side} replication {r} done in {seconds:.1f} s", file=stream, flush=True)
+    return report
+
+
+def summarize(results) -> dict:
+    """{side: {kpi: {mean, ci_low, ci_high, n}}} plus the per-replication values."""
+    by_side: dict[str, dict[int, dict]] = {}
+    for side, r, kpis, _, _ in results:
+        by_side.setdefault(side, {})[r] = kpis
+    summary, per_rep = {}, {}
+    for side, reps in by_side.items():
+        order = sorted(reps)
+        names = list(reps[order[0]])
+        per_rep[side] = {name: [reps[r][name] for r in order] for name in names}
+        summary[side] = {name: t_interval(per_rep[side][name]) for name in names}
+    return {"summary": summary, "per_replication": per_rep}
+
+
+def compare(per_rep: dict) -> dict:
+    """comparison.json content: before, after, paired diff and relative change per KPI."""
+    before, after = per_rep["before"], per_rep["after"]
+    out = {}
+    for name in before:
+        b, a = t_interval(before[name]), t_interval(after[name])
+        rel = (a["mean"] - b["mean"]) / b["mean"] if b["mean"] not in (0.0,) and math.isfinite(b["mean"]) else math.nan
+        out[name] = {"before": b, "after": a, "diff": paired_difference(before[name], after[name]), "rel_change": rel}
+    return out
+
+
+def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None, progress=sys.stderr) -> dict:
+    """Run the configured experiment and write its files into out_dir. Returns the summary."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts_dir = out_dir / PARTS_DIR if cfg.experiment.write_table else None
+    if parts_dir is not None:
+        parts_dir.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    try:
+        results = run_replications(cfg, parts_dir, progress)
+        from sim.plots import clearance_ecdf  # matplotlib only once results exist
+
+        stats = summarize(results)
+        if parts_dir is not None:
+            for name in ("consignments", "calls"):
+                parts = sorted(parts_dir.glob(f"{name}-*.parquet"))
+                atomic_write_parquet(out_dir / f"{name}.parquet", parts)
+        samples = {}
+        for side, _, _, (d, obs), _ in sorted(results, key=lambda x: (x[0], x[1])):
+            prev = samples.get(side, (np.zeros(0), np.zeros(0, bool)))
+            samples[side] = (np.concatenate((prev[0], d)), np.concatenate((prev[1], obs)))
+        regimes = sides(cfg)
+        clearance_ecdf({s: (regimes[s].name, *samples[s]) for s in regimes}, out_dir)
+        atomic_write_text(out_dir / "config.yaml", resolved_yaml or OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+        for side in regimes:
+            side_dir = out_dir if side == "single" else out_dir / side
+            side_dir.mkdir(exist_ok=True)
+            atomic_write_json(side_dir / "kpis.json", stats["summary"][side])
+        _write_replication_table(out_dir, stats["per_replication"])
+        wall = time.perf_counter() - started
+        if cfg.experiment.kind == "compare":
+            comparison = compare(stats["per_replication"])
+            atomic_write_json(out_dir / "comparison.json", comparison)  # written last: marks completion
+            print(format_comparison(comparison, cfg, wall))
+        else:
+            print(format_single(stats["summary"]["single"], cfg, wall))
+        print(f"results: {out_dir}")
+        return stats
+    finally:
+        if parts_dir is not None:
+            shutil.rmtree(parts_dir, ignore_errors=True)
+
+
+def _write_replication_table(out_dir: Path, per_rep: dict) -> None:
+    rows = ["side,replication,kpi,value"]
+    for side, kpis in per_rep.items():
+        for name, values in kpis.items():
+            rows += [f"{side},{r},{name},{v!r}" for r, v in enumerate(values)]
+    atomic_write_text(out_dir / "replications.csv", "\n".join(rows) + "\n")
+
+
+# ------------------------------------------------------------------ printing
+HEADLINE = (
+    "export_release_within_24h_share", "import_release_within_24h_share",
+    "export_clearance_hours_mean", "export_clearance_hours_p90",
+    "import_clearance_hours_mean", "import_clearance_hours_p90",
+    "import_release_hours_mean", "import_stage_hours_unloading", "import_stage_hours_preparing",
+    "import_stage_hours_clearance", "import_stage_hours_removal", "inland_door_hours_mean",
+    "logistics_cost_cny_per_teu_mean", "logistics_cost_cny_per_teu_handling",
+    "logistics_cost_cny_per_teu_storage", "logistics_cost_cny_per_teu_inspection",
+    "logistics_cost_cny_per_teu_brokerage", "logistics_cost_cny_per_teu_hinterland",
+    "throughput_teu_per_year", "rail_share", "reefer_teu", "vessel_wait_hours_mean",
+    "berth_utilization", "rolled_export_share", "cohort_open_share",
+)
+
+
+def _fmt(x: float) -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if abs(x) >= 1e5:
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:,.1f}"
+    return f"{x:.3f}"
+
+
+def format_comparison(comparison: dict, cfg: Config, wall: float) -> str:
+    lines = [
+        f"{cfg.baseline.name} (before) vs {cfg.regime.name} (after): {cfg.run.replications} paired replications, "
+        f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
+        f"{'KPI':40s} {'before':>12s} {'after':>12s} {'change':>8s}   95% CI of after - before",
+    ]
+    for name in HEADLINE:
+        c = comparison.get(name)
+        if c is None:
+            continue
+        rel = c["rel_change"]
+        change = f"{100 * rel:+.1f}%" if math.isfinite(rel) else "n/a"
+        d = c["diff"]
+        lines.append(f"{name:40s} {_fmt(c['before']['mean']):>12s} {_fmt(c['after']['mean']):>12s} {change:>8s}   "
+                     f"[{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]")
+    return "\n".join(lines)
+
+
+def format_single(summary: dict, cfg: Config, wall: float) -> str:
+    lines = [
+        f"{cfg.regime.name}: {cfg.run.replications} replications, {cfg.run.horizon_days:g} days "
+        f"({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
+        f"{'KPI':40s} {'mean':>12s}   95% CI",
+    ]
+    for name in HEADLINE:
+        s = summary.get(name)
+        if s is not None:
+            lines.append(f"{name:40s} {_fmt(s['mean']):>12s}   [{_fmt(s['ci_low'])}, {_fmt(s['ci_high'])}]")
+    return "\n".join(lines)

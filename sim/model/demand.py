@@ -1,0 +1,199 @@
+"""The traffic a replication sees, drawn before the simulation starts.
+
+Why up front: vessel calls, consignments and every per-consignment random
+variate depend only on demand config, seed and replication, never on the
+regime. Drawing them here, in batches, makes common random numbers exact
+(both regimes get the very same arrays) and keeps random draws out of the
+event loop.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import DemandConfig, PortConfig
+from sim.model.cargo import CargoClass, Direction, Mode, Trade
+from sim.model.streams import stream
+
+HOURS_PER_WEEK = 168.0
+IRREGULAR = "irregular"
+
+
+@dataclass
+class Calls:
+    """One entry per vessel call, ordered by service then scheduled time."""
+
+    service: np.ndarray        # index into service_names
+    terminal: np.ndarray       # index into terminal_names
+    scheduled: np.ndarray      # hours
+    arrival: np.ndarray        # hours (scheduled + lateness)
+    import_boxes: np.ndarray
+    export_boxes: np.ndarray
+    service_names: list
+    terminal_names: list
+
+    def __len__(self) -> int:
+        return len(self.scheduled)
+
+    def next_call_of_service(self) -> np.ndarray:
+        """Index of the same service's next call, -1 for the last one."""
+        nxt = np.arange(1, len(self) + 1)
+        last = np.append(self.service[1:] != self.service[:-1], True)
+        nxt[last] = -1
+        return nxt
+
+
+@dataclass
+class Consignments:
+    """One entry per declaration (or domestic shipment); all arrays share one index."""
+
+    call: np.ndarray           # the call that discharges (import) or is booked to load (export) it
+    direction: np.ndarray
+    trade: np.ndarray
+    cargo_class: np.ndarray
+    boxes: np.ndarray
+    teu: np.ndarray
+    value_cny: np.ndarray
+    destination: np.ndarray    # import destination / export origin (index into destination_names)
+    mode: np.ndarray
+    discharge_rank: np.ndarray  # boxes discharged before this consignment's last box, on its call
+    gate_in_lead: np.ndarray   # export: hours from gate-in to scheduled arrival
+    # Standard variates (regime-free): uniforms in [0, 1) and unit-mean exponentials.
+    u_pre_arrival: np.ndarray
+    u_channel: np.ndarray
+    u_scan: np.ndarray
+    e_preparation: np.ndarray
+    e_acceptance: np.ndarray
+    e_doc_check: np.ndarray
+    u_query: np.ndarray
+    e_query: np.ndarray
+    e_inspection: np.ndarray
+    e_duty: np.ndarray
+    e_pickup: np.ndarray
+    destination_names: list
+
+    def __len__(self) -> int:
+        return len(self.call)
+
+
+def _call_sizes(rng, mean: float, cv: float, n: int) -> np.ndarray:
+    if mean <= 0 or n == 0:
+        return np.zeros(n, dtype=np.int64)
+    if cv <= 0:
+        return np.full(n, int(round(mean)), dtype=np.int64)
+    shape = 1.0 / cv**2
+    return np.rint(rng.gamma(shape, mean / shape, n)).astype(np.int64)
+
+
+def generate_calls(demand: DemandConfig, port: PortConfig, until: float, seed: int, replication: int) -> Calls:
+    """Liner calls on a weekly schedule (late by an Erlang delay) plus Erlang irregular arrivals."""
+    rng = stream(seed, replication, "vessels")
+    terminal_names = list(port.terminals)
+    service_names = list(demand.services) + [IRREGULAR]
+    parts = []
+    for s_idx, name in enumerate(demand.services):
+        svc = demand.services[name]
+        spacing = HOURS_PER_WEEK / svc.calls_per_week
+        scheduled = np.arange(svc.first_call_hour, until, spacing)
+        n = len(scheduled)
+        k = demand.lateness_erlang_k
+        late = rng.gamma(k, demand.lateness_hours_mean / k, n) if demand.lateness_hours_mean > 0 else np.zeros(n)
+        parts.append((
+            np.full(n, s_idx), np.full(n, terminal_names.index(svc.terminal)), scheduled, scheduled + late,
+            _call_sizes(rng, svc.import_boxes_per_call * demand.scale, demand.call_size_cv, n),
+            _call_sizes(rng, svc.export_boxes_per_call * demand.scale, demand.call_size_cv, n),
+        ))
+    irr = demand.irregular
+    if irr.calls_per_week > 0:
+        mean_gap = HOURS_PER_WEEK / irr.calls_per_week
+        n_max = int(until / mean_gap * 1.5) + 50
+        times = np.cumsum(rng.gamma(irr.erlang_k, mean_gap / irr.erlang_k, n_max))
+        times = times[times < until]
+        n = len(times)
+        berths = np.array([port.terminals[t].berths for t in terminal_names], dtype=float)
+        terminal = rng.choice(len(terminal_names), size=n, p=berths / berths.sum())
+        parts.append((
+            np.full(n, len(service_names) - 1), terminal, times, times.copy(),
+            _call_sizes(rng, irr.import_boxes_per_call * demand.scale, demand.call_size_cv, n),
+            _call_sizes(rng, irr.export_boxes_per_call * demand.scale, demand.call_size_cv, n),
+        ))
+    cols = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0) for i in range(6)]
+    return Calls(
+        service=cols[0].astype(np.int64), terminal=cols[1].astype(np.int64),
+        scheduled=cols[2].astype(float), arrival=cols[3].astype(float),
+        import_boxes=cols[4].astype(np.int64), export_boxes=cols[5].astype(np.int64),
+        service_names=service_names, terminal_names=terminal_names,
+    )
+
+
+def _split_into_consignments(rng, box_counts: np.ndarray, mean_boxes: float):
+    """Split each call's boxes into consignments of geometric size (mean `mean_boxes`).
+
+    Returns (call index per consignment, boxes per consignment, boxes discharged
+    before the consignment's last box, counting within its call).
+    """
+    total = int(box_counts.sum())
+    if total == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    sizes = rng.geometric(1.0 / mean_boxes, size=total) if mean_boxes > 1 else np.ones(total, dtype=np.int64)
+    # Lay consignments end to end within each call: a consignment is cut where its call ends.
+    call_of_box = np.repeat(np.arange(len(box_counts)), box_counts)
+    box_start_of_call = np.concatenate(([0], np.cumsum(box_counts)[:-1]))
+    ends = np.cumsum(sizes)
+    ends = ends[ends < total]
+    cut = np.union1d(ends, np.cumsum(box_counts)[:-1])
+    cut = cut[(cut > 0) & (cut < total)]
+    starts = np.concatenate(([0], cut))
+    stops = np.concatenate((cut, [total]))
+    call = call_of_box[starts]
+    boxes = stops - starts
+    rank = stops - box_start_of_call[call]  # position of the last box in its call's sequence
+    return call, boxes.astype(np.int64), rank.astype(np.int64)
+
+
+def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, seed: int, replication: int) -> Consignments:
+    rng = stream(seed, replication, "cargo")
+    destination_names = list(port.destinations)
+    pieces = []
+    for direction, counts in ((Direction.IMPORT, calls.import_boxes), (Direction.EXPORT, calls.export_boxes)):
+        call, boxes, rank = _split_into_consignments(rng, counts, demand.boxes_per_consignment_mean)
+        pieces.append((np.full(len(call), direction.code), call, boxes, rank))
+    direction = np.concatenate([p[0] for p in pieces]).astype(np.int64)
+    call = np.concatenate([p[1] for p in pieces]).astype(np.int64)
+    boxes = np.concatenate([p[2] for p in pieces]).astype(np.int64)
+    rank = np.concatenate([p[3] for p in pieces]).astype(np.int64)
+    n = len(call)
+
+    trade = np.where(rng.random(n) < demand.domestic_share, Trade.DOMESTIC.code, Trade.FOREIGN.code)
+    cargo_class = np.empty(n, dtype=np.int64)
+    u_class = rng.random(n)
+    for d in Direction:
+        shares = demand.class_shares[d.value]
+        cum = np.cumsum([shares.get(c.value, 0.0) for c in CargoClass])
+        sel = direction == d.code
+        cargo_class[sel] = np.minimum(np.searchsorted(cum, u_class[sel], side="right"), len(cum) - 1)
+    teu = boxes + rng.binomial(boxes, demand.forty_foot_share)
+    value_per_teu = np.array([demand.value_cny_per_teu[c.value] for c in CargoClass])
+    value = teu * value_per_teu[cargo_class] * rng.gamma(4.0, 0.25, n)  # cv 0.5 around the class mean
+    dest_p = np.array([demand.destination_shares.get(d, 0.0) for d in destination_names])
+    destination = rng.choice(len(destination_names), size=n, p=dest_p / dest_p.sum())
+    rail_p = np.array([demand.rail_share.get(d, 0.0) for d in destination_names])
+    mode = np.where(rng.random(n) < rail_p[destination], Mode.RAIL.code, Mode.TRUCK.code)
+    mode[direction == Direction.EXPORT.code] = Mode.VESSEL.code
+    lead = rng.gamma(3.0, demand.export_gate_in_lead_hours_mean / 3.0, n)
+
+    customs, inspection, removal = (stream(seed, replication, c) for c in ("customs", "inspection", "removal"))
+    return Consignments(
+        call=call, direction=direction, trade=trade.astype(np.int64), cargo_class=cargo_class,
+        boxes=boxes, teu=teu.astype(float), value_cny=value, destination=destination.astype(np.int64),
+        mode=mode.astype(np.int64), discharge_rank=rank, gate_in_lead=lead,
+        u_pre_arrival=customs.random(n), u_channel=customs.random(n),
+        e_preparation=customs.exponential(1.0, n), e_acceptance=customs.exponential(1.0, n),
+        e_doc_check=customs.exponential(1.0, n),
+        u_query=customs.random(n), e_query=customs.exponential(1.0, n),
+        u_scan=inspection.random(n), e_inspection=inspection.exponential(1.0, n),
+        e_duty=removal.exponential(1.0, n), e_pickup=removal.exponential(1.0, n),
+        destination_names=destination_names,
+    )

@@ -1,0 +1,74 @@
+"""Writing results so that an interrupted run never leaves a file that looks complete.
+
+Every file is written under a temporary name in the same directory and renamed
+into place (an atomic step on POSIX), so a reader sees the old file, the new
+file, or none: never half of one.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PARQUET_COMPRESSION = "zstd"
+
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    tmp = _tmp(path)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _json_safe(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None  # JSON has no NaN; null means "not defined for this run"
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+def atomic_write_json(path: Path, data) -> None:
+    atomic_write_text(path, json.dumps(_json_safe(data), indent=2, allow_nan=False) + "\n")
+
+
+def atomic_write_parquet(path: Path, part_files: list[Path]) -> None:
+    """Concatenate Parquet parts into one file, one part in memory at a time."""
+    tmp = _tmp(path)
+    writer = None
+    try:
+        for part in part_files:
+            table = pq.read_table(part)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema, compression=PARQUET_COMPRESSION)
+            writer.write_table(table)
+        if writer is None:
+            raise ValueError(f"no parts to write into {path}")
+        writer.close()
+        writer = None
+        os.replace(tmp, path)
+    finally:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+
+
+def write_part(path: Path, table: pa.Table) -> None:
+    tmp = _tmp(path)
+    try:
+        pq.write_table(table, tmp, compression=PARQUET_COMPRESSION)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

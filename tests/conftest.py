@@ -1,0 +1,40 @@
+"""Shared test helpers: build typed configs from the bundled YAML via Hydra's compose API."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from sim.__main__ import CONFIG_DIR, to_config  # also registers the schema with Hydra
+from sim.config import Config
+
+REPO = Path(__file__).resolve().parent.parent
+
+# A small but complete Dalian run: 5 % of the boxes, 10 days (2 warm-up) + 4 drain.
+SMALL = (
+    "demand.scale=0.05", "run.horizon_days=10", "run.warmup_days=2", "run.drain_days=4",
+    "run.replications=2", "run.workers=1",
+)
+
+
+def make_config(*overrides: str) -> Config:
+    """Compose configs/config.yaml with overrides and validate it, as `python -m sim` does."""
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(config_name="config", overrides=list(overrides))
+    return to_config(cfg)
+
+
+def run_cli(*args: str, cwd: Path = REPO, timeout: float = 600) -> subprocess.CompletedProcess:
+    """`python -m sim ARGS` in a subprocess, as a planner would type it."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def small_config() -> Config:
+    return make_config(*SMALL)

@@ -6,9 +6,10 @@ naming the key, exit status 2, and no results directory.
 """
 from __future__ import annotations
 
-import shutil
+import re
 import sys
 from pathlib import Path
+from typing import Sequence
 
 import hydra
 from hydra.core.config_store import ConfigStore
@@ -25,12 +26,17 @@ ConfigStore.instance().store(name="schema", node=Config)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    """Print one `error:` line (whitespace collapsed, so scripts can rely on one line) and exit."""
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
     sys.exit(code)
 
 
-def describe(exc: BaseException) -> str:
-    """One line naming the key and the problem, from Hydra's and OmegaConf's exceptions."""
+def describe(exc: BaseException, overrides: Sequence = ()) -> str:
+    """One line naming the key and the problem, from Hydra's and OmegaConf's exceptions.
+
+    Their own messages span several lines and name the key inconsistently (or not at all);
+    `overrides` (parsed Hydra overrides) fill in what the exception leaves out.
+    """
     from hydra.errors import MissingConfigException, OverrideParseException
     from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
@@ -40,24 +46,58 @@ def describe(exc: BaseException) -> str:
         e = e.__cause__ or e.__context__
     for e in chain:
         if isinstance(e, MissingConfigException):
-            group = (e.missing_cfg_file or "").rsplit("/", 1)
-            if e.options and len(group) == 2:
-                return f"{group[0]}: unknown option {group[1]!r}; available: {', '.join(sorted(e.options))}"
-            return str(e).splitlines()[0]
+            return _unknown_option(e, overrides)
         if isinstance(e, OverrideParseException):
-            return f"override {e.override!r}: {e.message.splitlines()[0]}"
+            key = e.override.split("=", 1)[0].lstrip("+~") if "=" in e.override else e.override
+            return f"{key}: cannot parse override {e.override!r}: {e.message.splitlines()[0]}"
+    text = str(exc)
+    added = re.search(r"An item is already at '([^']+)'", text)
+    if added:
+        key = added.group(1)
+        line = next((o.input_line for o in overrides if o.key_or_group == key and o.is_add()), f"+{key}=...")
+        return f"{key}: already in the schema; '+' only adds new keys, so write {line.lstrip('+')}"
+    chosen = re.match(r"(\S+) appears more than once|Multiple values for ([^.\s]+)", text)
+    if chosen:
+        group = chosen.group(1) or chosen.group(2)
+        line = next((o.input_line for o in overrides if _label(o) == group and o.is_add()), f"+{group}=...")
+        return f"{group}: already in the defaults list; '+' only adds new groups, so write {line.lstrip('+')}"
+    merging = re.match(r"(?:Error merging override|Could not override) '?([^'\s]+)", text)
+    override_key = merging.group(1).split("=", 1)[0].lstrip("+~") if merging else ""
     for e in chain:
         if isinstance(e, OmegaConfBaseException):
-            key = getattr(e, "full_key", None) or ""
-            if isinstance(e, ConfigKeyError) and "not in struct" in e.msg:
-                return f"{key}: unknown key"
-            first = e.msg.splitlines()[0] if getattr(e, "msg", None) else str(e).splitlines()[0]
+            key = str(getattr(e, "full_key", None) or "")
+            if override_key and not key.startswith(override_key.split(".")[0]):
+                key = override_key  # OmegaConf reports some keys relative to a new node
+            if isinstance(e, (ConfigKeyError, AttributeError)) and re.search(r"not in (struct|')", e.msg or ""):
+                return f"{key}: unknown key; expected one of {', '.join(_known_keys(e))}"
+            first = (e.msg or str(e)).splitlines()[0]
             return f"{key}: {first}" if key else first
-    text = str(exc).strip().splitlines()
-    if "An item is already at" in str(exc):
-        key = str(exc).split("An item is already at", 1)[1].strip(" '.")
-        return f"{key}: '+' adds a new key, but this key is part of the schema; set it without '+'"
-    return text[0] if text else type(exc).__name__
+    lines = text.strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _label(override) -> str:
+    """The override's key as typed: `regime@baseline` for a group with a package."""
+    return f"{override.key_or_group}@{override.package}" if override.package else override.key_or_group
+
+
+def _known_keys(e) -> list[str]:
+    """Keys valid where an unknown key was given: the dataclass fields, or the dict's entries."""
+    from dataclasses import fields, is_dataclass
+
+    if is_dataclass(getattr(e, "object_type", None)):
+        return [f.name for f in fields(e.object_type)]
+    parent = getattr(e, "parent_node", None)
+    return [str(k) for k in parent.keys() if k != "hydra"] if isinstance(parent, DictConfig) else []
+
+
+def _unknown_option(e, overrides: Sequence) -> str:
+    """`regime@baseline: unknown option 'nope'; available: ...`, named as the user typed it."""
+    group, _, option = (e.missing_cfg_file or "").rpartition("/")
+    if not (group and e.options):
+        return str(e).splitlines()[0]
+    label = next((_label(o) for o in overrides if o.key_or_group == group and str(o.value()) == option), group)
+    return f"{label}: unknown option {option!r}; available: {', '.join(sorted(e.options))}"
 
 
 def to_config(cfg: DictConfig) -> Config:
@@ -65,20 +105,39 @@ def to_config(cfg: DictConfig) -> Config:
     return validate(OmegaConf.to_object(cfg))
 
 
-def preflight(argv: list[str]) -> None:
-    """Compose and validate once before Hydra creates an output directory."""
-    if any(a in ("-m", "--multirun") or a.startswith("--") or a.startswith("-") for a in argv):
-        return  # Hydra's own flags (help, multirun, info): let Hydra handle them
-    from hydra import compose, initialize_config_dir
+def first_config_error(overrides: list[str]) -> str | None:
+    """The first problem with these overrides as one line (no `error: ` prefix), or None.
 
+    Pure (no output, no exit, no files) so the whole bad-input catalogue is testable in-process.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = []
     try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+        for o in parsed:
+            if o.is_sweep_override():  # Hydra's own message does not lead with the key
+                value = o.input_line.split("=", 1)[1]
+                return (f"{o.key_or_group}: {value!r} is a sweep; add --multirun to sweep it, "
+                        "use [a,b] for a list, or quote it for a string")
         with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-            cfg = compose(config_name="config", overrides=argv)
+            cfg = compose(config_name="config", overrides=overrides)
         to_config(cfg)
     except ConfigError as e:
-        fail(str(e))
+        return str(e)
     except Exception as e:  # noqa: BLE001 - every composition failure becomes one line
-        fail(describe(e))
+        return describe(e, parsed)
+    return None
+
+
+def preflight(argv: list[str]) -> None:
+    """Check the overrides before Hydra creates an output directory, so bad input leaves none."""
+    if any(a.startswith("-") for a in argv):
+        return  # Hydra's own flags (help, multirun, other config): app() still validates
+    message = first_config_error(argv)
+    if message is not None:
+        fail(message)
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
@@ -100,11 +159,15 @@ def app(cfg: DictConfig) -> None:
 
 
 def _remove_if_empty(path: Path) -> None:
-    """Remove the output directory Hydra made for a run that never started (only if empty)."""
+    """Remove the output directory Hydra made for a run that never started (only if empty).
+
+    Also the empty date directory of the default `results/<date>/<time>` layout, but never
+    any other parent: with `hydra.run.dir=...` the parent is the user's, not ours.
+    """
     try:
         path.rmdir()
         parent = path.parent
-        if parent.name != "results" and not any(parent.iterdir()):
+        if parent.parent.name == "results" and not any(parent.iterdir()):
             parent.rmdir()
     except OSError:
         pass

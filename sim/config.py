@@ -39,7 +39,7 @@ class RunConfig:
     drain_days: float = 7.0
     """Extra simulated time after the horizon (traffic keeps arriving) so the cohort can finish;
     cohort members still open at the end are reported as censored, never dropped."""
-    replications: int = 5
+    replications: int = 8
     seed: int = 20150701
     workers: int = 2
     """Processes used for replications; 1 runs in-process (easier to debug), 0 uses every core."""
@@ -233,7 +233,7 @@ SHARE_TOLERANCE = 1e-6
 
 def validate(cfg: Config) -> Config:
     """Raise ConfigError for the first value that cannot be simulated; return cfg unchanged."""
-    _check_numbers(cfg, "")
+    _check_tree(cfg, "")
     _check_run(cfg.run, cfg.experiment)
     _check_port(cfg.port)
     _check_demand(cfg.demand, cfg.port)
@@ -243,17 +243,28 @@ def validate(cfg: Config) -> Config:
     return cfg
 
 
-def _check_numbers(node, path: str) -> None:
-    """Reject NaN and infinities anywhere, and bools where numbers are expected."""
+def _check_tree(node, path: str) -> None:
+    """Reject keys the schema lacks, NaN and infinities anywhere, and bools where numbers are expected.
+
+    Unknown keys: Hydra's `+run.newkey=1` passes composition and OmegaConf.to_object keeps
+    it as a stray attribute the simulation would silently ignore (a typo'd setting).
+    """
     if is_dataclass(node):
+        names = [f.name for f in fields(node)]
+        for extra in sorted(set(vars(node)) - set(names)):
+            raise ConfigError(f"{path}.{extra}" if path else extra, f"unknown key; expected one of {', '.join(names)}")
         for f in fields(node):
-            _check_numbers(getattr(node, f.name), f"{path}.{f.name}" if path else f.name)
+            key = f"{path}.{f.name}" if path else f.name
+            value = getattr(node, f.name)
+            if isinstance(value, bool) and f.type in ("int", "float"):
+                raise ConfigError(key, f"must be a number, got {value}")
+            _check_tree(value, key)
     elif isinstance(node, dict):
         for k, v in node.items():
-            _check_numbers(v, f"{path}.{k}")
+            _check_tree(v, f"{path}.{k}")
     elif isinstance(node, (list, tuple)):
         for i, v in enumerate(node):
-            _check_numbers(v, f"{path}[{i}]")
+            _check_tree(v, f"{path}[{i}]")
     elif isinstance(node, float) and not math.isfinite(node):
         raise ConfigError(path, f"must be a finite number, got {node}")
 

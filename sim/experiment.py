@@ -189,7 +189,7 @@ HEADLINE = (
     "export_release_within_24h_share", "import_release_within_24h_share",
     "export_clearance_hours_mean", "export_clearance_hours_p90",
     "import_clearance_hours_mean", "import_clearance_hours_p90",
-    "import_release_hours_mean", "import_stage_hours_unloading", "import_stage_hours_preparing",
+    "import_release_hours_mean", "import_yard_dwell_hours_mean", "import_stage_hours_unloading", "import_stage_hours_preparing",
     "import_stage_hours_clearance", "import_stage_hours_removal", "inland_door_hours_mean",
     "logistics_cost_cny_per_teu_mean", "logistics_cost_cny_per_teu_handling",
     "logistics_cost_cny_per_teu_storage", "logistics_cost_cny_per_teu_inspection",

@@ -92,6 +92,8 @@ def replication_kpis(table: pd.DataFrame, calls: pd.DataFrame, window: Window, b
 
     d, obs = duration(f_imp, "vessel_arrival", "out", window)
     k["import_release_hours_mean"] = summarize_durations(d, obs)["mean"]
+    d, obs = duration(f_imp, "in_yard", "out", window)
+    k["import_yard_dwell_hours_mean"] = summarize_durations(d, obs)["mean"]
     done = f_imp[f_imp["out"].notna().to_numpy()]
     stages = import_stages(done)
     for stage in IMPORT_STAGES:

@@ -3,7 +3,7 @@
 The schema is plain dataclasses so the core never needs Hydra: the Hydra entry
 (`sim/__main__.py`) registers these classes, composes YAML against them and
 hands `validate()` a finished `Config`. Tests and notebooks may build a
-`Config` any other way (`load_yaml_tree` reads the bundled YAML without Hydra).
+`Config` any other way and validate it the same way.
 
 Units: time in hours, distances in km, money in CNY, volumes in boxes or TEU.
 Hours of the week count from Monday 00:00 (the scenario starts on a Monday).
@@ -378,6 +378,8 @@ def _check_demand(d: DemandConfig, port: PortConfig) -> None:
         raise ConfigError("demand.irregular.erlang_k", f"must be >= 1, got {irr.erlang_k}")
     _non_negative(irr.import_boxes_per_call, "demand.irregular.import_boxes_per_call")
     _non_negative(irr.export_boxes_per_call, "demand.irregular.export_boxes_per_call")
+    if irr.calls_per_week > 0 and irr.import_boxes_per_call + irr.export_boxes_per_call <= 0:
+        raise ConfigError("demand.irregular", "irregular calls must carry some boxes")
     _non_negative(d.call_size_cv, "demand.call_size_cv")
     _non_negative(d.lateness_hours_mean, "demand.lateness_hours_mean")
     if d.lateness_erlang_k < 1:

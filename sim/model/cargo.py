@@ -13,7 +13,7 @@ class _Coded(Enum):
 
     @property
     def code(self) -> int:
-        return list(type(self)).index(self)
+        return _CODES[self]
 
     @classmethod
     def from_code(cls, code: int):
@@ -73,6 +73,9 @@ class Trade(_Coded):
     DOMESTIC = "domestic"
     """Coastal (domestic) trade: handled at the quay, no customs."""
 
+
+# Codes are positions in declaration order, looked up in a dict (hot paths use them).
+_CODES = {member: i for cls in (Direction, CargoClass, Channel, Mode, Station, Trade) for i, member in enumerate(cls)}
 
 # Milestone columns (hours from scenario start; NaN = did not happen / not yet).
 # Import: vessel_arrival -> berthed -> in_yard; lodged -> accepted -> doc_check_start ->

@@ -31,6 +31,8 @@ class ClearancePlan:
     duty: np.ndarray
     pickup: np.ndarray
     gate_in: np.ndarray
+    pre_run: np.ndarray
+    """Exports that gated in before t=0: treated as cleared on gate-in, never queued."""
 
 
 def channel_thresholds(regime: RegimeConfig) -> np.ndarray:
@@ -52,7 +54,10 @@ def plan(regime: RegimeConfig, cons: Consignments, calls: Calls) -> ClearancePla
 
     arrival = calls.arrival[cons.call]
     gate_in = np.full(n, np.nan)
-    gate_in[is_export] = np.maximum(0.0, calls.scheduled[cons.call[is_export]] - cons.gate_in_lead[is_export])
+    gate_in[is_export] = calls.scheduled[cons.call[is_export]] - cons.gate_in_lead[is_export]
+    # Exports that gated in before the run started were cleared before it too (the port is not
+    # empty at t=0 for them); sending them all to customs at t=0 would be a burst, not a start.
+    pre_run = is_export & (gate_in < 0)
 
     pre_arrival = is_import & foreign & (cons.u_pre_arrival < regime.pre_arrival_share)
     lodged = np.full(n, np.nan)
@@ -61,12 +66,12 @@ def plan(regime: RegimeConfig, cons: Consignments, calls: Calls) -> ClearancePla
     lodged[is_import] = arrival[is_import] + cons.e_preparation[is_import] * prep_import
     lodged[pre_arrival] = arrival[pre_arrival] - cons.e_preparation[pre_arrival] * regime.pre_arrival_lead_hours_mean
     lodged[is_export] = gate_in[is_export] + cons.e_preparation[is_export] * prep_export
-    lodged = np.maximum(lodged, 0.0)  # the run starts empty at t=0; warm-up absorbs the edge
-    lodged[~foreign] = np.nan
+    lodged = np.maximum(lodged, 0.0)  # pre-arrival imports lodged before t=0: warm-up absorbs them
+    lodged[~foreign | pre_run] = np.nan
 
     cum = channel_thresholds(regime)[cons.direction, cons.cargo_class]
     channel = (cons.u_channel[:, None] >= cum).sum(axis=1)
-    channel = np.where(foreign, channel, -1)
+    channel = np.where(foreign & ~pre_run, channel, -1)
 
     doc_mean = np.where(is_import, regime.doc_check_hours_mean[Direction.IMPORT.value],
                         regime.doc_check_hours_mean[Direction.EXPORT.value])
@@ -88,7 +93,7 @@ def plan(regime: RegimeConfig, cons: Consignments, calls: Calls) -> ClearancePla
     return ClearancePlan(
         lodged=lodged, pre_arrival=pre_arrival.astype(np.int64), acceptance=cons.e_acceptance * regime.acceptance_hours_mean,
         channel=channel.astype(np.int64), doc_check_work=doc_work, query=query, station=station.astype(np.int64),
-        inspection_work=inspection_work, duty=duty, pickup=pickup, gate_in=gate_in,
+        inspection_work=inspection_work, duty=duty, pickup=pickup, gate_in=gate_in, pre_run=pre_run,
     )
 
 

@@ -61,8 +61,9 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
     rec.pre_arrival[:] = clearance_plan.pre_arrival
     rec.rolled_calls[:] = 0
     rec.gate_in[:] = clearance_plan.gate_in
-    domestic_export = (cons.trade == Trade.DOMESTIC.code) & (cons.direction == Direction.EXPORT.code)
-    rec.released[domestic_export] = clearance_plan.gate_in[domestic_export]
+    # Exports that need no customs step in this run are released on gate-in.
+    no_customs = ((cons.trade == Trade.DOMESTIC.code) & (cons.direction == Direction.EXPORT.code)) | clearance_plan.pre_run
+    rec.released[no_customs] = clearance_plan.gate_in[no_customs]
 
     crec = call_columns(len(calls))
     crec.call_id[:] = np.arange(len(calls))

@@ -10,6 +10,7 @@ import bisect
 import math
 
 HOURS_PER_WEEK = 168.0
+CLOSING_TOLERANCE = 1e-9  # hours (a few microseconds)
 
 
 class WorkingCalendar:
@@ -35,36 +36,45 @@ class WorkingCalendar:
         return cls(cal.days, cal.open_hour, cal.close_hour)
 
     def next_open(self, t: float) -> float:
-        """Earliest time >= t at which the calendar is open."""
+        """Earliest time >= t at which the calendar is open (a closing instant counts as closed)."""
         if self.always_open:
             return t
+        week, offset, i = self._locate(t)
+        return week * HOURS_PER_WEEK + max(offset, self.starts[i])
+
+    def _locate(self, t: float):
+        """(week, offset in week, index of the first window that ends after offset), wrapping weeks.
+
+        The tolerance keeps an offset a few ulps below a closing hour (from adding weeks of
+        168 h to a non-binary-exact hour) from counting as open at the closing instant."""
         week = math.floor(t / HOURS_PER_WEEK)
         offset = t - week * HOURS_PER_WEEK
-        i = bisect.bisect_right(self.ends, offset)
+        i = bisect.bisect_right(self.ends, offset + CLOSING_TOLERANCE)
         if i == len(self.ends):
-            return (week + 1) * HOURS_PER_WEEK + self.starts[0]
-        return week * HOURS_PER_WEEK + max(offset, self.starts[i])
+            return week + 1, 0.0, 0
+        return week, offset, i
 
     def finish(self, t: float, work: float) -> float:
         """Time at which `work` working hours started at t are done (waits for opening)."""
         if self.always_open:
             return t + work
+        week, offset, i = self._locate(t)
+        offset = max(offset, self.starts[i])
         full_weeks = math.floor(work / self.open_per_week) if work > 0 else 0
         # Keep a remainder > 0 when work is an exact multiple, so the end lands inside a window.
         if full_weeks and work - full_weeks * self.open_per_week <= 0:
             full_weeks -= 1
+        week += full_weeks
         remaining = work - full_weeks * self.open_per_week
-        t = self.next_open(t) + full_weeks * HOURS_PER_WEEK
-        while True:
-            t = self.next_open(t)
-            week = math.floor(t / HOURS_PER_WEEK)
-            offset = t - week * HOURS_PER_WEEK
-            i = bisect.bisect_right(self.ends, offset)
-            end = week * HOURS_PER_WEEK + self.ends[i]
-            if t + remaining <= end:
-                return t + remaining
-            remaining -= end - t
-            t = end
+        # Walk window by window in (week, offset) form, never re-deriving the offset from an
+        # absolute time, so rounding cannot stall the walk at a closing hour.
+        while remaining > self.ends[i] - offset:
+            remaining -= self.ends[i] - offset
+            i += 1
+            if i == len(self.ends):
+                i, week = 0, week + 1
+            offset = self.starts[i]
+        return week * HOURS_PER_WEEK + offset + remaining
 
     def open_hours_between(self, a: float, b: float) -> float:
         """Working hours in [a, b]; used by utilisation KPIs and tests."""

@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test setup lock clean
+.PHONY: run test setup lock bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Benchmarks (not part of `make test`): writes benchmarks/RESULTS.md (~10 min on 2 cores).
+# BENCH_QUICK=1 make bench is a 1-2 minute smoke run (writes $TMPDIR/portclear-bench/RESULTS-quick.md).
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
 
 # Refresh the pinned versions after changing pyproject.toml (needs the registry).
 lock:

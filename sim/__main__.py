@@ -1,8 +1,10 @@
-"""`python -m sim`: the Hydra entry. The only module that imports Hydra.
+"""`python -m sim`: the Hydra entry. With sim/sweeps.py, the only modules that import Hydra.
 
 Composition errors (unknown keys, wrong types, unknown group options) are caught
 by composing once before Hydra's own run, so every bad input ends as one line
-naming the key, exit status 2, and no results directory.
+naming the key, exit status 2, and no results directory. With `-m`, every point of
+the sweep is checked that way first. Hydra's state (run or sweep job, overrides)
+becomes a plain RunContext for sim.runner.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from sim.config import Config, ConfigError, validate
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+MULTIRUN_FLAGS = ("-m", "--multirun")
 
 ConfigStore.instance().store(name="schema", node=Config)
 
@@ -102,28 +105,32 @@ def _unknown_option(e, overrides: Sequence) -> str:
 
 def to_config(cfg: DictConfig) -> Config:
     """DictConfig (without the hydra node) -> validated typed Config."""
-    return validate(OmegaConf.to_object(cfg))
+    config = validate(OmegaConf.to_object(cfg))
+    _check_precision_kpi(config)
+    return config
 
 
-def first_config_error(overrides: list[str]) -> str | None:
-    """The first problem with these overrides as one line (no `error: ` prefix), or None.
+def _check_precision_kpi(config: Config) -> None:
+    """run.precision_kpi must be a reported KPI; checked here because the names live with the
+    experiment, not the schema (the experiment checks again once KPIs exist)."""
+    if not config.run.target_half_width > 0:
+        return
+    from sim.experiment import HEADLINE
 
-    Pure (no output, no exit, no files) so the whole bad-input catalogue is testable in-process.
-    """
-    from hydra import compose, initialize_config_dir
+    if config.run.precision_kpi not in HEADLINE:
+        raise ConfigError("run.precision_kpi", f"unknown KPI {config.run.precision_kpi!r}; "
+                                               f"expected one of {', '.join(HEADLINE)}")
+
+
+def _check_point(overrides: list[str]) -> str | None:
+    """One run's overrides composed and validated (Hydra initialised by the caller)."""
+    from hydra import compose
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = []
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
-        for o in parsed:
-            if o.is_sweep_override():  # Hydra's own message does not lead with the key
-                value = o.input_line.split("=", 1)[1]
-                return (f"{o.key_or_group}: {value!r} is a sweep; add --multirun to sweep it, "
-                        "use [a,b] for a list, or quote it for a string")
-        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-            cfg = compose(config_name="config", overrides=overrides)
-        to_config(cfg)
+        to_config(compose(config_name="config", overrides=overrides))
     except ConfigError as e:
         return str(e)
     except Exception as e:  # noqa: BLE001 - every composition failure becomes one line
@@ -131,31 +138,121 @@ def first_config_error(overrides: list[str]) -> str | None:
     return None
 
 
+def first_config_error(overrides: list[str]) -> str | None:
+    """The first problem with these overrides as one line (no `error: ` prefix), or None.
+
+    Pure (no output, no exit, no files) so the whole bad-input catalogue is testable in-process.
+    """
+    from hydra import initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = []
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception as e:  # noqa: BLE001
+        return describe(e, parsed)
+    for o in parsed:
+        if o.is_sweep_override():  # Hydra's own message does not lead with the key
+            value = o.input_line.split("=", 1)[1]
+            return (f"{o.key_or_group}: {value!r} is a sweep; add --multirun to sweep it, "
+                    "use [a,b] for a list, or quote it for a string")
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        message = _check_point(overrides)
+    return None if message is None else _launcher_hint(message)
+
+
+def first_sweep_error(overrides: list[str]) -> str | None:
+    """Like first_config_error for `-m`: every point of the sweep (command line and the sweep
+    config's `hydra.sweeper.params`) is composed and validated before anything runs."""
+    from hydra import initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.sweeps import point_configs, sweep_jobs
+
+    parsed = []
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        try:
+            parsed = OverridesParser.create().parse_overrides(overrides)
+            jobs = sweep_jobs(overrides) or []
+        except Exception as e:  # noqa: BLE001
+            return _launcher_hint(describe(e, parsed))
+        points = point_configs(jobs)
+        for i, job in enumerate(jobs):
+            try:
+                to_config(next(points)[1])
+                continue
+            except ConfigError as e:
+                message = str(e)
+            except Exception as e:  # noqa: BLE001 - every composition failure becomes one line
+                message = describe(e, OverridesParser.create().parse_overrides(job))
+            varying = [o for o in job if any(o not in other for other in jobs)] or job
+            return f"{message} (sweep point {i + 1} of {len(jobs)}: {' '.join(varying)})"
+    return None
+
+
+def _launcher_hint(message: str) -> str:
+    """Launchers come from optional plugins; say which extra installs the missing one."""
+    if re.match(r"hydra/launcher: unknown option 'ray\w*'", message):
+        return f"{message}. The Ray launcher is an optional extra: pip install -e '.[ray]'"
+    if re.search(r"Could not (load|find) 'hydra/launcher/ray\w*'", message):
+        return ("hydra/launcher: the Ray launcher plugin is not installed; it is an optional extra: "
+                "pip install -e '.[ray]'")
+    return message
+
+
 def preflight(argv: list[str]) -> None:
     """Check the overrides before Hydra creates an output directory, so bad input leaves none."""
-    if any(a.startswith("-") for a in argv):
-        return  # Hydra's own flags (help, multirun, other config): app() still validates
-    message = first_config_error(argv)
+    flags = [a for a in argv if a.startswith("-")]
+    multirun = any(a in MULTIRUN_FLAGS for a in flags)
+    if any(a not in MULTIRUN_FLAGS for a in flags):
+        return  # Hydra's own flags (help, other config): app() still validates
+    overrides = [a for a in argv if not a.startswith("-")]
+    sweep = next((a for a in overrides if a.startswith("+sweep=")), None)
+    if sweep and not multirun:
+        fail(f"sweep: {sweep} describes a sweep; run it with -m: python -m sim -m {' '.join(overrides)}")
+    message = first_sweep_error(overrides) if multirun else first_config_error(overrides)
     if message is not None:
         fail(message)
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    from hydra.types import RunMode
+
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    multirun = hc.mode == RunMode.MULTIRUN
     try:
         config = to_config(cfg)
     except ConfigError as e:
         _remove_if_empty(out_dir)
-        fail(str(e))
-    from sim.experiment import run_experiment
+        _fail_job(str(e), multirun, hc)
+        return
+    from sim.runner import RunContext, execute
 
+    context = RunContext(
+        run_dir=out_dir, resolved_yaml=OmegaConf.to_yaml(cfg, resolve=True), overrides=list(hc.overrides.task),
+        multirun=multirun, sweep_dir=str(Path(hc.sweep.dir).resolve()) if multirun else None,
+        job_num=hc.job.num if multirun else None, label=str(hc.runtime.choices.get("sweep") or ""),
+    )
     try:
-        run_experiment(config, out_dir, OmegaConf.to_yaml(cfg, resolve=True))
+        execute(config, context)
+    except ConfigError as e:  # found at run time (e.g. run.precision_kpi); nothing written
+        _remove_if_empty(out_dir)
+        _fail_job(str(e), multirun, hc)
     except KeyboardInterrupt:
-        fail(f"interrupted; nothing was written to {out_dir}", EXIT_INTERRUPTED)
+        fail(f"interrupted; {out_dir} is incomplete (run.json says so)", EXIT_INTERRUPTED)
     except OSError as e:
-        fail(f"cannot write results to {out_dir}: {e.strerror or e}", 1)
+        _fail_job(f"cannot write results to {out_dir}: {e.strerror or e}", multirun, hc, 1)
+
+
+def _fail_job(message: str, multirun: bool, hc, code: int = EXIT_BAD_INPUT) -> None:
+    """A single run exits with one line; a sweep job prints its line and lets the other jobs
+    finish (main() then reports the failed jobs and exits non-zero)."""
+    if not multirun:
+        fail(message, code)
+    print(f"error: job {hc.job.num} ({' '.join(hc.overrides.task)}): {' '.join(message.split())}",
+          file=sys.stderr, flush=True)
 
 
 def _remove_if_empty(path: Path) -> None:
@@ -173,9 +270,31 @@ def _remove_if_empty(path: Path) -> None:
         pass
 
 
+def remaining_share(*shares) -> float:
+    """`${remaining_share:${a},${b}}` = 1 - a - b: keeps shares summing to 1 while a sweep moves one."""
+    return 1.0 - sum(float(x) for x in shares)
+
+
+OmegaConf.register_new_resolver("remaining_share", remaining_share, replace=True)
+
+
 def main() -> None:
     preflight(sys.argv[1:])
     app()
+    failed = _failed_sweep_jobs()
+    if failed:
+        fail(failed, 1)
+
+
+def _failed_sweep_jobs() -> str | None:
+    from sim.sweeps import LAST_SWEEP
+
+    if not LAST_SWEEP or not LAST_SWEEP.get("failed"):
+        return None
+    failed, total = LAST_SWEEP["failed"], LAST_SWEEP["total"]
+    first = failed[0]
+    return (f"{len(failed)} of {total} sweep jobs failed (job {first['job']}: {first['error']}); "
+            f"see {LAST_SWEEP['sweep_dir']}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from omegaconf import MISSING
 
@@ -42,7 +42,22 @@ class RunConfig:
     replications: int = 8
     seed: int = 20150701
     workers: int = 2
-    """Processes used for replications; 1 runs in-process (easier to debug), 0 uses every core."""
+    """Processes used for replications; 1 runs in-process (easier to debug), 0 uses every core.
+    In a sweep the jobs are the parallel unit, so the sweep configs set 1."""
+    first_replication: int = 0
+    """This job runs replications [first_replication, first_replication + replications). Seeds come
+    from (seed, replication index), so a chunk's numbers never depend on the sweep around it."""
+    target_half_width: float = 0.0
+    """If > 0, keep adding replications until the 95 % CI half-width of `precision_kpi` (of the
+    paired difference in a comparison) is at most this, or `max_replications` is reached."""
+    precision_kpi: str = "export_clearance_hours_mean"
+    max_replications: int = 64
+    """Upper bound on replications when `target_half_width` is set."""
+    skip_complete: Optional[bool] = None
+    """Skip a run whose config and code match a complete run in the catalog; null: only in a multirun (-m)."""
+    catalog: str = "auto"
+    """DuckDB catalog of runs. auto: `catalog.duckdb` in the `results/` directory the run is written
+    under (or beside the run directory when it is not under one); empty: no catalog."""
 
 
 @dataclass
@@ -319,6 +334,15 @@ def _check_run(run: RunConfig, experiment: ExperimentConfig) -> None:
     if run.seed < 0:
         raise ConfigError("run.seed", f"must be >= 0, got {run.seed}")
     _non_negative(run.workers, "run.workers")
+    if run.first_replication < 0:
+        raise ConfigError("run.first_replication", f"must be >= 0, got {run.first_replication}")
+    _non_negative(run.target_half_width, "run.target_half_width")
+    if run.target_half_width > 0:
+        if not run.precision_kpi.strip():
+            raise ConfigError("run.precision_kpi", "must name a KPI when run.target_half_width is set")
+        if run.max_replications < run.replications:
+            raise ConfigError("run.max_replications",
+                              f"must be >= run.replications ({run.replications}), got {run.max_replications}")
     if experiment.kind not in EXPERIMENT_KINDS:
         raise ConfigError("experiment.kind", f"unknown kind {experiment.kind!r}; expected one of {', '.join(EXPERIMENT_KINDS)}")
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from omegaconf import OmegaConf
 from sim.config import Config, RegimeConfig
 from sim.kpi import Window, export_cohort, foreign, replication_kpis
 from sim.model.port import simulate
+from sim.precision import next_total, precision_of
+from sim.progress import bar
 from sim.stats import paired_difference, t_interval
 from sim.store import atomic_write_json, atomic_write_parquet, atomic_write_text, write_part
 
@@ -73,39 +74,58 @@ def _label(table: pa.Table, labels: dict) -> pa.Table:
     return table
 
 
-def run_replications(cfg: Config, parts_dir: Path | None, progress=sys.stderr):
+def replication_range(cfg: Config) -> range:
+    """The replication indices this run starts with: [first_replication, first + replications)."""
+    return range(cfg.run.first_replication, cfg.run.first_replication + cfg.run.replications)
+
+
+def run_replications(cfg: Config, parts_dir: Path | None, progress: bool | None = None,
+                     replications: range | None = None):
     """Run every (side, replication) job, in parallel when run.workers allows."""
-    jobs = [Job(side, regime, r) for r in range(cfg.run.replications) for side, regime in sides(cfg).items()]
+    indices = replication_range(cfg) if replications is None else replications
+    jobs = [Job(side, regime, r) for r in indices for side, regime in sides(cfg).items()]
     workers = cfg.run.workers or os.cpu_count() or 1
     results = []
-    report = _progress(len(jobs), progress)
-    if workers == 1 or len(jobs) == 1:
-        for job in jobs:
-            results.append(run_job(cfg, job, parts_dir))
-            report(results[-1])
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-            futures = [pool.submit(run_job, cfg, job, parts_dir) for job in jobs]
-            try:
-                for f in futures:
-                    results.append(f.result())
-                    report(results[-1])
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+    with bar(len(jobs), "replications", progress) as report:
+        if workers == 1 or len(jobs) == 1:
+            for job in jobs:
+                results.append(run_job(cfg, job, parts_dir))
+                report.update()
+        else:
+            with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+                futures = [pool.submit(run_job, cfg, job, parts_dir) for job in jobs]
+                try:
+                    for f in as_completed(futures):
+                        results.append(f.result())
+                        report.update()
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    raise
     return results
 
 
-def _progress(total: int, stream):
-    done = [0]
+def run_to_precision(cfg: Config, parts_dir: Path | None, progress: bool | None = None):
+    """run.replications, then more until the precision KPI's 95 % half-width meets the target.
 
-    def report(result):
-        done[0] += 1
-        side, r, _, _, seconds = result
-        if stream is not None:
-            print(f"  [{done[0]}/{total}] {side} replication {r} done in {seconds:.1f} s", file=stream, flush=True)
-    return report
+    Without a target (run.target_half_width = 0) this is just run_replications. Replications
+    are added in order (first, first + 1, ...), so the same seed gives the same sequence.
+    Returns (results, Precision or None).
+    """
+    results = run_replications(cfg, parts_dir, progress)
+    target = cfg.run.target_half_width
+    if not target > 0:
+        return results, None
+    step = max(1, cfg.run.workers or os.cpu_count() or 1)
+    while True:
+        precision = precision_of(summarize(results)["per_replication"], cfg.experiment.kind,
+                                 cfg.run.precision_kpi, target)
+        done = precision.replications
+        more = next_total(done, precision.half_width, target, step, cfg.run.max_replications) - done
+        if precision.met or more <= 0:
+            return results, precision
+        start = cfg.run.first_replication + done
+        results += run_replications(cfg, parts_dir, progress, range(start, start + more))
 
 
 def summarize(results) -> dict:
@@ -113,13 +133,14 @@ def summarize(results) -> dict:
     by_side: dict[str, dict[int, dict]] = {}
     for side, r, kpis, _, _ in results:
         by_side.setdefault(side, {})[r] = kpis
-    summary, per_rep = {}, {}
+    summary, per_rep, indices = {}, {}, {}
     for side, reps in by_side.items():
         order = sorted(reps)
         names = list(reps[order[0]])
         per_rep[side] = {name: [reps[r][name] for r in order] for name in names}
         summary[side] = {name: t_interval(per_rep[side][name]) for name in names}
-    return {"summary": summary, "per_replication": per_rep}
+        indices[side] = order
+    return {"summary": summary, "per_replication": per_rep, "replications": indices}
 
 
 def compare(per_rep: dict) -> dict:
@@ -133,8 +154,13 @@ def compare(per_rep: dict) -> dict:
     return out
 
 
-def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None, progress=sys.stderr) -> dict:
-    """Run the configured experiment and write its files into out_dir. Returns the summary."""
+def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None, progress: bool | None = None,
+                   echo: bool = True) -> dict:
+    """Run the configured experiment and write its files into out_dir. Returns the summary.
+
+    `progress`: tqdm bar over replications (None: only when stderr is a terminal).
+    `echo`: print the KPI table (a sweep job prints one line instead, see sim.runner).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     parts_dir = out_dir / PARTS_DIR if cfg.experiment.write_table else None
@@ -142,10 +168,11 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
         parts_dir.mkdir(exist_ok=True)
     started = time.perf_counter()
     try:
-        results = run_replications(cfg, parts_dir, progress)
+        results, precision = run_to_precision(cfg, parts_dir, progress)
         from sim.plots import clearance_ecdf  # matplotlib only once results exist
 
         stats = summarize(results)
+        stats["precision"] = precision
         if parts_dir is not None:
             for name in ("consignments", "calls"):
                 parts = sorted(parts_dir.glob(f"{name}-*.parquet"))
@@ -161,26 +188,32 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
             side_dir = out_dir if side == "single" else out_dir / side
             side_dir.mkdir(exist_ok=True)
             atomic_write_json(side_dir / "kpis.json", stats["summary"][side])
-        _write_replication_table(out_dir, stats["per_replication"])
+        _write_replication_table(out_dir, stats["per_replication"], stats["replications"])
         wall = time.perf_counter() - started
+        stats["wall_seconds"] = wall
         if cfg.experiment.kind == "compare":
             comparison = compare(stats["per_replication"])
+            stats["comparison"] = comparison
             atomic_write_json(out_dir / "comparison.json", comparison)  # written last: marks completion
-            print(format_comparison(comparison, cfg, wall))
+            text = format_comparison(comparison, cfg, wall, len(stats["replications"]["after"]))
         else:
-            print(format_single(stats["summary"]["single"], cfg, wall))
-        print(f"results: {out_dir}")
+            text = format_single(stats["summary"]["single"], cfg, wall, len(stats["replications"]["single"]))
+        if echo:
+            print(text)
+            if precision is not None:
+                print(precision.describe())
+            print(f"results: {out_dir}")
         return stats
     finally:
         if parts_dir is not None:
             shutil.rmtree(parts_dir, ignore_errors=True)
 
 
-def _write_replication_table(out_dir: Path, per_rep: dict) -> None:
+def _write_replication_table(out_dir: Path, per_rep: dict, indices: dict) -> None:
     rows = ["side,replication,kpi,value"]
     for side, kpis in per_rep.items():
         for name, values in kpis.items():
-            rows += [f"{side},{r},{name},{v!r}" for r, v in enumerate(values)]
+            rows += [f"{side},{r},{name},{float(v)!r}" for r, v in zip(indices[side], values)]
     atomic_write_text(out_dir / "replications.csv", "\n".join(rows) + "\n")
 
 
@@ -209,9 +242,9 @@ def _fmt(x: float) -> str:
     return f"{x:.3f}"
 
 
-def format_comparison(comparison: dict, cfg: Config, wall: float) -> str:
+def format_comparison(comparison: dict, cfg: Config, wall: float, n: int | None = None) -> str:
     lines = [
-        f"{cfg.baseline.name} (before) vs {cfg.regime.name} (after): {cfg.run.replications} paired replications, "
+        f"{cfg.baseline.name} (before) vs {cfg.regime.name} (after): {n or cfg.run.replications} paired replications, "
         f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
         f"{'KPI':40s} {'before':>12s} {'after':>12s} {'change':>8s}   95% CI of after - before",
     ]
@@ -227,9 +260,9 @@ def format_comparison(comparison: dict, cfg: Config, wall: float) -> str:
     return "\n".join(lines)
 
 
-def format_single(summary: dict, cfg: Config, wall: float) -> str:
+def format_single(summary: dict, cfg: Config, wall: float, n: int | None = None) -> str:
     lines = [
-        f"{cfg.regime.name}: {cfg.run.replications} replications, {cfg.run.horizon_days:g} days "
+        f"{cfg.regime.name}: {n or cfg.run.replications} replications, {cfg.run.horizon_days:g} days "
         f"({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
         f"{'KPI':40s} {'mean':>12s}   95% CI",
     ]

@@ -1,0 +1,158 @@
+"""portclear benchmarks: measure, in one run, everything the "sweeps at scale" targets name,
+and write benchmarks/RESULTS.md.
+
+    make bench                    # full (~10 min on 2 cores): full-year, full-scale replication, ...
+    BENCH_QUICK=1 make bench      # smoke run (~1-2 min), writes $TMPDIR/portclear-bench/RESULTS-quick.md
+
+(a) a full-year, full-scale replication (`experiment=single regime=after_reform
+    run.horizon_days=365 run.replications=1 run.workers=1`) as a planner runs it: wall time
+    and peak RSS of the whole `python -m sim` process;
+(b) resource visits per second of one replication vs the idiomatic SimPy reference in
+    shared/bench/engines (and its hand-written heapq loop), see benchmarks/visits.py;
+(c) parallel efficiency of a many-job sweep on this machine's cores (joblib launcher);
+(d) a cProfile of one replication.
+Environment: BENCH_QUICK=1, BENCH_OUT (report path), BENCH_ENGINES (reference engines
+folder, default ../shared/bench/engines), BENCH_ONLY (e.g. "a,c": sections to run).
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+TARGETS = {"full_year_s": 60.0, "full_year_rss_mb": 2048.0, "visit_ratio": 2.0, "parallel_efficiency": 0.85}
+PACKAGES = ("simpy", "numpy", "pandas", "pyarrow", "scipy", "hydra-core", "omegaconf", "joblib",
+            "hydra-joblib-launcher", "duckdb", "matplotlib")
+
+if QUICK:
+    FULL_YEAR = ["experiment=single", "regime=after_reform", "run.horizon_days=14", "run.warmup_days=2",
+                 "run.drain_days=2", "run.replications=1", "run.workers=1", "demand.scale=0.05"]
+    VISITS, REF_HOURS, REPEATS = ["experiment=single", "demand.scale=0.05", "run.horizon_days=7", "run.warmup_days=2"], 200, 1
+    SWEEP = ["+sweep=officers", "run.horizon_days=4", "run.warmup_days=1", "run.drain_days=1",
+             "demand.scale=0.01", "run.replications=1"]
+    PROFILE = ["experiment=single", "demand.scale=0.02", "run.horizon_days=7", "run.warmup_days=2"]
+else:
+    FULL_YEAR = ["experiment=single", "regime=after_reform", "run.horizon_days=365", "run.replications=1",
+                 "run.workers=1"]
+    VISITS, REF_HOURS, REPEATS = ["experiment=single", "regime=after_reform"], 2000, 3
+    SWEEP = ["+sweep=officers", "demand.scale=0.25"]  # the sweep as shipped at quarter scale: 12 jobs of ~8 s
+    PROFILE = ["experiment=single", "regime=after_reform", "demand.scale=0.25"]
+
+
+def python(*args, **kwargs) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, **kwargs)
+
+
+def checked(proc: subprocess.CompletedProcess, what: str) -> str:
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark {what} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+def full_year(tmp: Path) -> dict:
+    out = checked(python(str(HERE / "measure.py"), "--", sys.executable, "-m", "sim", *FULL_YEAR,
+                         f"hydra.run.dir={tmp / 'full_year'}"), "(a) full year")
+    result = json.loads(out)
+    checked(subprocess.CompletedProcess([], result["returncode"], "", result["stderr_tail"]), "(a) python -m sim")
+    result["command"] = FULL_YEAR
+    run = json.loads((tmp / "full_year" / "run.json").read_text())
+    result["experiment_wall_s"] = run["wall_seconds"]
+    import pyarrow.parquet as pq
+
+    result["consignments"] = pq.ParquetFile(tmp / "full_year" / "consignments.parquet").metadata.num_rows
+    return result
+
+
+def visits() -> dict:
+    engines = os.environ.get("BENCH_ENGINES", str(REPO.parent / "shared" / "bench" / "engines"))
+    out = checked(python(str(HERE / "visits.py"), json.dumps(VISITS), str(REF_HOURS), str(REPEATS), engines),
+                  "(b) visits")
+    result = json.loads(out)
+    result["engines_dir"] = engines
+    return result
+
+
+def parallel(tmp: Path) -> dict:
+    """The same sweep three ways: basic launcher (serial, in-process), joblib with 1 and with 2 workers."""
+    cores = os.cpu_count() or 1
+    variants = {"basic": ["hydra/launcher=basic"], "joblib_1": ["hydra.launcher.n_jobs=1"],
+                f"joblib_{cores}": [f"hydra.launcher.n_jobs={cores}"]}
+    result = {"cores": cores, "sweep": SWEEP}
+    for name, extra in variants.items():
+        started = time.perf_counter()
+        checked(python("-m", "sim", "-m", *SWEEP, *extra, f"hydra.sweep.dir={tmp / ('sweep_' + name)}"),
+                f"(c) sweep {name}")
+        result[name] = time.perf_counter() - started
+    result["jobs"] = len(list((tmp / "sweep_basic").glob("[0-9]*")))
+    parallel_s = result[f"joblib_{cores}"]
+    result["efficiency_vs_basic"] = result["basic"] / (cores * parallel_s)
+    result["efficiency_vs_joblib_1"] = result["joblib_1"] / (cores * parallel_s)
+    return result
+
+
+def profile(tmp: Path) -> dict:
+    out = checked(python(str(HERE / "profile_replication.py"), json.dumps(PROFILE), "25", str(tmp / "replication")),
+                  "(d) profile")
+    return {"overrides": PROFILE, "text": out}
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), "0") if Path("/proc/meminfo").exists() else "0"
+    packages = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = version(name)
+        except PackageNotFoundError:
+            packages[name] = "-"
+    from sim.identity import code_version
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": int(mem) / 1024 ** 2, "python": platform.python_version(),
+            "platform": platform.platform(), "packages": packages, "code": code_version(),
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def load() -> str:
+    return Path("/proc/loadavg").read_text().strip() if Path("/proc/loadavg").exists() else "n/a"
+
+
+def main() -> None:
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "a,b,c,d").split(",")))
+    quick_out = Path(tempfile.gettempdir()) / "portclear-bench" / "RESULTS-quick.md"
+    out = Path(os.environ.get("BENCH_OUT", quick_out if QUICK else HERE / "RESULTS.md"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    results = {"quick": QUICK, "machine": machine(), "load_before": load()}
+    with tempfile.TemporaryDirectory(prefix="portclear-bench-") as tmp:
+        tmp = Path(tmp)
+        for key, name, fn in (("a", "full_year", lambda: full_year(tmp)), ("b", "visits", visits),
+                              ("c", "parallel", lambda: parallel(tmp)), ("d", "profile", lambda: profile(tmp))):
+            if key in only:
+                print(f"== ({key}) {name}", file=sys.stderr, flush=True)
+                started = time.perf_counter()
+                results[name] = fn()
+                print(f"   {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    results["load_after"] = load()
+    out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n")
+    from report import render
+
+    out.write_text(render(results, TARGETS))
+    print(f"wrote {out} and {out.with_suffix('.json')}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

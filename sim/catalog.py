@@ -1,0 +1,248 @@
+"""The run catalog: one DuckDB file indexing every run's identity, status and KPIs.
+
+Why DuckDB: embedded (no server), and plain SQL across sweeps. Its limit is one
+writer *process* at a time, and a second process cannot even open the file while
+a writer has it. So every connection here is short (open, one transaction, close)
+and opening retries with jittered exponential backoff on lock errors. If the lock
+stays held past `timeout` (say a notebook keeps a read-write connection open), the
+write goes to a spool directory beside the catalog instead, and the next writer
+applies it: a run never fails because the catalog was busy. Each run directory also
+keeps its own `run.json`, from which `ingest` rebuilds the catalog at any time.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+DEFAULT_PATH = Path("results") / "catalog.duckdb"
+RUN_FILE = "run.json"
+"""Each run directory's own record (a RunRecord): the source the catalog indexes."""
+LOCK_TIMEOUT_SECONDS = 120.0
+FINAL = ("complete", "failed")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY, status VARCHAR NOT NULL,
+    started_at TIMESTAMP, finished_at TIMESTAMP, updated_at TIMESTAMP, wall_seconds DOUBLE,
+    run_dir VARCHAR, kind VARCHAR, label VARCHAR, sweep_dir VARCHAR, job_num INTEGER,
+    overrides VARCHAR, config_hash VARCHAR, point_hash VARCHAR, code_version VARCHAR, code_hash VARCHAR,
+    seed BIGINT, first_replication INTEGER, replications INTEGER, sides VARCHAR,
+    host VARCHAR, error VARCHAR, precision VARCHAR);
+CREATE TABLE IF NOT EXISTS kpis (
+    run_id VARCHAR, side VARCHAR, regime VARCHAR, kpi VARCHAR,
+    mean DOUBLE, ci_low DOUBLE, ci_high DOUBLE, n INTEGER);
+CREATE TABLE IF NOT EXISTS replication_kpis (
+    run_id VARCHAR, side VARCHAR, regime VARCHAR, replication INTEGER, kpi VARCHAR, value DOUBLE);
+CREATE TABLE IF NOT EXISTS sweep_jobs (
+    sweep_dir VARCHAR, job_num INTEGER, run_id VARCHAR, reused BOOLEAN, label VARCHAR,
+    overrides VARCHAR, recorded_at TIMESTAMP);
+"""
+TIMESTAMPS = ("started_at", "finished_at", "updated_at")
+JSON_COLUMNS = ("overrides", "sides", "precision")
+
+
+@dataclass
+class RunRecord:
+    """One run's identity and status: `run.json` in its directory and one row of `runs`."""
+
+    run_id: str
+    status: str
+    """running, then complete or failed; a killed run stays running. `skipped` only in run.json
+    of a sweep job that reused an earlier run (`reused_run_id`)."""
+    run_dir: str
+    started_at: str
+    updated_at: str
+    finished_at: str | None = None
+    wall_seconds: float | None = None
+    kind: str = ""
+    label: str = ""
+    """The sweep config (`+sweep=NAME`), if any."""
+    sweep_dir: str | None = None
+    job_num: int | None = None
+    overrides: list = field(default_factory=list)
+    config_hash: str = ""
+    point_hash: str = ""
+    code_version: str = ""
+    code_hash: str = ""
+    seed: int | None = None
+    first_replication: int = 0
+    replications: int = 0
+    sides: dict = field(default_factory=dict)
+    """side -> regime name (before/after, or single)."""
+    host: str = ""
+    error: str | None = None
+    precision: dict | None = None
+    reused_run_id: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunRecord":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+class CatalogBusy(RuntimeError):
+    """The catalog stayed locked by another process for longer than the timeout."""
+
+
+def _is_lock_error(e: Exception) -> bool:
+    text = str(e)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _timestamp(value: str | None):
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=None)
+
+
+class Catalog:
+    """The catalog at `path`. Every method opens and closes its own short connection."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_PATH, timeout: float = LOCK_TIMEOUT_SECONDS):
+        self.path = Path(path)
+        self.timeout = timeout
+        self.spool = self.path.with_name(self.path.name + ".pending")
+
+    # ------------------------------------------------------------------ connections
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """Open the file, retrying while another process holds the lock (raises CatalogBusy)."""
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.timeout
+        delay = 0.01
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as e:
+                if not _is_lock_error(e):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise CatalogBusy(f"{self.path} stayed locked for {self.timeout:g} s: {e}") from e
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 1.0)
+
+    def query(self, sql: str, params=None) -> pd.DataFrame:
+        """Run a read-only SQL query; an absent catalog reads as empty tables."""
+        con = self.connect(read_only=True) if self.path.exists() else None
+        if con is not None and not con.execute("SELECT count(*) FROM information_schema.tables "
+                                                "WHERE table_name = 'runs'").fetchone()[0]:
+            con.close()  # created by a writer that was killed before its first commit
+            con = None
+        if con is None:
+            con = duckdb.connect(":memory:")
+            con.execute(SCHEMA)
+        try:
+            return con.execute(sql, params or []).df()
+        finally:
+            con.close()
+
+    # ------------------------------------------------------------------ writes
+    def record_run(self, record: RunRecord, kpis: list[tuple] = (), replications: list[tuple] = ()) -> bool:
+        """Insert or update a run (and, once complete, its KPI rows). False if it was spooled."""
+        return self._write({"op": "run", "record": asdict(record), "kpis": list(kpis),
+                            "replications": list(replications)})
+
+    def record_sweep_job(self, sweep_dir: str, job_num: int, run_id: str, reused: bool, label: str,
+                         overrides: list, recorded_at: str) -> bool:
+        return self._write({"op": "sweep_job", "sweep_dir": sweep_dir, "job_num": job_num, "run_id": run_id,
+                            "reused": reused, "label": label, "overrides": overrides, "recorded_at": recorded_at})
+
+    def _write(self, op: dict) -> bool:
+        try:
+            con = self.connect()
+        except CatalogBusy:
+            self._spool(op)
+            return False
+        try:
+            con.execute(SCHEMA)
+            self._drain(con)
+            self._apply(con, op)
+            return True
+        finally:
+            con.close()
+
+    def _spool(self, op: dict) -> None:
+        self.spool.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns()}-{os.getpid()}-{random.getrandbits(32):08x}.json"
+        tmp = self.spool / f".{name}.tmp"
+        tmp.write_text(json.dumps(op))
+        os.replace(tmp, self.spool / name)
+
+    def _drain(self, con) -> None:
+        """Apply spooled writes (oldest first); we hold the lock, so no one else is draining."""
+        if not self.spool.is_dir():
+            return
+        for path in sorted(self.spool.glob("[0-9]*.json")):
+            try:
+                op = json.loads(path.read_text())
+            except FileNotFoundError:
+                continue
+            self._apply(con, op)
+            path.unlink(missing_ok=True)
+
+    def _apply(self, con, op: dict) -> None:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if op["op"] == "run":
+                self._apply_run(con, RunRecord.from_dict(op["record"]), op["kpis"], op["replications"])
+            elif op["op"] == "sweep_job":
+                con.execute("DELETE FROM sweep_jobs WHERE sweep_dir = ? AND job_num = ?", [op["sweep_dir"], op["job_num"]])
+                con.execute("INSERT INTO sweep_jobs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [op["sweep_dir"], op["job_num"], op["run_id"], op["reused"], op["label"],
+                             json.dumps(op["overrides"]), _timestamp(op["recorded_at"])])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _apply_run(self, con, record: RunRecord, kpis, replications) -> None:
+        current = con.execute("SELECT updated_at FROM runs WHERE run_id = ?", [record.run_id]).fetchone()
+        if current is not None and current[0] is not None and current[0] > _timestamp(record.updated_at):
+            return  # a newer state of this run is already there (a late spool file)
+        row = asdict(record)
+        row.pop("reused_run_id")
+        for key in TIMESTAMPS:
+            row[key] = _timestamp(row[key])
+        for key in JSON_COLUMNS:
+            row[key] = None if row[key] is None else json.dumps(row[key])
+        con.execute("DELETE FROM runs WHERE run_id = ?", [record.run_id])
+        con.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+        if kpis or replications:
+            for table, rows, columns in (
+                ("kpis", kpis, ["run_id", "side", "regime", "kpi", "mean", "ci_low", "ci_high", "n"]),
+                ("replication_kpis", replications, ["run_id", "side", "regime", "replication", "kpi", "value"]),
+            ):
+                con.execute(f"DELETE FROM {table} WHERE run_id = ?", [record.run_id])
+                if rows:
+                    frame = pd.DataFrame([list(r) for r in rows], columns=columns)
+                    con.register("incoming", frame)
+                    con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
+                    con.unregister("incoming")
+
+    # ------------------------------------------------------------------ reads
+    def runs(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM runs ORDER BY started_at")
+
+    def complete_runs_like(self, config_hash: str, code_hash: str) -> pd.DataFrame:
+        """Complete runs with this config and code, newest first (callers check the files still exist)."""
+        return self.query("SELECT * FROM runs WHERE status = 'complete' AND config_hash = ? AND code_hash = ? "
+                          "ORDER BY finished_at DESC", [config_hash, code_hash])
+
+
+def resolve(setting: str, run_dir: Path) -> Path | None:
+    """Where a run's catalog lives (see RunConfig.catalog); None when the catalog is off."""
+    if setting.strip().lower() in ("", "none", "null", "off"):
+        return None
+    if setting != "auto":
+        return Path(setting).expanduser().resolve()
+    run_dir = Path(run_dir).resolve()
+    for parent in run_dir.parents:
+        if parent.name == "results":
+            return parent / DEFAULT_PATH.name
+    return run_dir.parent / DEFAULT_PATH.name

@@ -21,6 +21,7 @@ import pyarrow as pa
 from omegaconf import OmegaConf
 
 from sim.config import Config, RegimeConfig
+from sim.costs import COMPONENTS as COST_COMPONENTS
 from sim.kpi import Window, export_cohort, foreign, replication_kpis
 from sim.model.port import simulate
 from sim.stats import paired_difference, t_interval
@@ -191,10 +192,12 @@ HEADLINE = (
     "import_clearance_hours_mean", "import_clearance_hours_p90",
     "import_release_hours_mean", "import_yard_dwell_hours_mean", "import_stage_hours_unloading", "import_stage_hours_preparing",
     "import_stage_hours_clearance", "import_stage_hours_removal", "inland_door_hours_mean",
-    "logistics_cost_cny_per_teu_mean", "logistics_cost_cny_per_teu_handling",
-    "logistics_cost_cny_per_teu_storage", "logistics_cost_cny_per_teu_inspection",
-    "logistics_cost_cny_per_teu_brokerage", "logistics_cost_cny_per_teu_hinterland",
-    "throughput_teu_per_year", "rail_share", "reefer_teu", "vessel_wait_hours_mean",
+    "inland_door_hours_truck_mean", "inland_door_hours_rail_mean", "transit_share",
+    "declarations_per_import_mean",
+    "logistics_cost_cny_per_teu_mean",
+) + tuple(f"logistics_cost_cny_per_teu_{c}" for c in COST_COMPONENTS) + (
+    "throughput_teu_per_year", "rail_share", "transshipment_teu", "transshipment_connection_hours_mean",
+    "reefer_teu", "reefer_plug_wait_hours_mean", "vessel_wait_hours_mean",
     "berth_utilization", "rolled_export_share", "cohort_open_share",
 )
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CostsConfig
-from sim.costs import COMPONENTS, cost_per_teu
+from sim.costs import COMPONENTS, cost_per_teu, trade_declared
 from sim.model.cargo import CargoClass, Direction, Mode, Trade
 from sim.stats import summarize_durations
 
@@ -100,26 +100,51 @@ def replication_kpis(table: pd.DataFrame, calls: pd.DataFrame, window: Window, b
         k[f"import_stage_hours_{stage}"] = float(stages[stage].mean()) if len(done) else np.nan
 
     inland = f_imp[f_imp["inland"].to_numpy() == 1]
-    d, obs = duration(inland, "vessel_arrival", "inland_arrival", window)
+    d, obs = duration(inland, "vessel_arrival", "delivered", window)
     k["inland_door_hours_mean"] = summarize_durations(d, obs)["mean"]
+    for mode in (Mode.TRUCK, Mode.RAIL):
+        part = inland[inland["mode"].to_numpy() == mode.code]
+        d, obs = duration(part, "vessel_arrival", "delivered", window)
+        k[f"inland_door_hours_{mode.value}_mean"] = summarize_durations(d, obs)["mean"]
+    k["transit_share"] = float(inland["transit"].mean()) if len(inland) else np.nan
+    k["declarations_per_import_mean"] = float(f_imp["declarations"].mean()) if len(f_imp) else np.nan
 
-    costs = cost_per_teu(pd.concat([f_imp, f_exp]), rates)
+    costs = cost_per_teu(trade_declared(pd.concat([f_imp, f_exp])), rates)
     k["logistics_cost_cny_per_teu_mean"] = costs["mean"]
     for name in COMPONENTS:
         k[f"logistics_cost_cny_per_teu_{name}"] = costs[name]
 
-    k.update(volume_kpis(imports, exports, calls, window))
+    tx = transshipment_cohort(table, window)
+    k["transshipment_teu"] = float(tx["teu"].sum())
+    by_vessel = tx[tx["mode"].to_numpy() == Mode.VESSEL.code]
+    d, obs = duration(by_vessel, "vessel_arrival", "out", window)
+    k["transshipment_connection_hours_mean"] = summarize_durations(d, obs)["mean"]
+    reefers = pd.concat([imports, exports, tx])
+    reefers = reefers[reefers["cargo_class"].to_numpy() == CargoClass.REEFER.code]
+    start = np.where(reefers["direction"].to_numpy() == Direction.EXPORT.code,
+                     reefers["gate_in"].to_numpy(), reefers["in_yard"].to_numpy())
+    plugged = reefers["plugged"].to_numpy()
+    waited = ~np.isnan(start) & ~np.isnan(plugged)
+    k["reefer_plug_wait_hours_mean"] = float(np.mean(plugged[waited] - start[waited])) if waited.any() else np.nan
+
+    k.update(volume_kpis(imports, exports, tx, calls, window))
     k.update(vessel_kpis(calls, window, berths))
     cohort = pd.concat([f_imp, f_exp])
     k["cohort_open_share"] = float(cohort["out"].isna().mean()) if len(cohort) else np.nan
     return k
 
 
-def volume_kpis(imports: pd.DataFrame, exports: pd.DataFrame, calls: pd.DataFrame, window: Window) -> dict:
+def transshipment_cohort(table: pd.DataFrame, window: Window) -> pd.DataFrame:
+    is_tx = table["direction"].to_numpy() == Direction.TRANSSHIPMENT.code
+    return table[is_tx & window.contains(table["vessel_arrival"].to_numpy())]
+
+
+def volume_kpis(imports: pd.DataFrame, exports: pd.DataFrame, tx: pd.DataFrame, calls: pd.DataFrame,
+                window: Window) -> dict:
     in_window = window.contains(calls["departed"].to_numpy())
     teu = float((calls["import_teu"].to_numpy()[in_window] + calls["loaded_teu"].to_numpy()[in_window]).sum())
     years = (window.horizon_hours - window.warmup_hours) / HOURS_PER_YEAR
-    both = pd.concat([imports, exports])
+    both = pd.concat([imports, exports, tx])
     imp_teu = imports["teu"].to_numpy()
     rail = imports["mode"].to_numpy() == Mode.RAIL.code
     return {

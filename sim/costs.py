@@ -59,7 +59,10 @@ def consignment_costs(table: pd.DataFrame, rates: CostsConfig) -> pd.DataFrame:
     joint = _col(table, "joint_inspection") == 1
     customs_fee = np.where(station == Station.SCAN.code, fee["scan"],
                            np.where(station == Station.PHYSICAL.code, fee["physical"], 0.0))
-    inspection = np.where(joint, fee["physical"], customs_fee + np.where(quarantine, fee["quarantine"], 0.0))
+    # One joint "3 + 1" visit replaces the customs and CIQ visits: one drayage and one handling,
+    # charged as the dearer of the two it replaces rather than both.
+    quarantine_fee = np.where(quarantine, fee["quarantine"], 0.0)
+    inspection = np.where(joint, np.maximum(customs_fee, quarantine_fee), customs_fee + quarantine_fee)
     inspection = inspection + np.where(_col(table, "fumigation") == 1, fee["fumigation"], 0.0)
 
     mode = _col(table, "mode")

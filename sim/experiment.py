@@ -197,6 +197,7 @@ HEADLINE = (
     "logistics_cost_cny_per_teu_mean",
 ) + tuple(f"logistics_cost_cny_per_teu_{c}" for c in COST_COMPONENTS) + (
     "throughput_teu_per_year", "rail_share", "transshipment_teu", "transshipment_connection_hours_mean",
+    "transshipment_cost_cny_per_teu_mean",
     "reefer_teu", "reefer_plug_wait_hours_mean", "vessel_wait_hours_mean",
     "berth_utilization", "rolled_export_share", "cohort_open_share",
 )

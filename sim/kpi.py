@@ -116,6 +116,7 @@ def replication_kpis(table: pd.DataFrame, calls: pd.DataFrame, window: Window, b
 
     tx = transshipment_cohort(table, window)
     k["transshipment_teu"] = float(tx["teu"].sum())
+    k["transshipment_cost_cny_per_teu_mean"] = cost_per_teu(tx, rates)["mean"]
     by_vessel = tx[tx["mode"].to_numpy() == Mode.VESSEL.code]
     d, obs = duration(by_vessel, "vessel_arrival", "out", window)
     k["transshipment_connection_hours_mean"] = summarize_durations(d, obs)["mean"]

@@ -41,14 +41,19 @@ class RailCorridor:
         self.waiting: list = []           # heap of (ready, consignment, teu, boxes)
 
     def add(self, i: int, ready: float, teu: float, boxes: int) -> None:
-        heapq.heappush(self.waiting, (ready, i, teu, boxes))
+        """Box i joins the line when ready. A consignment larger than a whole train never boards
+        and must not block the line (`plan` sends such imports by road; a land-bridge one stays)."""
+        if teu <= self.capacity:
+            heapq.heappush(self.waiting, (ready, i, teu, boxes))
 
     def run(self, until: float):
         env = self.env
         for departure in weekly_times(self.timetable, self.cutoff, until + self.cutoff).tolist():
-            yield env.timeout(departure - self.cutoff - env.now)
+            closing = departure - self.cutoff
+            if closing > env.now:  # a train still loading past this cut-off makes this one late
+                yield env.timeout(closing - env.now)
             load, boxes, aboard = 0.0, 0, []
-            while self.waiting and self.waiting[0][0] <= env.now and load + self.waiting[0][2] <= self.capacity:
+            while self.waiting and self.waiting[0][0] <= closing and load + self.waiting[0][2] <= self.capacity:
                 _, i, teu, n = heapq.heappop(self.waiting)
                 load += teu
                 boxes += n

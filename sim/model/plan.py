@@ -110,6 +110,8 @@ def choose_mode(cfg: Config, regime: RegimeConfig, cons: Consignments) -> np.nda
                 sel = cons.destination == k
                 share[sel] = _class_shares(cfg.demand.rail_share[name], cons.cargo_class[sel])
         rail = has_rail & (cons.u_mode < share)
+    capacity = np.array([d.rail_capacity_teu for d in dests])[cons.destination]
+    rail &= cons.teu <= capacity  # trains carry whole consignments: one larger than a train goes by road
     mode = np.where(rail, Mode.RAIL.code, Mode.TRUCK.code)
     tx = cons.direction == Direction.TRANSSHIPMENT.code
     mode[tx] = np.where(cons.connect_service[tx] >= 0, Mode.VESSEL.code, Mode.RAIL.code)

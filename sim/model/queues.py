@@ -46,10 +46,12 @@ def allocate_trains(ready: np.ndarray, teu: np.ndarray, departures: np.ndarray, 
 
     A box may board a train leaving at least `cutoff` after it is ready; trains take
     boxes in ready order until the next one does not fit, and leave the rest for the
-    next train. NaN where no listed train takes the box.
+    next train. NaN where no listed train takes the box (also for a consignment larger
+    than a whole train, which `plan` never sends by rail).
     """
     out = np.full(len(ready), np.nan)
     order = np.argsort(ready, kind="stable")
+    order = order[teu[order] <= capacity]  # a consignment larger than a train never boards (nor blocks)
     pos, n = 0, len(order)
     for d in np.sort(departures).tolist():
         load = 0.0

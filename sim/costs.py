@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CostsConfig
+from sim.frame import Frame
 from sim.model.cargo import CargoClass, Direction, Mode, Station, Trade
 
 HOURS_PER_DAY = 24.0
@@ -22,11 +23,11 @@ RETURN_EMPTY_DAYS = 1.0
 """Unloading at the consignee before the empty box heads back (estimated)."""
 
 
-def _col(table: pd.DataFrame, name: str) -> np.ndarray:
-    return table[name].to_numpy()
+def _col(table, name: str) -> np.ndarray:
+    return np.asarray(table[name])
 
 
-def consignment_costs(table: pd.DataFrame, rates: CostsConfig) -> pd.DataFrame:
+def consignment_costs(table, rates: CostsConfig) -> pd.DataFrame:
     """CNY per consignment, one column per component plus `total` (NaN until the consignment is done:
     delivered for imports, gone from the port for exports and transshipment)."""
     teu, boxes, value = _col(table, "teu"), _col(table, "boxes"), _col(table, "value_cny")
@@ -91,18 +92,18 @@ def consignment_costs(table: pd.DataFrame, rates: CostsConfig) -> pd.DataFrame:
         "hinterland": per_teu_transport * teu,
         "inventory": value * rates.inventory_rate_per_year * hours / HOURS_PER_YEAR,
         "spoilage": value * spoil * perish_days,
-    }, index=table.index).astype(float)
+    }, index=getattr(table, "index", None)).astype(float)
     unfinished = np.isnan(done_at)
     out_df.loc[unfinished, :] = np.nan
     out_df["total"] = out_df[list(COMPONENTS)].sum(axis=1, skipna=False)
     return out_df
 
 
-def cost_per_teu(table: pd.DataFrame, rates: CostsConfig) -> dict:
+def cost_per_teu(table, rates: CostsConfig) -> dict:
     """Ratio estimator over finished consignments: sum of cost / sum of TEU, in total and per component."""
     costs = consignment_costs(table, rates)
     done = costs["total"].notna().to_numpy()
-    teu = table["teu"].to_numpy()[done].sum()
+    teu = _col(table, "teu")[done].sum()
     if teu == 0:
         return {name: np.nan for name in ("mean",) + COMPONENTS}
     result = {"mean": float(costs["total"].to_numpy()[done].sum() / teu)}
@@ -111,8 +112,8 @@ def cost_per_teu(table: pd.DataFrame, rates: CostsConfig) -> dict:
     return result
 
 
-def trade_declared(table: pd.DataFrame) -> pd.DataFrame:
+def trade_declared(table):
     """The consignments the logistics-cost KPI covers: foreign-trade imports and exports."""
-    d = _col(table, "direction")
-    keep = (_col(table, "trade") == Trade.FOREIGN.code) & (d != Direction.TRANSSHIPMENT.code)
-    return table[keep]
+    table = Frame.of(table)
+    keep = (table["trade"] == Trade.FOREIGN.code) & (table["direction"] != Direction.TRANSSHIPMENT.code)
+    return table.select(keep)

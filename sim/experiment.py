@@ -22,7 +22,8 @@ from omegaconf import OmegaConf
 
 from sim.config import Config, RegimeConfig
 from sim.costs import COMPONENTS as COST_COMPONENTS
-from sim.kpi import Window, export_cohort, foreign, replication_kpis
+from sim.frame import Frame
+from sim.kpi import Window, duration, export_cohort, foreign, replication_kpis
 from sim.model.port import simulate
 from sim.stats import paired_difference, t_interval
 from sim.store import atomic_write_json, atomic_write_parquet, atomic_write_text, write_part
@@ -49,21 +50,15 @@ def run_job(cfg: Config, job: Job, parts_dir: Path | None):
     rep = simulate(cfg, job.regime, job.replication)
     window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours)
     cons = rep.consignments
-    table = cons.to_pandas()
-    calls = rep.calls.to_pandas()
+    table = Frame.of(cons)
     berths = sum(t.berths for t in cfg.port.terminals.values())
-    kpis = replication_kpis(table, calls, window, berths, cfg.costs)
-
-    exports = foreign(export_cohort(table, window))
-    released = exports["released"].to_numpy()
-    observed = ~np.isnan(released)
-    sample = (np.where(observed, released, window.end_hours) - exports["lodged"].to_numpy(), observed)
+    kpis = replication_kpis(table, rep.calls, window, berths, cfg.costs)
+    sample = duration(foreign(export_cohort(table, window)), "lodged", "released", window)
 
     if parts_dir is not None:
-        started_in_run = (table["vessel_arrival"].notna() | (table["gate_in"] < window.end_hours)).to_numpy()
         labels = {"side": job.side, "regime": job.regime.name}
         stem = f"{job.side}-{job.replication:04d}"
-        write_part(parts_dir / f"consignments-{stem}.parquet", _label(cons.filter(pa.array(started_in_run)), labels))
+        write_part(parts_dir / f"consignments-{stem}.parquet", _label(cons, labels))
         write_part(parts_dir / f"calls-{stem}.parquet", _label(rep.calls, labels))
     return job.side, job.replication, kpis, sample, time.perf_counter() - started
 

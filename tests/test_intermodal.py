@@ -67,7 +67,7 @@ def run():
 
 
 def col(df: pd.DataFrame, name: str) -> np.ndarray:
-    return df[name].to_numpy()
+    return np.asarray(df[name])
 
 
 # ================================================================== 1. trains
@@ -348,7 +348,7 @@ def test_cost_components_add_up_on_a_real_run(run):
 # variate before the run, regime-free).
 
 def rail_inland_cohort(r: Run) -> pd.DataFrame:
-    imp = import_cohort(r.df, r.window)
+    imp = import_cohort(r.df, r.window).to_pandas()
     return imp[(col(imp, "trade") == FOREIGN) & (col(imp, "inland") == 1) & (col(imp, "mode") == RAIL)]
 
 
@@ -450,7 +450,7 @@ def test_transshipment_connections(run):
     and leaves with that call; loading and leaving come after discharge."""
     r = run()
     df, calls, cfg = r.df, r.calls, r.cfg
-    gen_calls = generate_calls(cfg.demand, cfg.port, r.rep.end_hours + HOURS_PER_WEEK, cfg.run.seed, 0)
+    gen_calls = generate_calls(cfg.demand, cfg.port, r.rep.end_hours, cfg.run.seed, 0)
     cons = generate_consignments(cfg.demand, cfg.port, gen_calls, cfg.run.seed, 0)
     np.testing.assert_array_equal(gen_calls.scheduled, col(calls, "scheduled"))
     tx = col(df, "direction") == TX

@@ -25,7 +25,6 @@ from sim.model.yard import Yard
 from sim.record import call_columns, consignment_columns
 
 HOURS_PER_DAY = 24.0
-HOURS_PER_WEEK = 168.0
 
 
 @dataclass
@@ -43,8 +42,9 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
     warmup = cfg.run.warmup_days * HOURS_PER_DAY
     horizon = cfg.run.horizon_days * HOURS_PER_DAY
     end = horizon + cfg.run.drain_days * HOURS_PER_DAY
-    # One extra week of schedule so exports that miss a cut-off near the end have a next call.
-    calls = generate_calls(cfg.demand, cfg.port, end + HOURS_PER_WEEK, cfg.run.seed, replication)
+    # Calls scheduled before the end of the run; exports that miss the last call of a service
+    # stay in the port (call_id -1), which only happens after the horizon.
+    calls = generate_calls(cfg.demand, cfg.port, end, cfg.run.seed, replication)
     cons = generate_consignments(cfg.demand, cfg.port, calls, cfg.run.seed, replication)
     p = plan(cfg, regime, cons, calls)
     rec = _consignment_record(cfg, cons, p)

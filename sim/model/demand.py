@@ -91,6 +91,13 @@ class Consignments:
     def __len__(self) -> int:
         return len(self.call)
 
+    def drop_variates(self) -> None:
+        """Free the per-consignment random variates once `plan` has turned them into routes and
+        durations (about a fifth of a full-year replication's memory)."""
+        for name in self.__dataclass_fields__:
+            if name.startswith(("u_", "e_")):
+                setattr(self, name, None)
+
 
 def _call_sizes(rng, mean: float, cv: float, n: int) -> np.ndarray:
     if mean <= 0 or n == 0:

@@ -47,6 +47,7 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
     calls = generate_calls(cfg.demand, cfg.port, end, cfg.run.seed, replication)
     cons = generate_consignments(cfg.demand, cfg.port, calls, cfg.run.seed, replication)
     p = plan(cfg, regime, cons, calls)
+    cons.drop_variates()
     rec = _consignment_record(cfg, cons, p)
     crec = _call_record(calls)
 

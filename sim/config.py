@@ -19,6 +19,8 @@ from omegaconf import MISSING
 from sim.model.cargo import CargoClass, Channel, Direction
 
 HOURS_PER_WEEK = 168.0
+DECLARED = (Direction.IMPORT, Direction.EXPORT)
+"""Directions that carry a customs declaration (transshipment moves under transit supervision)."""
 
 
 class ConfigError(ValueError):
@@ -103,9 +105,32 @@ class DestinationConfig:
     """False for the port city itself; inland door-to-door KPIs cover inland destinations only."""
     rail_hours: float = 0.0
     rail_departures: List[float] = field(default_factory=list)
-    """Departure times as hours of the week (a weekly timetable); empty means no rail."""
+    """Block trains port -> destination, as hours of the week (a weekly timetable); empty means no rail."""
+    rail_arrivals: List[float] = field(default_factory=list)
+    """Departures of block trains destination -> port (exports), hours of the week."""
+    rail_capacity_teu: float = 100.0
+    """TEU per block train; boxes that do not fit wait for the next train."""
     rail_cutoff_hours: float = 4.0
-    """A box must be released this long before a departure to make that train."""
+    """A box must be ready (released, in the yard) this long before a departure to make that train."""
+    local_delivery_hours: float = 1.0
+    """From inland release (rail terminal or inland customs) to the consignee's door."""
+
+
+@dataclass
+class GateConfig:
+    in_lanes: int = 8
+    """Lanes for trucks delivering export boxes."""
+    out_lanes: int = 8
+    """Lanes for trucks collecting import boxes."""
+    hours_per_truck: float = 0.05
+    """Gate transaction time per box (check, seal, documents)."""
+
+
+@dataclass
+class RailTerminalConfig:
+    loading_tracks: int = 2
+    """Port rail loading tracks: a train loads on one, so trains can queue for them."""
+    boxes_per_hour_per_track: float = 40.0
 
 
 @dataclass
@@ -114,8 +139,21 @@ class PortConfig:
     terminals: Dict[str, TerminalConfig] = MISSING
     inspection_stations: Dict[str, InspectionStationConfig] = MISSING
     destinations: Dict[str, DestinationConfig] = MISSING
+    gate: GateConfig = field(default_factory=GateConfig)
+    rail_terminal: RailTerminalConfig = field(default_factory=RailTerminalConfig)
+    reefer_plugs: int = 2000
+    """Reefer plugs in the yard; a reefer box without a plug waits unplugged (and that costs)."""
     export_cutoff_hours: float = 6.0
     """Export boxes must be released this many hours before the call's scheduled arrival."""
+
+
+@dataclass
+class ClassSharesConfig:
+    """A share for each cargo class (one field per CargoClass)."""
+
+    general: float = 0.0
+    reefer: float = 0.0
+    wood: float = 0.0
 
 
 # ---------------------------------------------------------------- demand
@@ -127,6 +165,10 @@ class ServiceConfig:
     export_boxes_per_call: float = MISSING
     first_call_hour: float = 0.0
     """Hour of the week of the first scheduled call; further calls are spread evenly."""
+    transship_share: float = 0.0
+    """Share of this service's discharged consignments that connect to another vessel or train."""
+    transship_to: Dict[str, float] = field(default_factory=dict)
+    """Where transshipment goes: service name -> share, or a destination name -> share (rail land-bridge)."""
 
 
 @dataclass
@@ -157,13 +199,60 @@ class DemandConfig:
     value_cny_per_teu: Dict[str, float] = MISSING
     destination_shares: Dict[str, float] = MISSING
     """Where imports go and exports come from."""
-    rail_share: Dict[str, float] = field(default_factory=dict)
-    """destination -> share of consignments moved by rail (others by truck)."""
+    rail_share: Dict[str, ClassSharesConfig] = field(default_factory=dict)
+    """destination -> cargo class -> share moved by rail (others by truck), for mode_choice=shares."""
+    mode_choice: str = "shares"
+    """shares: draw the mode from rail_share; cost: the mode with the cheapest expected door cost."""
+    aquatic_share_of_reefer: float = 0.0
+    """Share of reefer transshipment that is aquatic entrepot cargo (needs origin/health certificates)."""
+    quarantine_share: ClassSharesConfig = field(default_factory=lambda: ClassSharesConfig(0.0, 0.0, 0.0))
+    """Share of imports per cargo class that CIQ inspects (quarantine)."""
+    fumigation_share_of_wood: float = 0.0
+    """Share of wood imports that must be fumigated."""
     export_gate_in_lead_hours_mean: float = 60.0
     """Mean time from export gate-in to the vessel's scheduled arrival."""
 
 
 # ---------------------------------------------------------------- regime
+@dataclass
+class TransitConfig:
+    """Customs transit to inland cities: formalities at the port, carriage under seal, and
+    (before integration) a second declaration and clearance at the inland customs office."""
+
+    share_truck: float = 0.0
+    """Share of inland-bound truck imports that move under transit instead of clearing at the port."""
+    share_rail: float = 0.0
+    """Share of inland-bound rail imports that move under transit (sea-rail boxes)."""
+    formalities_hours_mean: float = 0.0
+    """Transit formalities at the port after release (working hours on the officer calendar)."""
+    rail_supervision_centre: bool = False
+    """Sea-rail supervision centre: rail transit boxes go ship to train without transit formalities."""
+    second_declaration: bool = False
+    """Transit boxes are declared and cleared again at the inland office (no mutual recognition)."""
+    inland_preparation_hours_mean: float = 8.0
+    inland_officers: int = 10
+    """Officers at each inland customs office."""
+    inland_calendar: CalendarConfig = field(default_factory=lambda: CalendarConfig([0, 1, 2, 3, 4], 8.5, 17.0))
+    inland_check_share: float = 0.3
+    """Share of inland declarations that get a document check."""
+    inland_doc_check_hours_mean: float = 0.75
+    inland_inspection_share: float = 0.05
+    inland_inspection_hours_mean: float = 3.0
+    inland_inspection_bays: int = 2
+
+
+@dataclass
+class QuarantineConfig:
+    """CIQ inspection of quarantine-relevant cargo, and whether it is joint with customs ("3 + 1")."""
+
+    hours_mean: float = 2.0
+    joint: ClassSharesConfig = field(default_factory=lambda: ClassSharesConfig(0.0, 0.0, 0.0))
+    """Per class, 1 = one joint inspection visit serves customs and CIQ, 0 = separate visits (a share)."""
+    calendar: CalendarConfig = field(default_factory=lambda: CalendarConfig([0, 1, 2, 3, 4], 8.5, 17.0))
+    fumigation_hours_mean: float = 24.0
+
+
+# ---------------------------------------------------------------- costs
 @dataclass
 class ChannelSharesConfig:
     green: float = MISSING
@@ -210,9 +299,14 @@ class RegimeConfig:
     """Import duty and tax payment, after checks and before release."""
     truck_pickup_hours_mean: float = MISSING
     """Delay from release (and box in yard) until a truck collects an import box."""
+    transit: TransitConfig = field(default_factory=lambda: TransitConfig())
+    quarantine: QuarantineConfig = field(default_factory=lambda: QuarantineConfig())
+    transshipment_formalities_hours: float = 0.0
+    """Working hours (officer calendar) to put a transshipment box under customs transit supervision."""
+    certificate_hours_mean: float = 0.0
+    """Origin and health certificates for aquatic entrepot cargo (0 = step not needed)."""
 
 
-# ---------------------------------------------------------------- costs
 @dataclass
 class CostsConfig:
     name: str = MISSING
@@ -226,6 +320,21 @@ class CostsConfig:
     truck_fixed_cny_per_teu: float = MISSING
     rail_cny_per_teu_km: float = MISSING
     rail_fixed_cny_per_teu: float = MISSING
+    bonded_truck_surcharge_share: float = 0.0
+    """Extra share of the truck rate for carriage under customs seal (transit procedure)."""
+    transit_formalities_cny_per_declaration: float = 0.0
+    reefer_power_cny_per_teu_hour: float = 0.0
+    unplugged_reefer_cny_per_teu_hour: float = 0.0
+    """Cost of a reefer box waiting without a plug (gensets, quality risk)."""
+    demurrage_free_days: float = 7.0
+    demurrage_cny_per_teu_day: float = 0.0
+    detention_free_days: float = 7.0
+    detention_cny_per_teu_day: float = 0.0
+    inventory_rate_per_year: float = 0.0
+    """Cost of capital tied up in cargo, per year of time from vessel arrival to delivery."""
+    spoilage_share_per_day: ClassSharesConfig = field(default_factory=ClassSharesConfig)
+    """Value lost per day from discharge to delivery, per cargo class (perishables)."""
+    certificate_cny: float = 0.0
 
 
 @dataclass
@@ -243,6 +352,9 @@ class Config:
 
 # ---------------------------------------------------------------- semantic checks
 EXPERIMENT_KINDS = ("compare", "single")
+MODE_CHOICES = ("shares", "cost")
+MAX_BOX_TEU = 2.0
+STATIONS = ("scan", "physical", "quarantine", "fumigation")
 SHARE_TOLERANCE = 1e-6
 
 
@@ -311,6 +423,16 @@ def _shares(shares: Dict[str, float], key: str, allowed=None) -> None:
         raise ConfigError(key, f"shares must sum to 1, got {total:.6g}")
 
 
+def _class_probabilities(shares: ClassSharesConfig, key: str) -> None:
+    for c in CargoClass:
+        _probability(getattr(shares, c.value), f"{key}.{c.value}")
+
+
+def _capacity(value: int, key: str) -> None:
+    if value < 1:
+        raise ConfigError(key, f"capacity must be >= 1, got {value}")
+
+
 def _check_calendar(cal: CalendarConfig, key: str) -> None:
     if not cal.days:
         raise ConfigError(f"{key}.days", "must list at least one working day")
@@ -358,9 +480,9 @@ def _check_port(port: PortConfig) -> None:
             raise ConfigError(f"{key}.cranes_per_berth", f"capacity must be >= 1, got {t.cranes_per_berth}")
         _positive(t.crane_moves_per_hour, f"{key}.crane_moves_per_hour")
         _non_negative(t.berth_setup_hours, f"{key}.berth_setup_hours")
-    for name in ("scan", "physical"):
+    for name in STATIONS:
         if name not in port.inspection_stations:
-            raise ConfigError(f"port.inspection_stations.{name}", "missing; red-channel inspections need it")
+            raise ConfigError(f"port.inspection_stations.{name}", "missing; inspections need it")
     for name, s in port.inspection_stations.items():
         key = f"port.inspection_stations.{name}"
         if s.bays < 1:
@@ -374,9 +496,20 @@ def _check_port(port: PortConfig) -> None:
         _non_negative(d.truck_hours, f"{key}.truck_hours")
         _non_negative(d.rail_hours, f"{key}.rail_hours")
         _non_negative(d.rail_cutoff_hours, f"{key}.rail_cutoff_hours")
-        for i, h in enumerate(d.rail_departures):
-            if not 0.0 <= h < HOURS_PER_WEEK:
-                raise ConfigError(f"{key}.rail_departures[{i}]", f"must be an hour of the week in [0, 168), got {h}")
+        _non_negative(d.local_delivery_hours, f"{key}.local_delivery_hours")
+        for table in ("rail_departures", "rail_arrivals"):
+            for i, h in enumerate(getattr(d, table)):
+                if not 0.0 <= h < HOURS_PER_WEEK:
+                    raise ConfigError(f"{key}.{table}[{i}]", f"must be an hour of the week in [0, 168), got {h}")
+        if (d.rail_departures or d.rail_arrivals) and d.rail_capacity_teu < MAX_BOX_TEU:
+            raise ConfigError(f"{key}.rail_capacity_teu",
+                              f"a train must hold at least one 40-foot box ({MAX_BOX_TEU:g} TEU), got {d.rail_capacity_teu}")
+    _capacity(port.gate.in_lanes, "port.gate.in_lanes")
+    _capacity(port.gate.out_lanes, "port.gate.out_lanes")
+    _non_negative(port.gate.hours_per_truck, "port.gate.hours_per_truck")
+    _capacity(port.rail_terminal.loading_tracks, "port.rail_terminal.loading_tracks")
+    _positive(port.rail_terminal.boxes_per_hour_per_track, "port.rail_terminal.boxes_per_hour_per_track")
+    _capacity(port.reefer_plugs, "port.reefer_plugs")
     _non_negative(port.export_cutoff_hours, "port.export_cutoff_hours")
 
 
@@ -413,11 +546,11 @@ def _check_demand(d: DemandConfig, port: PortConfig) -> None:
         raise ConfigError("demand.boxes_per_consignment_mean", f"must be >= 1, got {d.boxes_per_consignment_mean}")
     _probability(d.forty_foot_share, "demand.forty_foot_share")
     classes = {c.value for c in CargoClass}
-    for direction in Direction:
+    for direction in DECLARED:
         if direction.value not in d.class_shares:
             raise ConfigError(f"demand.class_shares.{direction.value}", "missing")
     for direction, shares in d.class_shares.items():
-        if direction not in {x.value for x in Direction}:
+        if direction not in {x.value for x in DECLARED}:
             raise ConfigError(f"demand.class_shares.{direction}", "unknown direction; expected import or export")
         _shares(shares, f"demand.class_shares.{direction}", classes)
     for c in classes:
@@ -428,20 +561,38 @@ def _check_demand(d: DemandConfig, port: PortConfig) -> None:
             raise ConfigError(f"demand.value_cny_per_teu.{c}", f"unknown cargo class; expected one of {', '.join(sorted(classes))}")
         _non_negative(v, f"demand.value_cny_per_teu.{c}")
     _shares(d.destination_shares, "demand.destination_shares", set(port.destinations))
-    for dest, share in d.rail_share.items():
+    for dest, shares in d.rail_share.items():
         key = f"demand.rail_share.{dest}"
         if dest not in port.destinations:
             raise ConfigError(key, f"unknown destination; expected one of {', '.join(port.destinations)}")
-        _probability(share, key)
-        if share > 0 and not port.destinations[dest].rail_departures:
-            raise ConfigError(key, f"rail share {share} but port.destinations.{dest}.rail_departures is empty")
+        _class_probabilities(shares, key)
+        timetable = port.destinations[dest].rail_departures or port.destinations[dest].rail_arrivals
+        if any(getattr(shares, c.value) > 0 for c in CargoClass) and not timetable:
+            raise ConfigError(key, f"rail shares given but port.destinations.{dest} has no trains")
+    if d.mode_choice not in MODE_CHOICES:
+        raise ConfigError("demand.mode_choice", f"unknown option {d.mode_choice!r}; expected one of {', '.join(MODE_CHOICES)}")
+    _probability(d.aquatic_share_of_reefer, "demand.aquatic_share_of_reefer")
+    _probability(d.fumigation_share_of_wood, "demand.fumigation_share_of_wood")
+    _class_probabilities(d.quarantine_share, "demand.quarantine_share")
+    for name, s in d.services.items():
+        key = f"demand.services.{name}"
+        _probability(s.transship_share, f"{key}.transship_share")
+        if s.transship_share > 0:
+            if not s.transship_to:
+                raise ConfigError(f"{key}.transship_to", "a service with transshipment must say where it goes")
+            for target in s.transship_to:
+                rail = port.destinations.get(target)
+                if target not in d.services and not (rail is not None and rail.rail_departures):
+                    raise ConfigError(f"{key}.transship_to.{target}",
+                                      "must be a service or a destination with trains (land-bridge)")
+            _shares(dict(s.transship_to), f"{key}.transship_to")
     _non_negative(d.export_gate_in_lead_hours_mean, "demand.export_gate_in_lead_hours_mean")
 
 
 def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
     _probability(r.pre_arrival_share, f"{key}.pre_arrival_share")
     _non_negative(r.pre_arrival_lead_hours_mean, f"{key}.pre_arrival_lead_hours_mean")
-    directions = [x.value for x in Direction]
+    directions = [x.value for x in DECLARED]
     classes = {c.value for c in CargoClass}
     for direction in directions:
         for table in ("preparation_hours_mean", "doc_check_hours_mean", "channels"):
@@ -480,6 +631,24 @@ def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
     _check_calendar(r.inspection_calendar, f"{key}.inspection_calendar")
     _non_negative(r.duty_hours_mean, f"{key}.duty_hours_mean")
     _non_negative(r.truck_pickup_hours_mean, f"{key}.truck_pickup_hours_mean")
+    t, tk = r.transit, f"{key}.transit"
+    _probability(t.share_truck, f"{tk}.share_truck")
+    _probability(t.share_rail, f"{tk}.share_rail")
+    _probability(t.inland_check_share, f"{tk}.inland_check_share")
+    _probability(t.inland_inspection_share, f"{tk}.inland_inspection_share")
+    for name in ("formalities_hours_mean", "inland_preparation_hours_mean", "inland_doc_check_hours_mean",
+                 "inland_inspection_hours_mean"):
+        _non_negative(getattr(t, name), f"{tk}.{name}")
+    _capacity(t.inland_officers, f"{tk}.inland_officers")
+    _capacity(t.inland_inspection_bays, f"{tk}.inland_inspection_bays")
+    _check_calendar(t.inland_calendar, f"{tk}.inland_calendar")
+    q, qk = r.quarantine, f"{key}.quarantine"
+    _non_negative(q.hours_mean, f"{qk}.hours_mean")
+    _non_negative(q.fumigation_hours_mean, f"{qk}.fumigation_hours_mean")
+    _class_probabilities(q.joint, f"{qk}.joint")
+    _check_calendar(q.calendar, f"{qk}.calendar")
+    _non_negative(r.transshipment_formalities_hours, f"{key}.transshipment_formalities_hours")
+    _non_negative(r.certificate_hours_mean, f"{key}.certificate_hours_mean")
 
 
 def _check_costs(c: CostsConfig, port: PortConfig) -> None:
@@ -487,6 +656,7 @@ def _check_costs(c: CostsConfig, port: PortConfig) -> None:
         value = getattr(c, f.name)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             _non_negative(value, f"costs.{f.name}")
+    _class_probabilities(c.spoilage_share_per_day, "costs.spoilage_share_per_day")
     for station in port.inspection_stations:
         if station not in c.inspection_cny_per_box:
             raise ConfigError(f"costs.inspection_cny_per_box.{station}", "missing")

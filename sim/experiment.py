@@ -20,7 +20,9 @@ import pyarrow as pa
 from omegaconf import OmegaConf
 
 from sim.config import Config, RegimeConfig
-from sim.kpi import Window, export_cohort, foreign, replication_kpis
+from sim.costs import COMPONENTS as COST_COMPONENTS
+from sim.frame import Frame
+from sim.kpi import Window, duration, export_cohort, foreign, replication_kpis
 from sim.model.port import simulate
 from sim.precision import next_total, precision_of
 from sim.progress import bar
@@ -49,21 +51,15 @@ def run_job(cfg: Config, job: Job, parts_dir: Path | None):
     rep = simulate(cfg, job.regime, job.replication)
     window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours)
     cons = rep.consignments
-    table = cons.to_pandas()
-    calls = rep.calls.to_pandas()
+    table = Frame.of(cons)
     berths = sum(t.berths for t in cfg.port.terminals.values())
-    kpis = replication_kpis(table, calls, window, berths, cfg.costs)
-
-    exports = foreign(export_cohort(table, window))
-    released = exports["released"].to_numpy()
-    observed = ~np.isnan(released)
-    sample = (np.where(observed, released, window.end_hours) - exports["lodged"].to_numpy(), observed)
+    kpis = replication_kpis(table, rep.calls, window, berths, cfg.costs)
+    sample = duration(foreign(export_cohort(table, window)), "lodged", "released", window)
 
     if parts_dir is not None:
-        started_in_run = (table["vessel_arrival"].notna() | (table["gate_in"] < window.end_hours)).to_numpy()
         labels = {"side": job.side, "regime": job.regime.name}
         stem = f"{job.side}-{job.replication:04d}"
-        write_part(parts_dir / f"consignments-{stem}.parquet", _label(cons.filter(pa.array(started_in_run)), labels))
+        write_part(parts_dir / f"consignments-{stem}.parquet", _label(cons, labels))
         write_part(parts_dir / f"calls-{stem}.parquet", _label(rep.calls, labels))
     return job.side, job.replication, kpis, sample, time.perf_counter() - started
 
@@ -224,10 +220,13 @@ HEADLINE = (
     "import_clearance_hours_mean", "import_clearance_hours_p90",
     "import_release_hours_mean", "import_yard_dwell_hours_mean", "import_stage_hours_unloading", "import_stage_hours_preparing",
     "import_stage_hours_clearance", "import_stage_hours_removal", "inland_door_hours_mean",
-    "logistics_cost_cny_per_teu_mean", "logistics_cost_cny_per_teu_handling",
-    "logistics_cost_cny_per_teu_storage", "logistics_cost_cny_per_teu_inspection",
-    "logistics_cost_cny_per_teu_brokerage", "logistics_cost_cny_per_teu_hinterland",
-    "throughput_teu_per_year", "rail_share", "reefer_teu", "vessel_wait_hours_mean",
+    "inland_door_hours_truck_mean", "inland_door_hours_rail_mean", "transit_share",
+    "declarations_per_import_mean",
+    "logistics_cost_cny_per_teu_mean",
+) + tuple(f"logistics_cost_cny_per_teu_{c}" for c in COST_COMPONENTS) + (
+    "throughput_teu_per_year", "rail_share", "transshipment_teu", "transshipment_connection_hours_mean",
+    "transshipment_cost_cny_per_teu_mean",
+    "reefer_teu", "reefer_plug_wait_hours_mean", "vessel_wait_hours_mean",
     "berth_utilization", "rolled_export_share", "cohort_open_share",
 )
 

@@ -4,6 +4,8 @@ Cohorts: imports whose vessel arrived, and exports that gated in, inside the
 observed window [warm-up, horizon). Durations of cohort members still open when
 the run ended are censored and summarised with Kaplan-Meier (see sim.stats).
 Nothing here simulates: any KPI can be recomputed from stored Parquet files.
+Tables may be pandas DataFrames, Arrow tables or `sim.frame.Frame`s; cohorts are Frame
+selections, so only the columns a KPI reads are ever copied.
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CostsConfig
-from sim.costs import COMPONENTS, cost_per_teu
+from sim.costs import COMPONENTS, cost_per_teu, trade_declared
+from sim.frame import Frame
 from sim.model.cargo import CargoClass, Direction, Mode, Trade
 from sim.stats import summarize_durations
 
@@ -33,53 +36,64 @@ class Window:
         return (t >= self.warmup_hours) & (t < self.horizon_hours)
 
 
-def import_cohort(table: pd.DataFrame, window: Window) -> pd.DataFrame:
-    is_import = table["direction"].to_numpy() == Direction.IMPORT.code
-    return table[is_import & window.contains(table["vessel_arrival"].to_numpy())]
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if len(x) else np.nan
 
 
-def export_cohort(table: pd.DataFrame, window: Window) -> pd.DataFrame:
-    is_export = table["direction"].to_numpy() == Direction.EXPORT.code
-    return table[is_export & window.contains(table["gate_in"].to_numpy())]
+def import_cohort(table, window: Window) -> Frame:
+    table = Frame.of(table)
+    return table.select((table["direction"] == Direction.IMPORT.code) & window.contains(table["vessel_arrival"]))
 
 
-def foreign(table: pd.DataFrame) -> pd.DataFrame:
-    return table[table["trade"].to_numpy() == Trade.FOREIGN.code]
+def export_cohort(table, window: Window) -> Frame:
+    table = Frame.of(table)
+    return table.select((table["direction"] == Direction.EXPORT.code) & window.contains(table["gate_in"]))
 
 
-def duration(table: pd.DataFrame, start: str, end: str, window: Window):
+def transshipment_cohort(table, window: Window) -> Frame:
+    table = Frame.of(table)
+    return table.select((table["direction"] == Direction.TRANSSHIPMENT.code) & window.contains(table["vessel_arrival"]))
+
+
+def foreign(table) -> Frame:
+    table = Frame.of(table)
+    return table.select(table["trade"] == Trade.FOREIGN.code)
+
+
+def duration(table, start: str, end: str, window: Window):
     """(durations, observed): open items are censored at the end of the run."""
-    s = table[start].to_numpy()
-    e = table[end].to_numpy()
+    s = np.asarray(table[start])
+    e = np.asarray(table[end])
     observed = ~np.isnan(e)
     return np.where(observed, e, window.end_hours) - s, observed
 
 
-def import_stages(table: pd.DataFrame) -> pd.DataFrame:
+def import_stages(table) -> pd.DataFrame:
     """China's four import stages per consignment; they add up to `out - vessel_arrival`.
 
     Boundaries: arrival -> box in yard -> declaration lodged (or the yard time if it was
     lodged earlier) -> customs release (or that boundary if released earlier) -> out.
     """
-    arrival = table["vessel_arrival"].to_numpy()
-    yard = table["in_yard"].to_numpy()
-    b2 = np.fmax(yard, table["lodged"].to_numpy())
-    b3 = np.fmax(b2, table["released"].to_numpy())
-    out = table["out"].to_numpy()
+    arrival = np.asarray(table["vessel_arrival"])
+    yard = np.asarray(table["in_yard"])
+    b2 = np.fmax(yard, np.asarray(table["lodged"]))
+    b3 = np.fmax(b2, np.asarray(table["released"]))
+    out = np.asarray(table["out"])
     return pd.DataFrame({
         "unloading": yard - arrival,
         "preparing": b2 - yard,
         "clearance": b3 - b2,
         "removal": out - b3,
-    }, index=table.index)
+    }, index=getattr(table, "index", None))
 
 
-def replication_kpis(table: pd.DataFrame, calls: pd.DataFrame, window: Window, berths: int,
-                     rates: CostsConfig) -> dict:
+def replication_kpis(table, calls, window: Window, berths: int, rates: CostsConfig) -> dict:
     """Every KPI of one replication, as floats keyed by the names fixed in DESIGN.md."""
+    table, calls = Frame.of(table), Frame.of(calls)
     k: dict[str, float] = {}
     imports = import_cohort(table, window)
     exports = export_cohort(table, window)
+    tx = transshipment_cohort(table, window)
     f_imp, f_exp = foreign(imports), foreign(exports)
 
     for name, part in (("import", f_imp), ("export", f_exp)):
@@ -89,53 +103,71 @@ def replication_kpis(table: pd.DataFrame, calls: pd.DataFrame, window: Window, b
         k[f"{name}_clearance_hours_mean"] = s["mean"]
         k[f"{name}_clearance_hours_p90"] = s["p90"]
         k[f"{name}_declarations"] = float(len(part))
+        d, obs = duration(part, "accepted", "released", window)
+        k[f"{name}_processing_hours_mean"] = summarize_durations(d, obs)["mean"]  # customs' own part (T3)
 
     d, obs = duration(f_imp, "vessel_arrival", "out", window)
     k["import_release_hours_mean"] = summarize_durations(d, obs)["mean"]
     d, obs = duration(f_imp, "in_yard", "out", window)
     k["import_yard_dwell_hours_mean"] = summarize_durations(d, obs)["mean"]
-    done = f_imp[f_imp["out"].notna().to_numpy()]
-    stages = import_stages(done)
+    stages = import_stages(f_imp.select(~np.isnan(f_imp["out"])))
     for stage in IMPORT_STAGES:
-        k[f"import_stage_hours_{stage}"] = float(stages[stage].mean()) if len(done) else np.nan
+        k[f"import_stage_hours_{stage}"] = _mean(stages[stage].to_numpy())
 
-    inland = f_imp[f_imp["inland"].to_numpy() == 1]
-    d, obs = duration(inland, "vessel_arrival", "inland_arrival", window)
+    inland = f_imp.select(f_imp["inland"] == 1)
+    d, obs = duration(inland, "vessel_arrival", "delivered", window)
     k["inland_door_hours_mean"] = summarize_durations(d, obs)["mean"]
+    for mode in (Mode.TRUCK, Mode.RAIL):
+        d, obs = duration(inland.select(inland["mode"] == mode.code), "vessel_arrival", "delivered", window)
+        k[f"inland_door_hours_{mode.value}_mean"] = summarize_durations(d, obs)["mean"]
+    k["transit_share"] = _mean(inland["transit"])
+    k["declarations_per_import_mean"] = _mean(f_imp["declarations"])
 
-    costs = cost_per_teu(pd.concat([f_imp, f_exp]), rates)
+    costs = cost_per_teu(trade_declared(Frame.concat(f_imp, f_exp)), rates)
     k["logistics_cost_cny_per_teu_mean"] = costs["mean"]
     for name in COMPONENTS:
         k[f"logistics_cost_cny_per_teu_{name}"] = costs[name]
 
-    k.update(volume_kpis(imports, exports, calls, window))
+    k["transshipment_teu"] = float(tx["teu"].sum())
+    k["transshipment_cost_cny_per_teu_mean"] = cost_per_teu(tx, rates)["mean"]
+    d, obs = duration(tx.select(tx["mode"] == Mode.VESSEL.code), "vessel_arrival", "out", window)
+    k["transshipment_connection_hours_mean"] = summarize_durations(d, obs)["mean"]
+    reefers = Frame.concat(imports, exports, tx)
+    reefers = reefers.select(reefers["cargo_class"] == CargoClass.REEFER.code)
+    start = np.where(reefers["direction"] == Direction.EXPORT.code, reefers["gate_in"], reefers["in_yard"])
+    plugged = reefers["plugged"]
+    waited = ~np.isnan(start) & ~np.isnan(plugged)
+    k["reefer_plug_wait_hours_mean"] = _mean(plugged[waited] - start[waited])
+
+    k.update(volume_kpis(imports, exports, tx, calls, window))
     k.update(vessel_kpis(calls, window, berths))
-    cohort = pd.concat([f_imp, f_exp])
-    k["cohort_open_share"] = float(cohort["out"].isna().mean()) if len(cohort) else np.nan
+    k["cohort_open_share"] = _mean(np.isnan(Frame.concat(f_imp, f_exp)["out"]))
     return k
 
 
-def volume_kpis(imports: pd.DataFrame, exports: pd.DataFrame, calls: pd.DataFrame, window: Window) -> dict:
-    in_window = window.contains(calls["departed"].to_numpy())
-    teu = float((calls["import_teu"].to_numpy()[in_window] + calls["loaded_teu"].to_numpy()[in_window]).sum())
+def volume_kpis(imports: Frame, exports: Frame, tx: Frame, calls: Frame, window: Window) -> dict:
+    in_window = window.contains(calls["departed"])
+    teu = float((calls["import_teu"][in_window] + calls["loaded_teu"][in_window]).sum())
     years = (window.horizon_hours - window.warmup_hours) / HOURS_PER_YEAR
-    both = pd.concat([imports, exports])
-    imp_teu = imports["teu"].to_numpy()
-    rail = imports["mode"].to_numpy() == Mode.RAIL.code
+    both = Frame.concat(imports, exports, tx)
+    reefer = float(both["teu"][both["cargo_class"] == CargoClass.REEFER.code].sum())
+    imp_teu = imports["teu"]
+    rail = imports["mode"] == Mode.RAIL.code
     return {
         "throughput_teu": teu,
         "throughput_teu_per_year": teu / years,
         "rail_share": float(imp_teu[rail].sum() / imp_teu.sum()) if imp_teu.sum() else np.nan,
-        "reefer_teu": float(both["teu"].to_numpy()[both["cargo_class"].to_numpy() == CargoClass.REEFER.code].sum()),
-        "rolled_export_share": float((exports["rolled_calls"].to_numpy() > 0).mean()) if len(exports) else np.nan,
+        "reefer_teu": reefer,
+        "reefer_teu_per_year": reefer / years,
+        "rolled_export_share": _mean(exports["rolled_calls"] > 0),
     }
 
 
-def vessel_kpis(calls: pd.DataFrame, window: Window, berths: int) -> dict:
-    arrived = calls[window.contains(calls["arrival"].to_numpy())]
+def vessel_kpis(calls: Frame, window: Window, berths: int) -> dict:
+    arrived = calls.select(window.contains(calls["arrival"]))
     d, obs = duration(arrived, "arrival", "berthed", window)
-    start = np.maximum(calls["berthed"].to_numpy(), window.warmup_hours)
-    stop = np.minimum(np.nan_to_num(calls["departed"].to_numpy(), nan=window.end_hours), window.horizon_hours)
+    start = np.maximum(calls["berthed"], window.warmup_hours)
+    stop = np.minimum(np.nan_to_num(calls["departed"], nan=window.end_hours), window.horizon_hours)
     busy = np.nansum(np.clip(stop - start, 0.0, None))
     return {
         "vessel_wait_hours_mean": summarize_durations(d, obs)["mean"],

@@ -22,14 +22,14 @@ class Columns:
         self.n = n
         self.names = tuple(int_names) + tuple(float_names)
         for name in int_names:
-            setattr(self, name, np.full(n, NOT_APPLICABLE, dtype=np.int64))
+            setattr(self, name, np.full(n, NOT_APPLICABLE, dtype=np.int32))  # codes, counts, ids < 2**31
         for name in float_names:
             setattr(self, name, np.full(n, np.nan))
 
     def to_arrow(self, **constant_columns) -> pa.Table:
         data = {name: getattr(self, name) for name in self.names}
         for name, value in constant_columns.items():
-            data[name] = np.full(self.n, value, dtype=np.int64)
+            data[name] = np.full(self.n, value, dtype=np.int32)
         return pa.table(data)
 
 

@@ -24,7 +24,8 @@ from tests.conftest import make_config
 # Distinct round numbers so a component computed from the wrong rate shows up.
 RATES = CostsConfig(
     name="test", handling_cny_per_teu=800.0, storage_free_days=3.0, storage_cny_per_teu_day=30.0,
-    inspection_cny_per_box={"scan": 300.0, "physical": 1200.0}, brokerage_cny_per_declaration=250.0,
+    inspection_cny_per_box={"scan": 300.0, "physical": 1200.0, "quarantine": 800.0, "fumigation": 1500.0},
+    brokerage_cny_per_declaration=250.0,
     truck_cny_per_teu_km=3.5, truck_fixed_cny_per_teu=300.0,
     rail_cny_per_teu_km=2.2, rail_fixed_cny_per_teu=450.0,
 )
@@ -34,8 +35,9 @@ FOREIGN, DOMESTIC = Trade.FOREIGN.code, Trade.DOMESTIC.code
 DEFAULTS = {
     "call_id": 0, "direction": IMPORT, "trade": FOREIGN, "cargo_class": 0, "channel": 0,
     "station": Station.NONE.code, "mode": Mode.TRUCK.code, "destination": 0, "inland": 1,
-    "boxes": 1, "pre_arrival": 0, "rolled_calls": 0,
-    "teu": 1.0, "value_cny": 1e5, "distance_km": 100.0,
+    "boxes": 1, "pre_arrival": 0, "rolled_calls": 0, "transit": 0, "transit_formalities": 0,
+    "declarations": 1, "quarantine": 0, "joint_inspection": 0, "fumigation": 0, "certificate": 0,
+    "connect_call_id": -1, "teu": 1.0, "value_cny": 1e5, "distance_km": 100.0,
 }
 
 
@@ -52,8 +54,12 @@ def table(*rows: dict) -> pd.DataFrame:
 
 
 def finished_import(**kw) -> dict:
-    """A foreign import that arrived at 0, was in the yard at 2 and left at 30 unless overridden."""
-    return {"vessel_arrival": 0.0, "in_yard": 2.0, "lodged": 5.0, "released": 20.0, "out": 30.0, **kw}
+    """A foreign import that arrived at 0, was in the yard at 2, left at 30 and was delivered
+    2 hours after leaving, unless overridden (an import is done when delivered)."""
+    row = {"vessel_arrival": 0.0, "in_yard": 2.0, "lodged": 5.0, "released": 20.0, "out": 30.0, **kw}
+    row.setdefault("inland_arrival", row["out"] + 1.0)
+    row.setdefault("delivered", row["out"] + 2.0)
+    return row
 
 
 def finished_export(**kw) -> dict:
@@ -89,11 +95,15 @@ def test_components_of_one_import_by_hand():
     "dwell": st.one_of(st.none(), st.floats(0.0, 800.0)),
 }), min_size=1, max_size=12))
 def test_components_add_up_to_total(rows):
-    """`total` is exactly the sum of the five components, and NaN only where the box has not left."""
+    """`total` is exactly the sum of the components, and NaN only where the consignment is not done."""
     for r in rows:
         dwell = r.pop("dwell")
         start = r["in_yard"] if r["direction"] == IMPORT else r["gate_in"]
         r["out"] = math.nan if dwell is None else start + dwell
+        if r["direction"] == IMPORT:
+            r["vessel_arrival"] = r["in_yard"]
+            r["delivered"] = r["inland_arrival"] = r["out"] + 3.0
+        r["declarations"] = int(r["trade"] == FOREIGN)
     t = table(*rows)
     c = consignment_costs(t, RATES)
     assert list(c.columns) == list(COMPONENTS) + ["total"]
@@ -115,9 +125,9 @@ def test_storage_free_days_then_linear(dwell_days, chargeable_days):
 
 
 def test_storage_clock_starts_in_yard_for_imports_and_at_gate_in_for_exports():
-    """Imports pay from discharge (in_yard), not vessel arrival; exports from gate-in."""
+    """Imports pay from discharge (in_yard) to gate-out; exports from gate-in to loading."""
     t = table(finished_import(vessel_arrival=0.0, in_yard=48.0, out=48.0 + 24 * 4.0),
-              finished_export(gate_in=100.0, out=100.0 + 24 * 5.0))
+              finished_export(gate_in=100.0, loaded=100.0 + 24 * 5.0, out=102.0 + 24 * 5.0))
     storage = consignment_costs(t, RATES)["storage"].to_numpy()
     np.testing.assert_allclose(storage, [1 * 30.0, 2 * 30.0])
 
@@ -135,8 +145,8 @@ def test_inspection_fee_only_for_inspected_boxes():
 def test_brokerage_only_for_foreign_trade():
     """Domestic (coastal) boxes are never declared, so no broker; one fee per declaration."""
     t = table(finished_import(trade=FOREIGN, boxes=4, teu=8.0),
-              finished_import(trade=DOMESTIC, lodged=math.nan, released=math.nan),
-              finished_export(trade=FOREIGN), finished_export(trade=DOMESTIC))
+              finished_import(trade=DOMESTIC, lodged=math.nan, released=math.nan, declarations=0),
+              finished_export(trade=FOREIGN), finished_export(trade=DOMESTIC, declarations=0))
     np.testing.assert_allclose(consignment_costs(t, RATES)["brokerage"], [250.0, 0.0, 250.0, 0.0])
 
 
@@ -154,7 +164,7 @@ def test_cost_per_teu_is_ratio_of_sums_over_finished():
     t = table(finished_import(teu=1.0, boxes=1),
               finished_import(teu=4.0, boxes=2, station=Station.SCAN.code, out=2.0 + 24 * 6),
               finished_export(teu=2.0),
-              finished_import(teu=100.0, out=math.nan, station=Station.PHYSICAL.code))
+              finished_import(teu=100.0, out=math.nan, delivered=math.nan, station=Station.PHYSICAL.code))
     c = consignment_costs(t, RATES)
     assert math.isnan(c["total"].iloc[3])
     done = c.iloc[:3]
@@ -169,7 +179,7 @@ def test_cost_per_teu_is_ratio_of_sums_over_finished():
 
 def test_cost_per_teu_without_finished_consignments_is_nan():
     """Nothing left the port: every figure is NaN rather than 0 or a division error."""
-    t = table(finished_import(out=math.nan), finished_export(out=math.nan))
+    t = table(finished_import(out=math.nan, delivered=math.nan), finished_export(out=math.nan))
     result = cost_per_teu(t, RATES)
     assert set(result) == {"mean", *COMPONENTS}
     assert all(math.isnan(v) for v in result.values())
@@ -273,13 +283,14 @@ def test_real_run_cost_additivity(real_table):
     df, cfg = real_table
     imp = df[(df["direction"] == IMPORT) & (df["trade"] == FOREIGN)]
     c = consignment_costs(imp, cfg.costs)
-    done = imp["out"].notna().to_numpy()
+    done = imp["delivered"].notna().to_numpy()
     assert done.any()
     np.testing.assert_array_equal(c["total"].notna().to_numpy(), done)
     np.testing.assert_allclose(c.loc[done, "total"], c.loc[done, list(COMPONENTS)].sum(axis=1), rtol=1e-12)
     assert (c.loc[done, list(COMPONENTS)] >= 0).all().all()
-    inspected = imp["station"].to_numpy() != Station.NONE.code
-    assert (c["inspection"].to_numpy()[~inspected] == 0).all()
-    assert (c["inspection"].to_numpy()[inspected] > 0).all()
+    inspected = ((imp["station"].to_numpy() != Station.NONE.code) | (imp["quarantine"].to_numpy() == 1)
+                 | (imp["fumigation"].to_numpy() == 1))
+    assert (c.loc[done, "inspection"].to_numpy()[~inspected[done]] == 0).all()
+    assert (c.loc[done, "inspection"].to_numpy()[inspected[done]] > 0).all()
     result = cost_per_teu(imp, cfg.costs)
     assert result["mean"] == pytest.approx(c.loc[done, "total"].sum() / imp.loc[done, "teu"].sum())

@@ -11,7 +11,8 @@ from sim.model.cargo import Channel, Direction, Trade
 from sim.model.port import simulate
 from tests.conftest import SMALL, make_config
 
-IMPORT_ORDER = ("vessel_arrival", "berthed", "in_yard", "out", "inland_arrival")
+IMPORT_ORDER = ("vessel_arrival", "berthed", "in_yard", "out", "inland_arrival", "inland_lodged",
+                "inland_released", "delivered")
 CUSTOMS_ORDER = ("lodged", "accepted", "doc_check_start", "doc_check_end", "inspection_ordered",
                  "inspection_queued", "inspection_start", "inspection_end", "released")
 EXPORT_ORDER = ("gate_in", "lodged", "released", "loaded", "out")
@@ -49,7 +50,8 @@ def test_milestones_are_ordered(runs, side):
     exports = table[table.direction == Direction.EXPORT.code]
     _assert_ordered(imports, IMPORT_ORDER)
     _assert_ordered(imports, CUSTOMS_ORDER + ("duty_paid",))
-    _assert_ordered(imports, ("released", "out"))
+    _assert_ordered(imports, ("released", "transit_ready", "out"))
+    _assert_ordered(imports, ("in_yard", "plugged", "out"))
     _assert_ordered(imports, ("in_yard", "inspection_queued"))
     _assert_ordered(exports, CUSTOMS_ORDER)
     _assert_ordered(exports, EXPORT_ORDER)
@@ -58,40 +60,55 @@ def test_milestones_are_ordered(runs, side):
 
 @pytest.mark.parametrize("side", ["before", "after"])
 def test_every_consignment_is_accounted_for(runs, side):
-    """Each consignment that entered the run is out, released and waiting, in clearance, or not yet lodged."""
+    """Each consignment that entered the run is in exactly one state: delivered (imports) or gone
+    (exports, transshipment); on its way inland; released and waiting in the port; in clearance;
+    not yet lodged; or, never declared (domestic, transshipment), still in the port."""
     table, _, rep = runs[side]
     end = rep.end_hours
     entered = table.vessel_arrival.notna() | (table.gate_in < end)
     t = table[entered]
-    foreign = t.trade == Trade.FOREIGN.code
-    out = t.out.notna()
-    released = t.released.notna() & ~out
-    in_clearance = foreign & t.lodged.notna() & t.released.isna()
-    not_lodged = foreign & t.lodged.isna() & t.released.isna()
-    waiting_domestic = ~foreign & ~out  # domestic boxes not yet gone (no customs step)
-    states = np.vstack([out, released, in_clearance, not_lodged, waiting_domestic & ~released]).astype(int)
+    is_import = t.direction == Direction.IMPORT.code
+    declared = (t.trade == Trade.FOREIGN.code) & (t.direction != Direction.TRANSSHIPMENT.code)
+    done = np.where(is_import, t.delivered.notna(), t.out.notna())
+    inland = is_import & t.out.notna() & t.delivered.isna()
+    waiting = t.released.notna() & t.out.isna()
+    in_clearance = declared & t.lodged.notna() & t.released.isna()
+    not_lodged = declared & t.lodged.isna() & t.released.isna()
+    undeclared_in_port = ~declared & t.released.isna() & t.out.isna()
+    states = np.vstack([done, inland, waiting, in_clearance, not_lodged, undeclared_in_port]).astype(int)
     assert (states.sum(axis=0) == 1).all(), "every consignment is in exactly one state"
     # Everything recorded happened inside the run.
-    assert np.nanmax(t[["lodged", "released", "out", "in_yard", "loaded"]].to_numpy()) <= end
-    # A green declaration never meets an officer; a yellow one never sees an inspection bay.
+    assert np.nanmax(t[["lodged", "released", "out", "in_yard", "loaded", "delivered"]].to_numpy()) <= end
+    # A green declaration never meets an officer; a yellow one never sees a customs inspection.
     green = t[t.channel == Channel.GREEN.code]
-    assert green.doc_check_start.isna().all() and green.inspection_start.isna().all()
-    yellow = t[t.channel == Channel.YELLOW.code]
+    assert green.doc_check_start.isna().all()
+    yellow = t[(t.channel == Channel.YELLOW.code) & (t.quarantine == 0) & (t.fumigation == 0)]
     assert yellow.inspection_queued.isna().all()
+    # Declared once, twice only under the transit procedure, never if undeclared.
+    assert ((t.declarations == 0) == ~declared).all()
+    assert (t.declarations[t.transit == 0] <= 1).all() and (t.declarations <= 2).all()
+
+
+def _loading_call(table: pd.DataFrame) -> np.ndarray:
+    """The call a box is loaded onto: its own call for exports, the connecting one for transshipment."""
+    tx = table.direction.to_numpy() == Direction.TRANSSHIPMENT.code
+    return np.where(tx, table.connect_call_id.to_numpy(), table.call_id.to_numpy())
 
 
 @pytest.mark.parametrize("side", ["before", "after"])
 def test_boxes_and_teu_are_conserved_per_call(runs, side):
-    """The boxes a call discharges are exactly the boxes of its import consignments."""
+    """The boxes a call discharges are exactly the boxes of the consignments it carried in,
+    and the boxes it loads exactly those of the consignments loaded onto it."""
     table, calls, _ = runs[side]
-    imports = table[table.direction == Direction.IMPORT.code]
-    boxes = imports.groupby("call_id").boxes.sum()
+    discharged = table[table.direction != Direction.EXPORT.code]
+    boxes = discharged.groupby("call_id").boxes.sum()
     berthed = calls[calls.berthed.notna()].set_index("call_id")
     with_imports = berthed[berthed.import_boxes > 0]
     assert (boxes.reindex(with_imports.index).to_numpy() == with_imports.import_boxes.to_numpy()).all()
-    teu = imports.groupby("call_id").teu.sum().reindex(with_imports.index).to_numpy()
+    teu = discharged.groupby("call_id").teu.sum().reindex(with_imports.index).to_numpy()
     assert np.allclose(teu, with_imports.import_teu.to_numpy())
-    loaded = table[table.loaded.notna()].groupby("call_id").boxes.sum()
+    loaded_rows = table[table.loaded.notna()]
+    loaded = loaded_rows.boxes.groupby(_loading_call(loaded_rows)).sum()
     departed = calls[calls.departed.notna() & (calls.loaded_boxes > 0)].set_index("call_id")
     assert (loaded.reindex(departed.index).to_numpy() == departed.loaded_boxes.to_numpy()).all()
 
@@ -99,7 +116,7 @@ def test_boxes_and_teu_are_conserved_per_call(runs, side):
 def test_exports_load_only_when_released_before_cutoff(runs, config):
     table, calls, _ = runs["before"]
     loaded = table[table.loaded.notna()]
-    scheduled = calls.set_index("call_id").scheduled.reindex(loaded.call_id).to_numpy()
+    scheduled = calls.set_index("call_id").scheduled.reindex(_loading_call(loaded)).to_numpy()
     assert (loaded.released.to_numpy() <= scheduled - config.port.export_cutoff_hours + 1e-9).all()
     assert (table.rolled_calls > 0).any(), "the small run should roll some late exports"
 

@@ -29,6 +29,9 @@ class Direction(_Coded):
     """Discharged from a vessel, cleared, then removed by truck or rail."""
     EXPORT = "export"
     """Gated in, cleared, then loaded onto a vessel before its cut-off."""
+    TRANSSHIPMENT = "transshipment"
+    """Discharged from one vessel and, under customs transit supervision, loaded onto another
+    vessel or a land-bridge train; never released into China."""
 
 
 class CargoClass(_Coded):
@@ -51,11 +54,11 @@ class Channel(_Coded):
 
 class Mode(_Coded):
     TRUCK = "truck"
-    """Collected at the terminal gate after release."""
+    """Import: collected at the out-gate after release. Export: arrives by truck at the in-gate."""
     RAIL = "rail"
-    """Leaves on the next scheduled train to the destination after release."""
+    """Import: leaves on the next train with room to its destination. Export: arrives by train."""
     VESSEL = "vessel"
-    """Export: leaves on the vessel it is loaded onto."""
+    """Transshipment: leaves on the connecting vessel."""
 
 
 class Station(_Coded):
@@ -65,6 +68,10 @@ class Station(_Coded):
     """Non-intrusive X-ray scan."""
     PHYSICAL = "physical"
     """Box opened and examined in an inspection bay."""
+    QUARANTINE = "quarantine"
+    """CIQ quarantine inspection, in its own area (before the joint "3 + 1" model)."""
+    FUMIGATION = "fumigation"
+    """Fumigation of timber."""
 
 
 class Trade(_Coded):
@@ -78,23 +85,33 @@ class Trade(_Coded):
 _CODES = {member: i for cls in (Direction, CargoClass, Channel, Mode, Station, Trade) for i, member in enumerate(cls)}
 
 # Milestone columns (hours from scenario start; NaN = did not happen / not yet).
-# Import: vessel_arrival -> berthed -> in_yard; lodged -> accepted -> doc_check_start ->
-#   doc_check_end -> inspection_ordered -> inspection_queued (box at the station) ->
-#   inspection_start -> inspection_end -> duty_paid -> released -> out (truck gate-out or
-#   train departure) -> inland_arrival.
-# Export: gate_in -> lodged -> ... -> released -> loaded -> out (vessel departure).
+# Import: vessel_arrival -> berthed -> in_yard (-> plugged, reefers); lodged -> accepted ->
+#   doc_check_start -> doc_check_end -> inspection_ordered -> inspection_queued (box at the
+#   station) -> inspection_start -> inspection_end (customs, or the joint visit) ->
+#   quarantine_start -> quarantine_end (separate CIQ visit, fumigation) -> duty_paid ->
+#   released (customs release at the port; for a transit box, the transit release) ->
+#   transit_ready (transit formalities done) -> out (gate-out or train departure) ->
+#   inland_arrival -> inland_lodged -> inland_released (second declaration, transit only) ->
+#   delivered (at the consignee's door).
+# Export: gate_arrival -> gate_in -> lodged -> ... -> released -> loaded -> out (vessel departure).
+# Transshipment: vessel_arrival -> berthed -> in_yard -> released (under transit supervision)
+#   -> loaded -> out (connecting vessel departs or land-bridge train leaves).
 # A step a consignment skips stays NaN; so does one that had not happened when the run ended.
 MILESTONES = (
-    "vessel_arrival", "berthed", "in_yard", "gate_in",
+    "vessel_arrival", "berthed", "in_yard", "gate_arrival", "gate_in", "plugged",
     "lodged", "accepted", "doc_check_start", "doc_check_end",
-    "inspection_ordered", "inspection_queued", "inspection_start", "inspection_end", "duty_paid", "released",
-    "loaded", "out", "inland_arrival",
+    "inspection_ordered", "inspection_queued", "inspection_start", "inspection_end",
+    "quarantine_start", "quarantine_end", "duty_paid", "released", "transit_ready",
+    "loaded", "out", "inland_arrival", "inland_lodged", "inland_released", "delivered",
 )
 
 # Attribute columns (integers or floats that do not change during the run).
 ATTRIBUTES_INT = (
     "consignment_id", "call_id", "direction", "trade", "cargo_class", "channel",
     "station", "mode", "destination", "inland", "boxes", "pre_arrival", "rolled_calls",
+    "transit", "transit_formalities", "declarations", "quarantine", "joint_inspection", "fumigation",
+    "certificate",
+    "connect_call_id",
 )
 ATTRIBUTES_FLOAT = ("teu", "value_cny", "distance_km")
 

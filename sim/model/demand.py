@@ -46,7 +46,7 @@ class Calls:
 
 @dataclass
 class Consignments:
-    """One entry per declaration (or domestic shipment); all arrays share one index."""
+    """One entry per declaration (or domestic shipment, or transshipment); arrays share one index."""
 
     call: np.ndarray           # the call that discharges (import) or is booked to load (export) it
     direction: np.ndarray
@@ -56,7 +56,7 @@ class Consignments:
     teu: np.ndarray
     value_cny: np.ndarray
     destination: np.ndarray    # import destination / export origin (index into destination_names)
-    mode: np.ndarray
+    connect_service: np.ndarray  # transshipment: connecting service index, -1 for rail land-bridge / none
     discharge_rank: np.ndarray  # boxes discharged before this consignment's last box, on its call
     gate_in_lead: np.ndarray   # export: hours from gate-in to scheduled arrival
     # Standard variates (regime-free): uniforms in [0, 1) and unit-mean exponentials.
@@ -71,10 +71,32 @@ class Consignments:
     e_inspection: np.ndarray
     e_duty: np.ndarray
     e_pickup: np.ndarray
+    u_mode: np.ndarray
+    u_transit: np.ndarray
+    e_transit: np.ndarray
+    u_quarantine: np.ndarray
+    u_joint: np.ndarray
+    e_quarantine: np.ndarray
+    u_fumigation: np.ndarray
+    e_fumigation: np.ndarray
+    u_aquatic: np.ndarray
+    e_certificate: np.ndarray
+    e_inland_preparation: np.ndarray
+    u_inland_check: np.ndarray
+    e_inland_doc_check: np.ndarray
+    u_inland_inspection: np.ndarray
+    e_inland_inspection: np.ndarray
     destination_names: list
 
     def __len__(self) -> int:
         return len(self.call)
+
+    def drop_variates(self) -> None:
+        """Free the per-consignment random variates once `plan` has turned them into routes and
+        durations (about a fifth of a full-year replication's memory)."""
+        for name in self.__dataclass_fields__:
+            if name.startswith(("u_", "e_")):
+                setattr(self, name, None)
 
 
 def _call_sizes(rng, mean: float, cv: float, n: int) -> np.ndarray:
@@ -169,7 +191,7 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
     trade = np.where(rng.random(n) < demand.domestic_share, Trade.DOMESTIC.code, Trade.FOREIGN.code)
     cargo_class = np.empty(n, dtype=np.int64)
     u_class = rng.random(n)
-    for d in Direction:
+    for d in (Direction.IMPORT, Direction.EXPORT):
         shares = demand.class_shares[d.value]
         cum = np.cumsum([shares.get(c.value, 0.0) for c in CargoClass])
         sel = direction == d.code
@@ -179,21 +201,52 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
     value = teu * value_per_teu[cargo_class] * rng.gamma(4.0, 0.25, n)  # cv 0.5 around the class mean
     dest_p = np.array([demand.destination_shares.get(d, 0.0) for d in destination_names])
     destination = rng.choice(len(destination_names), size=n, p=dest_p / dest_p.sum())
-    rail_p = np.array([demand.rail_share.get(d, 0.0) for d in destination_names])
-    mode = np.where(rng.random(n) < rail_p[destination], Mode.RAIL.code, Mode.TRUCK.code)
-    mode[direction == Direction.EXPORT.code] = Mode.VESSEL.code
     lead = rng.gamma(3.0, demand.export_gate_in_lead_hours_mean / 3.0, n)
 
+    # Transshipment: a share of each service's discharged consignments connects onwards.
+    # Drawn from its own stream so adding routes never shifts the cargo above.
+    tx = stream(seed, replication, "transshipment")
+    connect = np.full(n, -1, dtype=np.int64)
+    service_names = calls.service_names
+    transship_share = np.zeros(len(service_names))
+    for s_idx, name in enumerate(service_names[:-1]):
+        transship_share[s_idx] = demand.services[name].transship_share
+    is_tx = (direction == Direction.IMPORT.code) & (tx.random(n) < transship_share[calls.service[call]])
+    u_target = tx.random(n)
+    for s_idx, name in enumerate(service_names[:-1]):
+        targets = demand.services[name].transship_to
+        sel = is_tx & (calls.service[call] == s_idx)
+        if not sel.any() or not targets:
+            continue
+        keys = list(targets)
+        cum = np.cumsum([targets[k] for k in keys])
+        pick = np.minimum(np.searchsorted(cum / cum[-1], u_target[sel], side="right"), len(keys) - 1)
+        is_service = np.array([k in demand.services for k in keys])
+        index = np.array([service_names.index(k) if k in demand.services else destination_names.index(k) for k in keys])
+        connect[np.flatnonzero(sel)] = np.where(is_service[pick], index[pick], -1)
+        land_bridge = ~is_service[pick]
+        destination[np.flatnonzero(sel)[land_bridge]] = index[pick][land_bridge]
+    direction[is_tx] = Direction.TRANSSHIPMENT.code
+    trade[is_tx] = Trade.FOREIGN.code
+
     customs, inspection, removal = (stream(seed, replication, c) for c in ("customs", "inspection", "removal"))
+    hinter, quarantine, inland = (stream(seed, replication, c) for c in ("hinterland", "quarantine", "inland"))
     return Consignments(
         call=call, direction=direction, trade=trade.astype(np.int64), cargo_class=cargo_class,
         boxes=boxes, teu=teu.astype(float), value_cny=value, destination=destination.astype(np.int64),
-        mode=mode.astype(np.int64), discharge_rank=rank, gate_in_lead=lead,
+        connect_service=connect, discharge_rank=rank, gate_in_lead=lead,
         u_pre_arrival=customs.random(n), u_channel=customs.random(n),
         e_preparation=customs.exponential(1.0, n), e_acceptance=customs.exponential(1.0, n),
         e_doc_check=customs.exponential(1.0, n),
         u_query=customs.random(n), e_query=customs.exponential(1.0, n),
         u_scan=inspection.random(n), e_inspection=inspection.exponential(1.0, n),
         e_duty=removal.exponential(1.0, n), e_pickup=removal.exponential(1.0, n),
+        u_mode=hinter.random(n), u_transit=hinter.random(n), e_transit=hinter.exponential(1.0, n),
+        u_quarantine=quarantine.random(n), u_joint=quarantine.random(n), e_quarantine=quarantine.exponential(1.0, n),
+        u_fumigation=quarantine.random(n), e_fumigation=quarantine.exponential(1.0, n),
+        u_aquatic=quarantine.random(n), e_certificate=quarantine.exponential(1.0, n),
+        e_inland_preparation=inland.exponential(1.0, n), u_inland_check=inland.random(n),
+        e_inland_doc_check=inland.exponential(1.0, n), u_inland_inspection=inland.random(n),
+        e_inland_inspection=inland.exponential(1.0, n),
         destination_names=destination_names,
     )

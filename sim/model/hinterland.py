@@ -1,46 +1,148 @@
-"""Removal from the port: truck pickup after release, or the next scheduled train.
+"""The land side: out-gate lanes, block trains with capacity, inland customs offices.
 
-Closed-form on purpose: in this first version nothing on the road or rail side
-competes for capacity, so a leg is arithmetic, not a process. (Train capacity,
-gate lanes and inland customs belong to the intermodal issue.)
+Import boxes leave the port by truck (queueing FIFO at the out-gate lanes) or on the next
+block train to their destination that has room; trains queue for the port's rail
+loading tracks. Boxes under the transit procedure are declared again and cleared at
+the inland customs office when the regime says so.
 """
 from __future__ import annotations
 
-import bisect
-import math
+import heapq
+from functools import partial
 
 import numpy as np
+import simpy
 
-from sim.config import PortConfig
-from sim.model.cargo import Mode
+from sim.config import Config, RegimeConfig
+from sim.model.calendar import WorkingCalendar
+from sim.model.inspection import StaffedStation
+from sim.model.queues import weekly_times
 
 HOURS_PER_WEEK = 168.0
 
 
+class RailCorridor:
+    """Port -> destination block trains on a weekly timetable, each with a TEU capacity.
+
+    Boxes join a waiting line when ready; at each train's cut-off the train takes waiting
+    boxes first come, first served, until the next one does not fit.
+    """
+
+    def __init__(self, env, name: str, dest, tracks: simpy.Resource, boxes_per_hour: float, on_departure):
+        self.env = env
+        self.name = name
+        self.timetable = dest.rail_departures
+        self.capacity = dest.rail_capacity_teu
+        self.cutoff = dest.rail_cutoff_hours
+        self.rail_hours = dest.rail_hours
+        self.tracks = tracks
+        self.boxes_per_hour = boxes_per_hour
+        self.on_departure = on_departure  # callback(consignment, departure, arrival)
+        self.waiting: list = []           # heap of (ready, consignment, teu, boxes)
+
+    def add(self, i: int, ready: float, teu: float, boxes: int) -> None:
+        """Box i joins the line when ready. A consignment larger than a whole train never boards
+        and must not block the line (`plan` sends such imports by road; a land-bridge one stays)."""
+        if teu <= self.capacity:
+            heapq.heappush(self.waiting, (ready, i, teu, boxes))
+
+    def run(self, until: float):
+        env = self.env
+        for departure in weekly_times(self.timetable, self.cutoff, until + self.cutoff).tolist():
+            closing = departure - self.cutoff
+            if closing > env.now:  # a train still loading past this cut-off makes this one late
+                yield env.timeout(closing - env.now)
+            load, boxes, aboard = 0.0, 0, []
+            while self.waiting and self.waiting[0][0] <= closing and load + self.waiting[0][2] <= self.capacity:
+                _, i, teu, n = heapq.heappop(self.waiting)
+                load += teu
+                boxes += n
+                aboard.append(i)
+            if not aboard:
+                continue
+            with self.tracks.request() as req:
+                yield req
+                yield env.timeout(boxes / self.boxes_per_hour)
+            if departure > env.now:
+                yield env.timeout(departure - env.now)
+            for i in aboard:
+                self.on_departure(i, env.now, env.now + self.rail_hours)
+
+
+class InlandOffice:
+    """An inland customs office: officers and inspection bays on the inland calendar."""
+
+    def __init__(self, env, name: str, transit):
+        calendar = WorkingCalendar.from_config(transit.inland_calendar)
+        self.officers = StaffedStation(env, f"{name} officers", transit.inland_officers, calendar)
+        self.bays = StaffedStation(env, f"{name} inspection", transit.inland_inspection_bays, calendar)
+
+
 class Hinterland:
-    def __init__(self, port: PortConfig):
-        self.names = list(port.destinations)
-        dests = [port.destinations[n] for n in self.names]
-        self.timetables = [sorted(d.rail_departures) for d in dests]
-        self.rail_cutoff = [d.rail_cutoff_hours for d in dests]
-        self.rail_hours = [d.rail_hours for d in dests]
+    def __init__(self, env, cfg: Config, regime: RegimeConfig, rec, plan, cons, yard):
+        self.env = env
+        self.rec = rec
+        self.plan = plan
+        self.cons = cons
+        self.yard = yard
+        self.names = list(cfg.port.destinations)
+        dests = [cfg.port.destinations[n] for n in self.names]
         self.truck_hours = [d.truck_hours for d in dests]
-        self.inland = np.array([d.inland for d in dests])
+        self.local_delivery = [d.local_delivery_hours for d in dests]
+        self.gate_free = [0.0] * cfg.port.gate.out_lanes  # when each out-gate lane is next free
+        self.gate_hours = cfg.port.gate.hours_per_truck
+        tracks = simpy.Resource(env, capacity=cfg.port.rail_terminal.loading_tracks)
+        rate = cfg.port.rail_terminal.boxes_per_hour_per_track
+        self.corridors = {k: RailCorridor(env, n, d, tracks, rate, self._departed)
+                          for k, (n, d) in enumerate(zip(self.names, dests)) if d.rail_departures}
+        self.offices = {k: InlandOffice(env, n, regime.transit) for k, n in enumerate(self.names)
+                        if dests[k].inland}
 
-    def next_train(self, destination: int, ready: float) -> float:
-        """Departure of the first train leaving at least the loading cut-off after `ready`."""
-        t = ready + self.rail_cutoff[destination]
-        table = self.timetables[destination]
-        week = math.floor(t / HOURS_PER_WEEK)
-        i = bisect.bisect_left(table, t - week * HOURS_PER_WEEK)
-        if i == len(table):
-            week, i = week + 1, 0
-        return week * HOURS_PER_WEEK + table[i]
+    def start(self, until: float) -> None:
+        for corridor in self.corridors.values():
+            self.env.process(corridor.run(until))
 
-    def remove(self, destination: int, mode: int, ready: float, pickup_hours: float):
-        """(time the box leaves the port, arrival at its destination) for an import box ready at `ready`."""
-        if mode == Mode.RAIL.code:
-            out = self.next_train(destination, ready)
-            return out, out + self.rail_hours[destination]
-        out = ready + pickup_hours
-        return out, out + self.truck_hours[destination]
+    def by_rail(self, i: int, ready: float) -> None:
+        self.corridors[self.cons.destination[i]].add(i, ready, self.cons.teu[i], self.cons.boxes[i])
+
+    def by_truck(self, i: int, ready: float) -> None:
+        """The truck reaches the out-gate after the pickup delay (ready >= now)."""
+        env = self.env
+        env.timeout(ready + self.plan.pickup[i] - env.now).callbacks.append(partial(self._at_gate, i))
+
+    def _at_gate(self, i: int, _event) -> None:
+        """FIFO out-gate lanes, served in arrival order (the callbacks fire in time order), so a
+        truck's exit is known on arrival: one event per truck instead of a queueing process."""
+        now = self.env.now
+        start = max(now, heapq.heappop(self.gate_free))
+        out = start + self.cons.boxes[i] * self.gate_hours
+        heapq.heappush(self.gate_free, out)
+        self.rec.out[i] = out
+        self.yard.leaves(i, out)
+        self.arrive(i, out + self.truck_hours[self.cons.destination[i]])
+
+    def _departed(self, i: int, departure: float, arrival: float) -> None:
+        self.rec.out[i] = departure
+        self.yard.leaves(i, departure)
+        self.arrive(i, arrival)
+
+    def arrive(self, i: int, t: float) -> None:
+        """At the destination: a second clearance if the regime needs one, else delivery."""
+        self.rec.inland_arrival[i] = t
+        if self.plan.second_declaration[i]:
+            self.env.process(self.inland_clearance(i, t))
+        else:
+            self.rec.delivered[i] = t + self.local_delivery[self.cons.destination[i]]
+
+    def inland_clearance(self, i: int, arrival: float):
+        env, rec, plan = self.env, self.rec, self.plan
+        office = self.offices[self.cons.destination[i]]
+        yield env.timeout(arrival + plan.inland_preparation[i] - env.now)
+        rec.inland_lodged[i] = env.now
+        started: list = []
+        if not np.isnan(plan.inland_doc_check_work[i]):
+            yield from office.officers.serve(plan.inland_doc_check_work[i], started)
+        if not np.isnan(plan.inland_inspection_work[i]):
+            yield from office.bays.serve(plan.inland_inspection_work[i], started)
+        rec.inland_released[i] = env.now
+        rec.delivered[i] = env.now + self.local_delivery[self.cons.destination[i]]

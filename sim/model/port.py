@@ -15,15 +15,16 @@ import simpy
 from sim.config import Config, RegimeConfig
 from sim.model.calendar import WorkingCalendar
 from sim.model.cargo import CALL_TIMES, MILESTONES, Direction, Station, Trade
-from sim.model.clearance import Clearance, plan
+from sim.model.clearance import Clearance
 from sim.model.demand import generate_calls, generate_consignments
 from sim.model.hinterland import Hinterland
 from sim.model.inspection import StaffedStation
+from sim.model.plan import plan
 from sim.model.vessels import PortSide
+from sim.model.yard import Yard
 from sim.record import call_columns, consignment_columns
 
 HOURS_PER_DAY = 24.0
-HOURS_PER_WEEK = 168.0
 
 
 @dataclass
@@ -41,52 +42,38 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
     warmup = cfg.run.warmup_days * HOURS_PER_DAY
     horizon = cfg.run.horizon_days * HOURS_PER_DAY
     end = horizon + cfg.run.drain_days * HOURS_PER_DAY
-    # One extra week of schedule so exports that miss a cut-off near the end have a next call.
-    calls = generate_calls(cfg.demand, cfg.port, end + HOURS_PER_WEEK, cfg.run.seed, replication)
+    # Calls scheduled before the end of the run; exports that miss the last call of a service
+    # stay in the port (call_id -1), which only happens after the horizon.
+    calls = generate_calls(cfg.demand, cfg.port, end, cfg.run.seed, replication)
     cons = generate_consignments(cfg.demand, cfg.port, calls, cfg.run.seed, replication)
-    clearance_plan = plan(regime, cons, calls)
-
-    rec = consignment_columns(len(cons))
-    rec.consignment_id[:] = np.arange(len(cons))
-    rec.call_id[:] = cons.call
-    for name in ("direction", "trade", "cargo_class", "boxes", "destination", "mode"):
-        getattr(rec, name)[:] = getattr(cons, name)
-    destinations = [cfg.port.destinations[d] for d in cons.destination_names]
-    rec.inland[:] = np.array([d.inland for d in destinations], dtype=np.int64)[cons.destination]
-    rec.distance_km[:] = np.array([d.distance_km for d in destinations])[cons.destination]
-    rec.teu[:] = cons.teu
-    rec.value_cny[:] = cons.value_cny
-    rec.channel[:] = clearance_plan.channel
-    rec.station[:] = clearance_plan.station
-    rec.pre_arrival[:] = clearance_plan.pre_arrival
-    rec.rolled_calls[:] = 0
-    rec.gate_in[:] = clearance_plan.gate_in
-    # Exports that need no customs step in this run are released on gate-in.
-    no_customs = ((cons.trade == Trade.DOMESTIC.code) & (cons.direction == Direction.EXPORT.code)) | clearance_plan.pre_run
-    rec.released[no_customs] = clearance_plan.gate_in[no_customs]
-
-    crec = call_columns(len(calls))
-    crec.call_id[:] = np.arange(len(calls))
-    crec.service[:] = calls.service
-    crec.terminal[:] = calls.terminal
-    crec.scheduled[:] = calls.scheduled
-    crec.import_boxes[:] = calls.import_boxes
-    crec.export_boxes[:] = calls.export_boxes
+    p = plan(cfg, regime, cons, calls)
+    cons.drop_variates()
+    rec = _consignment_record(cfg, cons, p)
+    crec = _call_record(calls)
 
     env = simpy.Environment()
-    port_side = PortSide(env, cfg.port, calls, cons, rec, crec, Hinterland(cfg.port),
-                         clearance_plan.pickup, cfg.port.export_cutoff_hours)
-    inspection_calendar = WorkingCalendar.from_config(regime.inspection_calendar)
-    stations = {
-        code: StaffedStation(env, name, cfg.port.inspection_stations[name].bays, inspection_calendar)
-        for code, name in ((Station.SCAN.code, "scan"), (Station.PHYSICAL.code, "physical"))
+    yard = Yard(env, cfg.port.reefer_plugs, cons.cargo_class, rec)
+    hinterland = Hinterland(env, cfg, regime, rec, p, cons, yard)
+    officer_calendar = WorkingCalendar.from_config(regime.officer_calendar)
+    port_side = PortSide(env, cfg.port, calls, cons, rec, crec, p, hinterland, yard, officer_calendar)
+    port_side.transship_hours = regime.transshipment_formalities_hours
+    calendars = {
+        Station.SCAN: WorkingCalendar.from_config(regime.inspection_calendar),
+        Station.PHYSICAL: WorkingCalendar.from_config(regime.inspection_calendar),
+        Station.QUARANTINE: WorkingCalendar.from_config(regime.quarantine.calendar),
+        Station.FUMIGATION: WorkingCalendar(range(7), 0.0, 24.0),  # gas exposure runs round the clock
     }
-    drayage = {code: cfg.port.inspection_stations[s.name].drayage_hours for code, s in stations.items()}
-    officers = StaffedStation(env, "officers", regime.officers, WorkingCalendar.from_config(regime.officer_calendar))
-    clearance = Clearance(env, rec, clearance_plan, officers, stations, drayage, port_side)
+    stations = {st.code: StaffedStation(env, st.value, cfg.port.inspection_stations[st.value].bays, cal)
+                for st, cal in calendars.items()}
+    drayage = {st.code: cfg.port.inspection_stations[st.value].drayage_hours for st in calendars}
+    officers = StaffedStation(env, "officers", regime.officers, officer_calendar)
+    clearance = Clearance(env, rec, p, officers, stations, drayage, port_side)
 
     env.process(port_side.dispatch(end))
     env.process(clearance.dispatch(end))
+    exports = np.flatnonzero(cons.direction == Direction.EXPORT.code)
+    env.process(yard.dispatch(exports, p.gate_in[exports], end))
+    hinterland.start(end)
     env.run(until=end)
 
     # Milestones computed ahead (yard, load, gate-out times) count only if they fell inside the run.
@@ -101,3 +88,54 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
         calls=crec.to_arrow(replication=replication),
         warmup_hours=warmup, horizon_hours=horizon, end_hours=end,
     )
+
+
+def _consignment_record(cfg: Config, cons, p):
+    """The record, pre-filled with attributes and every milestone known before the run."""
+    rec = consignment_columns(len(cons))
+    rec.consignment_id[:] = np.arange(len(cons))
+    rec.call_id[:] = cons.call
+    for name in ("direction", "trade", "cargo_class", "boxes", "destination"):
+        getattr(rec, name)[:] = getattr(cons, name)
+    destinations = [cfg.port.destinations[d] for d in cons.destination_names]
+    rec.inland[:] = np.array([d.inland for d in destinations], dtype=np.int64)[cons.destination]
+    rec.distance_km[:] = np.array([d.distance_km for d in destinations])[cons.destination]
+    rec.teu[:] = cons.teu
+    rec.value_cny[:] = cons.value_cny
+    rec.mode[:] = p.mode
+    rec.channel[:] = p.channel
+    rec.station[:] = p.station
+    rec.pre_arrival[:] = p.pre_arrival
+    rec.rolled_calls[:] = 0
+    rec.transit[:] = p.transit
+    rec.transit_formalities[:] = p.transit_formalities > 0
+    rec.declarations[:] = p.declarations
+    rec.quarantine[:] = p.quarantine
+    rec.joint_inspection[:] = p.joint
+    rec.fumigation[:] = p.fumigation
+    rec.certificate[:] = p.certificate
+    rec.gate_arrival[:] = p.gate_arrival
+    rec.gate_in[:] = p.gate_in
+    # Declarations settled in closed form (green, nothing to inspect) are recorded up front;
+    # anything later than the end of the run is blanked out after it.
+    fast = p.closed_form
+    rec.lodged[fast] = p.lodged[fast]
+    rec.accepted[fast] = p.accepted[fast]
+    rec.released[fast] = p.released[fast]
+    fast_import = fast & (cons.direction == Direction.IMPORT.code)
+    rec.duty_paid[fast_import] = p.released[fast_import]
+    # Exports that need no customs step in this run are released on gate-in.
+    no_customs = ((cons.trade == Trade.DOMESTIC.code) & (cons.direction == Direction.EXPORT.code)) | p.pre_run
+    rec.released[no_customs] = p.gate_in[no_customs]
+    return rec
+
+
+def _call_record(calls):
+    crec = call_columns(len(calls))
+    crec.call_id[:] = np.arange(len(calls))
+    crec.service[:] = calls.service
+    crec.terminal[:] = calls.terminal
+    crec.scheduled[:] = calls.scheduled
+    crec.import_boxes[:] = calls.import_boxes
+    crec.export_boxes[:] = calls.export_boxes
+    return crec

@@ -14,6 +14,10 @@ COMPONENTS = {
     "customs": 2,     # pre-arrival, preparation, acceptance, channel, document-check variates
     "inspection": 3,  # scan vs physical, inspection durations
     "removal": 4,     # duty payment, pickup delays
+    "hinterland": 5,  # mode choice, transit procedure, transit formalities
+    "quarantine": 6,  # CIQ inspection, joint inspection, fumigation, aquatic certificates
+    "inland": 7,      # second declaration at the inland customs office
+    "transshipment": 8,  # which discharged consignments connect onwards, and to what
 }
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import simpy
 
 from sim.config import PortConfig
-from sim.model.cargo import Direction, Trade
+from sim.model.cargo import Direction, Mode, Trade
 from sim.model.demand import Calls, Consignments
 from sim.model.hinterland import Hinterland
 
@@ -24,26 +24,36 @@ class Terminal:
 
 
 class PortSide:
-    """Berths and yard: knows when import boxes reach the yard and loads released exports."""
+    """Berths and yard: discharges, transships, removes imports and loads released exports."""
 
     def __init__(self, env, port: PortConfig, calls: Calls, cons: Consignments, rec, call_rec,
-                 hinterland: Hinterland, pickup: np.ndarray, export_cutoff_hours: float):
+                 plan, hinterland: Hinterland, yard, officer_calendar):
         self.env = env
         self.calls = calls
         self.cons = cons
         self.rec = rec
         self.call_rec = call_rec
+        self.plan = plan
         self.hinterland = hinterland
-        self.pickup = pickup
-        self.cutoff = export_cutoff_hours
+        self.yard = yard
+        self.officer_calendar = officer_calendar
+        self.transship_hours = 0.0
+        self.cutoff = port.export_cutoff_hours
         self.terminals = [Terminal(env, port.terminals[name]) for name in calls.terminal_names]
         self.next_call = calls.next_call_of_service()
         self.berthed = [env.event() for _ in range(len(calls))]
+        self.tx_code = Direction.TRANSSHIPMENT.code
 
-        imports = np.flatnonzero(cons.direction == Direction.IMPORT.code)
+        arriving = np.flatnonzero(cons.direction != Direction.EXPORT.code)  # discharged here
         exports = np.flatnonzero(cons.direction == Direction.EXPORT.code)
-        self.imports_of_call = _group(imports, cons.call[imports], len(calls))
+        self.discharged_by_call = _group(arriving, cons.call[arriving], len(calls))
         self.exports_of_call = [list(g) for g in _group(exports, cons.call[exports], len(calls))]
+        # Each service's calls by cut-off time, to book transshipment on the first reachable call.
+        self.service_cutoffs = {}
+        for s in np.unique(calls.service).tolist():
+            idx = np.flatnonzero(calls.service == s)
+            idx = idx[np.argsort(calls.scheduled[idx], kind="stable")]
+            self.service_cutoffs[s] = (calls.scheduled[idx] - self.cutoff, idx)
 
     # ------------------------------------------------------------------ vessels
     def dispatch(self, until: float):
@@ -60,7 +70,7 @@ class PortSide:
         env, calls, rec, cons, crec = self.env, self.calls, self.rec, self.cons, self.call_rec
         term = self.terminals[calls.terminal[j]]
         crec.arrival[j] = env.now
-        imp = self.imports_of_call[j]
+        imp = self.discharged_by_call[j]
         rec.vessel_arrival[imp] = env.now
         with term.berths.request() as req:
             yield req
@@ -72,20 +82,55 @@ class PortSide:
             discharge_end = start + calls.import_boxes[j] / rate
             crec.discharge_end[j] = discharge_end
             self.berthed[j].succeed()
-            self._remove_domestic(imp)
+            self._after_discharge(imp)
 
             loaded = self._load_exports(j, discharge_end, rate)
             n_loaded = int(cons.boxes[loaded].sum()) if len(loaded) else 0
             departed = discharge_end + n_loaded / rate + term.setup / 2
             rec.out[loaded] = departed
+            for i in loaded.tolist():
+                self.yard.leaves(i, rec.loaded[i])
             crec.loaded_boxes[j] = n_loaded
             crec.loaded_teu[j] = float(cons.teu[loaded].sum()) if len(loaded) else 0.0
             crec.import_teu[j] = float(cons.teu[imp].sum()) if len(imp) else 0.0
             yield env.timeout(departed - env.now)
             crec.departed[j] = env.now
 
+    def _after_discharge(self, imp: np.ndarray) -> None:
+        """Per discharged consignment: a plug for reefers, removal for domestic boxes and for
+        declarations already settled in closed form, onward booking for transshipment.
+        Other declared imports wait for their customs process."""
+        cons, rec, plan = self.cons, self.rec, self.plan
+        for i in imp.tolist():
+            self.yard.arrive(i, rec.in_yard[i])
+            if cons.direction[i] == self.tx_code:
+                self._transship(i)
+            elif cons.trade[i] == Trade.DOMESTIC.code:
+                self._remove_from_yard(i, rec.in_yard[i])
+            elif plan.closed_form[i]:
+                self._after_release(i, max(plan.released[i], rec.in_yard[i]))
+
+    def _transship(self, i: int) -> None:
+        """Under transit supervision: formalities on the officer calendar, certificates for aquatic
+        entrepot cargo, then the first reachable call of the connecting service (or a train)."""
+        rec, plan = self.rec, self.plan
+        ready = rec.in_yard[i]
+        if self.transship_hours > 0:
+            ready = self.officer_calendar.finish(ready, self.transship_hours)
+        ready += plan.certificate_hours[i]
+        rec.released[i] = ready
+        service = self.cons.connect_service[i]
+        if service < 0:
+            self.hinterland.by_rail(i, ready)
+            return
+        cutoffs, idx = self.service_cutoffs.get(service, (np.zeros(0), np.zeros(0, dtype=np.int64)))
+        k = np.searchsorted(cutoffs, ready)
+        if k < len(idx):
+            self.exports_of_call[idx[k]].append(i)
+            rec.connect_call_id[i] = idx[k]
+
     def _load_exports(self, j: int, loading_start: float, rate: float) -> np.ndarray:
-        """Load booked exports released by the cut-off; roll the rest to the service's next call."""
+        """Load booked boxes released by the cut-off; roll the rest to the service's next call."""
         rec, cons = self.rec, self.cons
         booked = self.exports_of_call[j]
         if not booked:
@@ -99,11 +144,16 @@ class PortSide:
             nxt = self.next_call[j]
             if nxt >= 0:
                 self.exports_of_call[nxt].extend(missed.tolist())
-            rec.call_id[missed] = nxt  # -1: no later call within the generated schedule
+            self._set_loading_call(missed, nxt)  # -1: no later call within the generated schedule
         if len(loaded):
             rec.loaded[loaded] = loading_start + np.cumsum(cons.boxes[loaded]) / rate
-            rec.call_id[loaded] = j
+            self._set_loading_call(loaded, j)
         return loaded
+
+    def _set_loading_call(self, which: np.ndarray, j: int) -> None:
+        tx = self.cons.direction[which] == self.tx_code
+        self.rec.call_id[which[~tx]] = j
+        self.rec.connect_call_id[which[tx]] = j
 
     # ------------------------------------------------------------------ yard side
     def wait_in_yard(self, i: int):
@@ -116,21 +166,26 @@ class PortSide:
             yield self.env.timeout(wait)
 
     def remove_import(self, i: int, released: float):
-        """Process step after release: schedule gate-out or train departure (no waiting needed)."""
+        """Process step after customs release: once the box is in the yard, remove it."""
         j = self.cons.call[i]
         if not self.berthed[j].triggered:
             yield self.berthed[j]
-        self._remove(i, max(released, self.rec.in_yard[i]))
+        self._after_release(i, max(released, self.rec.in_yard[i]))
 
-    def _remove(self, i: int, ready: float) -> None:
-        out, arrive = self.hinterland.remove(self.cons.destination[i], self.cons.mode[i], ready, self.pickup[i])
-        self.rec.out[i] = out
-        self.rec.inland_arrival[i] = arrive
+    def _after_release(self, i: int, ready: float) -> None:
+        """Transit formalities if due (officer working hours), then truck or train."""
+        work = self.plan.transit_formalities[i]
+        if work > 0:
+            ready = self.officer_calendar.finish(ready, work)
+        if self.plan.transit[i]:
+            self.rec.transit_ready[i] = ready
+        self._remove_from_yard(i, ready)
 
-    def _remove_domestic(self, imp: np.ndarray) -> None:
-        for i in imp[self.cons.trade[imp] == Trade.DOMESTIC.code].tolist():
-            self._remove(i, self.rec.in_yard[i])
-
+    def _remove_from_yard(self, i: int, ready: float) -> None:
+        if self.plan.mode[i] == Mode.RAIL.code:
+            self.hinterland.by_rail(i, ready)
+        else:
+            self.hinterland.by_truck(i, ready)
 
 def _group(index: np.ndarray, key: np.ndarray, n_groups: int) -> list:
     """Split `index` into n_groups arrays by `key` (keeps index order within a group)."""

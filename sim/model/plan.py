@@ -1,0 +1,258 @@
+"""What a regime implies for each consignment, computed before the run (vectorised).
+
+Routes (channel, inspections, mode, transit procedure) and durations come from the
+regime's data applied to the regime-free variates drawn in `demand`, so both regimes
+of a comparison transform the very same random numbers (common random numbers),
+and no random draw happens inside the event loop.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import Config, RegimeConfig
+from sim.model.cargo import CargoClass, Channel, Direction, Mode, Station, Trade
+from sim.model.demand import Calls, Consignments
+from sim.model.queues import allocate_trains, fifo_servers, weekly_times
+
+HOURS_PER_WEEK = 168.0
+HOURS_PER_YEAR = 8760.0
+DECLARED = (Direction.IMPORT, Direction.EXPORT)
+
+
+@dataclass
+class ClearancePlan:
+    """Per-consignment routes and durations (NaN / -1 / False where not applicable)."""
+
+    lodged: np.ndarray
+    pre_arrival: np.ndarray
+    acceptance: np.ndarray
+    channel: np.ndarray
+    doc_check_work: np.ndarray
+    query: np.ndarray
+    station: np.ndarray            # customs inspection station (red channel)
+    customs_work: np.ndarray
+    quarantine: np.ndarray         # CIQ inspects it
+    joint: np.ndarray              # ... in one joint visit with customs ("3 + 1")
+    quarantine_work: np.ndarray
+    fumigation: np.ndarray
+    fumigation_work: np.ndarray
+    inspection_visits: np.ndarray  # number of station visits
+    duty: np.ndarray
+    pickup: np.ndarray
+    mode: np.ndarray
+    transit: np.ndarray            # moves inland under customs transit supervision
+    transit_formalities: np.ndarray  # working hours of formalities at the port (0: none)
+    second_declaration: np.ndarray   # declared and cleared again at the inland office
+    declarations: np.ndarray
+    certificate: np.ndarray          # aquatic entrepot cargo needing origin/health certificates
+    certificate_hours: np.ndarray
+    inland_preparation: np.ndarray
+    inland_doc_check_work: np.ndarray
+    inland_inspection_work: np.ndarray
+    gate_arrival: np.ndarray       # exports: arrival at the in-gate (truck) or the port by train
+    gate_in: np.ndarray
+    pre_run: np.ndarray
+    """Exports that gated in before t=0: treated as cleared on gate-in, never queued."""
+    closed_form: np.ndarray
+    """Green declarations with no inspection: nothing to queue for, so accepted and released
+    are computed here and no process is started for them."""
+    accepted: np.ndarray
+    released: np.ndarray
+
+    def visits(self, i: int):
+        """Station visits of consignment i, in order: (station code, work hours, is the customs visit)."""
+        out = []
+        red = self.station[i] != Station.NONE.code
+        if self.joint[i] and self.quarantine[i]:
+            work = max(self.customs_work[i] if red else 0.0, self.quarantine_work[i])
+            out.append((Station.PHYSICAL.code, work, True))
+        else:
+            if red:
+                out.append((int(self.station[i]), self.customs_work[i], True))
+            if self.quarantine[i]:
+                out.append((Station.QUARANTINE.code, self.quarantine_work[i], False))
+        if self.fumigation[i]:
+            out.append((Station.FUMIGATION.code, self.fumigation_work[i], False))
+        return out
+
+
+def channel_thresholds(regime: RegimeConfig) -> np.ndarray:
+    """Cumulative channel shares, shape (direction, cargo class, channel); transshipment gets green."""
+    cum = np.ones((len(Direction), len(CargoClass), len(Channel)))
+    for d in DECLARED:
+        for c in CargoClass:
+            shares = getattr(regime.channels[d.value], c.value)
+            cum[d.code, c.code] = np.cumsum([getattr(shares, ch.value) for ch in Channel])
+    cum[..., -1] = 1.0  # guard against rounding so every uniform maps to a channel
+    return cum
+
+
+def _class_shares(shares, cargo_class: np.ndarray) -> np.ndarray:
+    return np.array([getattr(shares, c.value) for c in CargoClass])[cargo_class]
+
+
+def choose_mode(cfg: Config, regime: RegimeConfig, cons: Consignments) -> np.ndarray:
+    """Truck or rail per consignment: configured shares, or the cheaper expected door cost."""
+    n = len(cons)
+    names = cons.destination_names
+    dests = [cfg.port.destinations[d] for d in names]
+    is_export = cons.direction == Direction.EXPORT.code
+    has_rail = np.where(is_export, np.array([bool(d.rail_arrivals) for d in dests])[cons.destination],
+                        np.array([bool(d.rail_departures) for d in dests])[cons.destination])
+    if cfg.demand.mode_choice == "cost":
+        rail = has_rail & _rail_is_cheaper(cfg, regime, cons)
+    else:
+        share = np.zeros(n)
+        for k, name in enumerate(names):
+            if name in cfg.demand.rail_share:
+                sel = cons.destination == k
+                share[sel] = _class_shares(cfg.demand.rail_share[name], cons.cargo_class[sel])
+        rail = has_rail & (cons.u_mode < share)
+    capacity = np.array([d.rail_capacity_teu for d in dests])[cons.destination]
+    rail &= cons.teu <= capacity  # trains carry whole consignments: one larger than a train goes by road
+    mode = np.where(rail, Mode.RAIL.code, Mode.TRUCK.code)
+    tx = cons.direction == Direction.TRANSSHIPMENT.code
+    mode[tx] = np.where(cons.connect_service[tx] >= 0, Mode.VESSEL.code, Mode.RAIL.code)
+    return mode.astype(np.int64)
+
+
+def _rail_is_cheaper(cfg: Config, regime: RegimeConfig, cons: Consignments) -> np.ndarray:
+    """Expected door cost per TEU by rail vs truck: transport plus the time value of the cargo."""
+    costs = cfg.costs
+    dests = [cfg.port.destinations[d] for d in cons.destination_names]
+    km = np.array([d.distance_km for d in dests])[cons.destination]
+    headway = np.array([HOURS_PER_WEEK / max(1, len(d.rail_departures)) for d in dests])[cons.destination]
+    rail_hours = np.array([d.rail_hours + d.rail_cutoff_hours for d in dests])[cons.destination] + headway / 2
+    truck_hours = np.array([d.truck_hours for d in dests])[cons.destination] + regime.truck_pickup_hours_mean
+    value_per_teu = cons.value_cny / cons.teu
+    per_hour = value_per_teu * (costs.inventory_rate_per_year / HOURS_PER_YEAR
+                                + _class_shares(costs.spoilage_share_per_day, cons.cargo_class) / 24.0)
+    truck_transit = regime.transit.share_truck * costs.bonded_truck_surcharge_share
+    truck = (costs.truck_fixed_cny_per_teu + costs.truck_cny_per_teu_km * km) * (1 + truck_transit) + per_hour * truck_hours
+    rail_formalities = 0.0 if regime.transit.rail_supervision_centre else regime.transit.formalities_hours_mean
+    rail = (costs.rail_fixed_cny_per_teu + costs.rail_cny_per_teu_km * km
+            + per_hour * (rail_hours + regime.transit.share_rail * rail_formalities))
+    return rail < truck
+
+
+def export_arrivals(cfg: Config, cons: Consignments, calls: Calls, mode: np.ndarray):
+    """(gate arrival, gate-in) of export boxes: by truck through the in-gate queue, or by train."""
+    n = len(cons)
+    is_export = cons.direction == Direction.EXPORT.code
+    target = np.full(n, np.nan)
+    target[is_export] = calls.scheduled[cons.call[is_export]] - cons.gate_in_lead[is_export]
+    gate_arrival = target.copy()
+    gate_in = np.full(n, np.nan)
+    truck = is_export & (mode == Mode.TRUCK.code)
+    idx = np.flatnonzero(truck)
+    service = cons.boxes[idx] * cfg.port.gate.hours_per_truck
+    gate_in[idx] = fifo_servers(target[idx], service, cfg.port.gate.in_lanes) + service
+    rail = is_export & (mode == Mode.RAIL.code)
+    for k, name in enumerate(cons.destination_names):
+        d = cfg.port.destinations[name]
+        sel = np.flatnonzero(rail & (cons.destination == k))
+        if not len(sel):
+            continue
+        ready_at_origin = target[sel] - d.rail_hours
+        trains = weekly_times(d.rail_arrivals, np.nanmin(ready_at_origin) - HOURS_PER_WEEK,
+                              np.nanmax(ready_at_origin) + 4 * HOURS_PER_WEEK)
+        departed = allocate_trains(ready_at_origin, cons.teu[sel], trains, d.rail_capacity_teu, d.rail_cutoff_hours)
+        gate_arrival[sel] = departed + d.rail_hours
+        gate_in[sel] = gate_arrival[sel]  # the rail terminal is inside the port
+    return gate_arrival, gate_in
+
+
+def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) -> ClearancePlan:
+    n = len(cons)
+    is_import = cons.direction == Direction.IMPORT.code
+    is_export = cons.direction == Direction.EXPORT.code
+    foreign = cons.trade == Trade.FOREIGN.code
+    declared = foreign & (is_import | is_export)
+    cls = cons.cargo_class
+
+    mode = choose_mode(cfg, regime, cons)
+    gate_arrival, gate_in = export_arrivals(cfg, cons, calls, mode)
+    # Exports that gated in before the run started were cleared before it too (the port is not
+    # empty at t=0 for them); sending them all to customs at t=0 would be a burst, not a start.
+    pre_run = is_export & (gate_in < 0)
+
+    arrival = calls.arrival[cons.call]
+    pre_arrival = is_import & foreign & (cons.u_pre_arrival < regime.pre_arrival_share)
+    lodged = np.full(n, np.nan)
+    prep_import = regime.preparation_hours_mean[Direction.IMPORT.value]
+    prep_export = regime.preparation_hours_mean[Direction.EXPORT.value]
+    lodged[is_import] = arrival[is_import] + cons.e_preparation[is_import] * prep_import
+    lodged[pre_arrival] = arrival[pre_arrival] - cons.e_preparation[pre_arrival] * regime.pre_arrival_lead_hours_mean
+    lodged[is_export] = gate_in[is_export] + cons.e_preparation[is_export] * prep_export
+    lodged = np.maximum(lodged, 0.0)  # pre-arrival imports lodged before t=0: warm-up absorbs them
+    lodged[~declared | pre_run] = np.nan
+
+    cum = channel_thresholds(regime)[cons.direction, cls]
+    channel = (cons.u_channel[:, None] >= cum).sum(axis=1)
+    channel = np.where(~np.isnan(lodged), channel, -1)
+
+    doc_mean = np.where(is_import, regime.doc_check_hours_mean[Direction.IMPORT.value],
+                        regime.doc_check_hours_mean[Direction.EXPORT.value])
+    checked = channel >= Channel.YELLOW.code
+    doc_work = np.where(checked, cons.e_doc_check * doc_mean, np.nan)
+    query_share = np.where(is_import, regime.query_share[Direction.IMPORT.value],
+                           regime.query_share[Direction.EXPORT.value])
+    query = np.where(checked & (cons.u_query < query_share), cons.e_query * regime.query_response_hours_mean, 0.0)
+
+    red = channel == Channel.RED.code
+    station = np.where(cons.u_scan < regime.red_scan_share, Station.SCAN.code, Station.PHYSICAL.code)
+    station = np.where(red, station, Station.NONE.code)
+    insp_mean = np.zeros(len(Station))
+    insp_mean[Station.SCAN.code] = regime.inspection_hours_mean["scan"]
+    insp_mean[Station.PHYSICAL.code] = regime.inspection_hours_mean["physical"]
+    customs_work = np.where(red, cons.e_inspection * insp_mean[station], np.nan)
+
+    q = regime.quarantine
+    ciq = is_import & declared & (cons.u_quarantine < _class_shares(cfg.demand.quarantine_share, cls))
+    joint = ciq & (cons.u_joint < _class_shares(q.joint, cls))
+    quarantine_work = np.where(ciq, cons.e_quarantine * q.hours_mean, np.nan)
+    fumigation = (is_import & declared & (cls == CargoClass.WOOD.code)
+                  & (cons.u_fumigation < cfg.demand.fumigation_share_of_wood))
+    fumigation_work = np.where(fumigation, cons.e_fumigation * q.fumigation_hours_mean, np.nan)
+    visits = (np.where(joint, 1, red.astype(int) + ciq.astype(int)) + fumigation.astype(int)).astype(np.int64)
+
+    t = regime.transit
+    inland = np.array([cfg.port.destinations[d].inland for d in cons.destination_names])[cons.destination]
+    transit_share = np.where(mode == Mode.RAIL.code, t.share_rail, t.share_truck)
+    transit = is_import & declared & inland & (cons.u_transit < transit_share)
+    needs_formalities = transit & ~((mode == Mode.RAIL.code) & t.rail_supervision_centre)
+    transit_formalities = np.where(needs_formalities, cons.e_transit * t.formalities_hours_mean, 0.0)
+    second = transit & t.second_declaration
+    declarations = declared.astype(np.int64) + second.astype(np.int64)
+
+    duty = np.where(is_import & declared & ~second, cons.e_duty * regime.duty_hours_mean, 0.0)
+    inland_doc = np.where(second & (cons.u_inland_check < t.inland_check_share),
+                          cons.e_inland_doc_check * t.inland_doc_check_hours_mean, np.nan)
+    inland_insp = np.where(second & (cons.u_inland_inspection < t.inland_inspection_share),
+                           cons.e_inland_inspection * t.inland_inspection_hours_mean, np.nan)
+
+    acceptance = cons.e_acceptance * regime.acceptance_hours_mean
+    closed_form = ~np.isnan(lodged) & (channel == Channel.GREEN.code) & (visits == 0)
+    accepted = np.where(closed_form, lodged + acceptance, np.nan)
+    released = np.where(closed_form, accepted + duty, np.nan)
+
+    tx = cons.direction == Direction.TRANSSHIPMENT.code
+    certificate = (tx & (cls == CargoClass.REEFER.code) & (cons.u_aquatic < cfg.demand.aquatic_share_of_reefer)
+                   & (regime.certificate_hours_mean > 0))
+    return ClearancePlan(
+        lodged=lodged, pre_arrival=pre_arrival.astype(np.int64), acceptance=acceptance,
+        channel=channel.astype(np.int64), doc_check_work=doc_work, query=query,
+        station=station.astype(np.int64), customs_work=customs_work,
+        quarantine=ciq, joint=joint, quarantine_work=quarantine_work,
+        fumigation=fumigation, fumigation_work=fumigation_work, inspection_visits=visits,
+        duty=duty, pickup=cons.e_pickup * regime.truck_pickup_hours_mean, mode=mode,
+        transit=transit, transit_formalities=transit_formalities, second_declaration=second,
+        declarations=declarations, certificate=certificate,
+        certificate_hours=np.where(certificate, cons.e_certificate * regime.certificate_hours_mean, 0.0),
+        inland_preparation=cons.e_inland_preparation * t.inland_preparation_hours_mean,
+        inland_doc_check_work=inland_doc, inland_inspection_work=inland_insp,
+        gate_arrival=gate_arrival, gate_in=gate_in, pre_run=pre_run,
+        closed_form=closed_form, accepted=accepted, released=released,
+    )

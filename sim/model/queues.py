@@ -1,0 +1,64 @@
+"""Closed-form queues for flows that nothing downstream feeds back into.
+
+Why: export boxes reach the in-gate and inland trains to the port on times known
+before the run, and nothing in the port changes those times, so their queues are
+computed once, exactly, instead of simulated event by event.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+
+HOURS_PER_WEEK = 168.0
+
+
+def fifo_servers(arrival: np.ndarray, service: np.ndarray, servers: int) -> np.ndarray:
+    """Start times at a FIFO queue with `servers` identical servers (Kiefer-Wolfowitz recursion).
+
+    Jobs are served in arrival order; a job starts at its arrival or when the earliest
+    server frees, whichever is later.
+    """
+    order = np.argsort(arrival, kind="stable")
+    start = np.empty(len(arrival))
+    free = [-math.inf] * servers
+    for i, t, s in zip(order.tolist(), arrival[order].tolist(), service[order].tolist()):
+        begin = max(t, heapq.heappop(free))
+        start[i] = begin
+        heapq.heappush(free, begin + s)
+    return start
+
+
+def weekly_times(timetable, start: float, until: float) -> np.ndarray:
+    """Every occurrence in [start, until) of a weekly timetable (hours of the week)."""
+    if not len(timetable):
+        return np.zeros(0)
+    first_week = math.floor(start / HOURS_PER_WEEK)
+    weeks = np.arange(first_week, math.ceil(until / HOURS_PER_WEEK) + 1)
+    times = (weeks[:, None] * HOURS_PER_WEEK + np.sort(np.asarray(timetable, dtype=float))[None, :]).ravel()
+    return times[(times >= start) & (times < until)]
+
+
+def allocate_trains(ready: np.ndarray, teu: np.ndarray, departures: np.ndarray, capacity: float,
+                    cutoff: float) -> np.ndarray:
+    """Departure time of each box on a first-come-first-served train service.
+
+    A box may board a train leaving at least `cutoff` after it is ready; trains take
+    boxes in ready order until the next one does not fit, and leave the rest for the
+    next train. NaN where no listed train takes the box (also for a consignment larger
+    than a whole train, which `plan` never sends by rail).
+    """
+    out = np.full(len(ready), np.nan)
+    order = np.argsort(ready, kind="stable")
+    order = order[teu[order] <= capacity]  # a consignment larger than a train never boards (nor blocks)
+    pos, n = 0, len(order)
+    for d in np.sort(departures).tolist():
+        load = 0.0
+        while pos < n and ready[order[pos]] <= d - cutoff and load + teu[order[pos]] <= capacity:
+            out[order[pos]] = d
+            load += teu[order[pos]]
+            pos += 1
+        if pos == n:
+            break
+    return out

@@ -593,7 +593,6 @@ def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
     _probability(r.pre_arrival_share, f"{key}.pre_arrival_share")
     _non_negative(r.pre_arrival_lead_hours_mean, f"{key}.pre_arrival_lead_hours_mean")
     directions = [x.value for x in DECLARED]
-    classes = {c.value for c in CargoClass}
     for direction in directions:
         for table in ("preparation_hours_mean", "doc_check_hours_mean", "channels"):
             if direction not in getattr(r, table):

@@ -11,11 +11,9 @@ does whenever loading is instantaneous.
 """
 from __future__ import annotations
 
-import heapq
 import math
 
 import numpy as np
-import pytest
 import simpy
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st

@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test setup lock bench clean
+.PHONY: run test setup lock bench baseline clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Regression baseline (scenarios/dalian/baseline.json): regenerate on purpose after a model
+# change and read what moved (KPI, old, new, change vs its tolerance band). ~20 s.
+baseline: $(STAMP)
+	$(PY) -m sim.baseline
 
 # Benchmarks (not part of `make test`): writes benchmarks/RESULTS.md (~10 min on 2 cores).
 # BENCH_QUICK=1 make bench is a 1-2 minute smoke run (writes $TMPDIR/portclear-bench/RESULTS-quick.md).

@@ -110,6 +110,15 @@ def to_config(cfg: DictConfig) -> Config:
     return config
 
 
+def compose_config(overrides: Sequence[str] = ()) -> Config:
+    """configs/config.yaml with overrides, composed and validated as `python -m sim` does
+    (for tools such as sim.baseline that must not import Hydra themselves)."""
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        return to_config(compose(config_name="config", overrides=list(overrides)))
+
+
 def _check_precision_kpi(config: Config) -> None:
     """run.precision_kpi must be a reported KPI; checked here because the names live with the
     experiment, not the schema (the experiment checks again once KPIs exist)."""

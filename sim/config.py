@@ -65,9 +65,14 @@ class RunConfig:
 @dataclass
 class ExperimentConfig:
     kind: str = "compare"
-    """compare: baseline vs regime with common random numbers; single: regime alone."""
+    """compare: baseline vs regime with common random numbers; single: regime alone;
+    calibrate: fit the knobs (scenarios/<port>/knobs.yaml) to the targets (sim/calibration.py)."""
     write_table: bool = True
     """Write consignments.parquet (one row per consignment per replication)."""
+    fit_overrides: List[str] = field(default_factory=list)
+    """calibrate: `key=value` settings for the fitting runs (e.g. demand.scale=0.1), on top of run.*."""
+    max_evaluations: int = 40
+    """calibrate: most loss evaluations (each one a paired before/after run)."""
 
 
 # ---------------------------------------------------------------- port
@@ -351,7 +356,7 @@ class Config:
 
 
 # ---------------------------------------------------------------- semantic checks
-EXPERIMENT_KINDS = ("compare", "single")
+EXPERIMENT_KINDS = ("compare", "single", "calibrate")
 MODE_CHOICES = ("shares", "cost")
 MAX_BOX_TEU = 2.0
 STATIONS = ("scan", "physical", "quarantine", "fumigation")
@@ -451,7 +456,7 @@ def _check_run(run: RunConfig, experiment: ExperimentConfig) -> None:
         raise ConfigError("run.warmup_days", f"must be shorter than run.horizon_days ({run.horizon_days}), got {run.warmup_days}")
     if run.replications < 1:
         raise ConfigError("run.replications", f"must be >= 1, got {run.replications}")
-    if experiment.kind == "compare" and run.replications < 2:
+    if experiment.kind in ("compare", "calibrate") and run.replications < 2:
         raise ConfigError("run.replications", "a comparison needs >= 2 replications for a confidence interval")
     if run.seed < 0:
         raise ConfigError("run.seed", f"must be >= 0, got {run.seed}")
@@ -465,6 +470,8 @@ def _check_run(run: RunConfig, experiment: ExperimentConfig) -> None:
         if run.max_replications < run.replications:
             raise ConfigError("run.max_replications",
                               f"must be >= run.replications ({run.replications}), got {run.max_replications}")
+    if experiment.max_evaluations < 1:
+        raise ConfigError("experiment.max_evaluations", f"must be >= 1, got {experiment.max_evaluations}")
     if experiment.kind not in EXPERIMENT_KINDS:
         raise ConfigError("experiment.kind", f"unknown kind {experiment.kind!r}; expected one of {', '.join(EXPERIMENT_KINDS)}")
 

@@ -40,7 +40,7 @@ class Job:
 
 
 def sides(cfg: Config) -> dict[str, RegimeConfig]:
-    if cfg.experiment.kind == "compare":
+    if cfg.experiment.kind in ("compare", "calibrate"):
         return {"before": cfg.baseline, "after": cfg.regime}
     return {"single": cfg.regime}
 
@@ -159,6 +159,10 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.experiment.kind == "calibrate":
+        from sim.calibration import run_calibration
+
+        return run_calibration(cfg, out_dir, resolved_yaml, echo=echo)
     parts_dir = out_dir / PARTS_DIR if cfg.experiment.write_table else None
     if parts_dir is not None:
         parts_dir.mkdir(exist_ok=True)

@@ -23,6 +23,7 @@ from sim.stats import summarize_durations
 RELEASE_WITHIN_HOURS = 24.0
 HOURS_PER_YEAR = 8760.0
 IMPORT_STAGES = ("unloading", "preparing", "clearance", "removal")
+EXPORT_STAGES = ("preparing", "clearance", "after_release", "departure")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,25 @@ def import_stages(table) -> pd.DataFrame:
         "preparing": b2 - yard,
         "clearance": b3 - b2,
         "removal": out - b3,
+    }, index=getattr(table, "index", None))
+
+
+def export_stages(table) -> pd.DataFrame:
+    """China's four export stages per consignment; they add up to `out - gate_in`.
+
+    Boundaries: gate-in -> declaration lodged -> customs release -> loaded -> vessel departs
+    (each boundary at least the previous one, as for imports).
+    """
+    gate_in = np.asarray(table["gate_in"])
+    b1 = np.fmax(gate_in, np.asarray(table["lodged"]))
+    b2 = np.fmax(b1, np.asarray(table["released"]))
+    b3 = np.fmax(b2, np.asarray(table["loaded"]))
+    out = np.asarray(table["out"])
+    return pd.DataFrame({
+        "preparing": b1 - gate_in,
+        "clearance": b2 - b1,
+        "after_release": b3 - b2,
+        "departure": out - b3,
     }, index=getattr(table, "index", None))
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from sim.config import CostsConfig
 from sim.costs import COMPONENTS, consignment_costs, cost_per_teu
-from sim.kpi import IMPORT_STAGES, import_stages
+from sim.kpi import EXPORT_STAGES, IMPORT_STAGES, export_stages, import_stages
 from sim.model.cargo import (ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Direction, Mode,
                              Station, Trade)
 from tests.conftest import make_config
@@ -275,6 +275,22 @@ def test_real_run_stage_identity(real_table):
     s = import_stages(imp)
     assert (s.to_numpy() >= -1e-9).all()
     np.testing.assert_allclose(s.sum(axis=1), imp["out"] - imp["vessel_arrival"], rtol=1e-12, atol=1e-9)
+
+
+def test_real_run_export_stage_identity(real_table):
+    """Simulated foreign exports that left (declared in the run): the milestones are ordered
+    gate-in <= lodged <= accepted <= released <= loaded <= out, and China's four export stages
+    are >= 0 and add up to out - gate-in."""
+    df, _ = real_table
+    exp = df[(df["direction"] == EXPORT) & (df["trade"] == FOREIGN) & df["out"].notna() & df["lodged"].notna()]
+    assert len(exp) > 50
+    chain = ["gate_in", "lodged", "accepted", "released", "loaded", "out"]
+    for a, b in zip(chain, chain[1:]):
+        assert (exp[b] >= exp[a] - 1e-9).all(), f"{b} before {a}"
+    s = export_stages(exp)
+    assert list(s.columns) == list(EXPORT_STAGES)
+    assert (s.to_numpy() >= -1e-9).all()
+    np.testing.assert_allclose(s.sum(axis=1), exp["out"] - exp["gate_in"], rtol=1e-12, atol=1e-9)
 
 
 def test_real_run_cost_additivity(real_table):

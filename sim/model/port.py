@@ -55,8 +55,8 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
     yard = Yard(env, cfg.port.reefer_plugs, cons.cargo_class, rec)
     hinterland = Hinterland(env, cfg, regime, rec, p, cons, yard)
     officer_calendar = WorkingCalendar.from_config(regime.officer_calendar)
-    port_side = PortSide(env, cfg.port, calls, cons, rec, crec, p, hinterland, yard, officer_calendar)
-    port_side.transship_hours = regime.transshipment_formalities_hours
+    port_side = PortSide(env, cfg.port, calls, cons, rec, crec, p, hinterland, yard, officer_calendar,
+                         regime.transshipment_formalities_hours)
     calendars = {
         Station.SCAN: WorkingCalendar.from_config(regime.inspection_calendar),
         Station.PHYSICAL: WorkingCalendar.from_config(regime.inspection_calendar),

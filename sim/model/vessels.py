@@ -17,6 +17,8 @@ from sim.model.hinterland import Hinterland
 
 
 class Terminal:
+    """A terminal's berths (a resource) and the crane rate a call gets there."""
+
     def __init__(self, env, cfg):
         self.berths = simpy.Resource(env, capacity=cfg.berths)
         self.crane_rate = cfg.cranes_per_berth * cfg.crane_moves_per_hour  # boxes per hour per call
@@ -27,7 +29,7 @@ class PortSide:
     """Berths and yard: discharges, transships, removes imports and loads released exports."""
 
     def __init__(self, env, port: PortConfig, calls: Calls, cons: Consignments, rec, call_rec,
-                 plan, hinterland: Hinterland, yard, officer_calendar):
+                 plan, hinterland: Hinterland, yard, officer_calendar, transship_hours: float):
         self.env = env
         self.calls = calls
         self.cons = cons
@@ -37,7 +39,7 @@ class PortSide:
         self.hinterland = hinterland
         self.yard = yard
         self.officer_calendar = officer_calendar
-        self.transship_hours = 0.0
+        self.transship_hours = transship_hours  # transit supervision formalities (officer hours)
         self.cutoff = port.export_cutoff_hours
         self.terminals = [Terminal(env, port.terminals[name]) for name in calls.terminal_names]
         self.next_call = calls.next_call_of_service()

@@ -69,6 +69,9 @@ class ExperimentConfig:
     calibrate: fit the knobs (scenarios/<port>/knobs.yaml) to the targets (sim/calibration.py)."""
     write_table: bool = True
     """Write consignments.parquet (one row per consignment per replication)."""
+    report: bool = True
+    """Also write report.html (self-contained: KPI table, figures, calibration status, config)
+    beside the results of an interactive run (sweep jobs skip it; `python -m sim.report` any time)."""
     fit_overrides: List[str] = field(default_factory=list)
     """calibrate: `key=value` settings for the fitting runs (e.g. demand.scale=0.1), on top of run.*."""
     max_evaluations: int = 40

@@ -202,6 +202,11 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
             print(text)
             if precision is not None:
                 print(precision.describe())
+        if echo and cfg.experiment.report and cfg.experiment.write_table:
+            from sim.report import write_report
+
+            print(f"report: {write_report(out_dir)}")
+        if echo:
             print(f"results: {out_dir}")
         return stats
     finally:

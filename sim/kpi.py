@@ -89,10 +89,10 @@ def import_stages(table) -> pd.DataFrame:
 
 
 def export_stages(table) -> pd.DataFrame:
-    """China's four export stages per consignment; they add up to `out - gate_in`.
+    """Four export stages per consignment, adding up to `out - gate_in` (the box's time in port).
 
-    Boundaries: gate-in -> declaration lodged -> customs release -> loaded -> vessel departs
-    (each boundary at least the previous one, as for imports).
+    Boundaries, like `import_stages`: gate-in -> declaration lodged (or gate-in if lodged
+    earlier) -> customs release -> loaded onto the vessel -> vessel departure (`out`).
     """
     gate_in = np.asarray(table["gate_in"])
     b1 = np.fmax(gate_in, np.asarray(table["lodged"]))

@@ -34,7 +34,7 @@ def test_compare_writes_every_file(compare_run):
     out, proc = compare_run
     for name in ("config.yaml", "consignments.parquet", "calls.parquet", "comparison.json",
                  "before/kpis.json", "after/kpis.json", "replications.csv",
-                 "export_clearance_ecdf.png", "export_clearance_ecdf.svg"):
+                 "export_clearance_ecdf.png", "export_clearance_ecdf.svg", "report.html"):
         assert (out / name).is_file(), name
     assert not (out / ".parts").exists(), "temporary parts are cleaned up"
     assert "export_release_within_24h_share" in proc.stdout and "95% CI" in proc.stdout

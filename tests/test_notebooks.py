@@ -1,0 +1,65 @@
+"""The planner notebooks run top to bottom on their small default settings, and are stored clean.
+
+Executed with nbclient in a Jupyter kernel started from this interpreter (the same packages
+as the tests). A notebook fails on any cell error; warnings the notebook code raises show
+up as stderr output, which fails it too, so notebooks stay as clean as the test suite.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.conftest import REPO
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+CELL_TIMEOUT_SECONDS = 600
+
+
+def test_there_are_four_planner_notebooks():
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_reform_comparison.ipynb", "02_what_if_sweep.ipynb", "03_calibration.ipynb",
+        "04_intermodal_and_cold_chain.ipynb",
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_committed_without_outputs(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} cell {k} has outputs: clear them before committing"
+            assert cell.execution_count is None, f"{path.name} cell {k} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_has_a_parameter_cell(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "one cell tagged 'parameters' (papermill-style), saying how to run at full scale"
+    assert "full scale" in tagged[0].source.lower()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    # Runs write into this test's temporary directory, never into results/.
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source += f"\nOUT_DIR = {str(tmp_path)!r}"
+    # The kernel inherits the environment: make `sim` importable there as here.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    for k, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream" and out.name == "stderr":
+                pytest.fail(f"{path.name} cell {k} wrote to stderr:\n{out.text}")
+    images = sum("image/png" in out.get("data", {}) for c in nb.cells for out in c.get("outputs", []))
+    assert images >= 2, f"{path.name} shows its figures"

@@ -98,10 +98,12 @@ def _visits(v: dict) -> list[str]:
                                                            else v[k]["runs"][0]["visits"]) for k in ("ours", "simpy")}
         lines.append("")
         lines.append(f"SimPy events per resource visit: {per_visit['ours']:.1f} in portclear vs "
-                     f"{per_visit['simpy']:.1f} in the reference. In portclear every foreign-trade declaration is a "
-                     "SimPy process started by a dispatch timeout, green channel (no resource) included, and "
-                     "acceptance, queries, drayage and duty are timeouts between the resource visits; so per visit "
-                     "it does several times the engine work of the reference, whose entities only queue.")
+                     f"{per_visit['simpy']:.1f} in the reference. In portclear a declaration that is checked or "
+                     "inspected is a SimPy process started by a dispatch timeout (green declarations with nothing "
+                     "to inspect are closed form), acceptance, queries, drayage and duty are timeouts between its "
+                     "resource visits, and trains, reefer plugs, gate trucks and inland offices add events of "
+                     "their own; so per visit it does several times the engine work of the reference, whose "
+                     "entities only queue.")
     if not ref:
         lines.append(f"\nReference engines not found in `{v['engines_dir']}` (set BENCH_ENGINES).")
     return lines + [""]

@@ -21,6 +21,14 @@ CASES = [
     ("experiment.write_table=maybe", "experiment.write_table", "not a valid bool"),
     ("regime.officer_calendar.days=[1,x]", "regime.officer_calendar.days[1]", "could not be converted to Integer"),
     ("regime.officers=null", "regime.officers", "not Optional"),
+    # intermodal: a train that cannot hold one 40-foot box, rail shares without trains,
+    # an unknown mode-choice option, an empty plug yard
+    ("port.destinations.shenyang.rail_capacity_teu=1", "port.destinations.shenyang.rail_capacity_teu",
+     "at least one 40-foot box"),
+    (("port.destinations.tongliao.rail_departures=[]", "port.destinations.tongliao.rail_arrivals=[]"),
+     "demand.rail_share.tongliao", "has no trains"),
+    ("demand.mode_choice=fastest", "demand.mode_choice", "unknown option"),
+    ("port.reefer_plugs=0", "port.reefer_plugs", "capacity must be >= 1"),
     # 2. NaN and infinities
     ("run.horizon_days=nan", "run.horizon_days", "must be a finite number"),
     ("demand.scale=inf", "demand.scale", "must be a finite number"),

@@ -24,6 +24,7 @@ from sim.config import Config, ConfigError, validate
 from sim.experiment import compare, run_replications, summarize
 from sim.stats import t_interval
 from sim.store import atomic_write_json, atomic_write_text
+from sim.targets import load_targets  # one reader for targets.yaml (validated)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARE_GROUPS = ("green", "yellow", "red")
@@ -31,10 +32,6 @@ SHARE_GROUPS = ("green", "yellow", "red")
 
 def scenario_dir(cfg: Config) -> Path:
     return REPO / "scenarios" / cfg.port.name
-
-
-def load_targets(path: Path) -> dict:
-    return yaml.safe_load(Path(path).read_text())
 
 
 def load_knobs(path: Path) -> dict:

@@ -11,7 +11,6 @@ Hydra-free: called by sim.experiment.run_experiment for experiment.kind = calibr
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 import time
 from pathlib import Path

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.cargo import Channel, Direction, Station
+from sim.model.cargo import Channel, Direction
 
 
 class Clearance:
@@ -25,8 +25,7 @@ class Clearance:
         self.drayage = drayage            # station code -> one-way drayage hours
         self.port_side = port_side        # knows when import boxes reach the yard; removes them
         self.import_code = Direction.IMPORT.code
-        self.green, self.red = Channel.GREEN.code, Channel.RED.code
-        self.no_station = Station.NONE.code
+        self.green = Channel.GREEN.code
 
     def dispatch(self, until: float):
         """Start each declaration's process at its lodging time (one live process per open declaration)."""

@@ -99,17 +99,23 @@ def consignment_costs(table, rates: CostsConfig) -> pd.DataFrame:
     return out_df
 
 
-def cost_per_teu(table, rates: CostsConfig) -> dict:
-    """Ratio estimator over finished consignments: sum of cost / sum of TEU, in total and per component."""
-    costs = consignment_costs(table, rates)
-    done = costs["total"].notna().to_numpy()
-    teu = _col(table, "teu")[done].sum()
+def cost_per_teu(table, rates: CostsConfig, chunk_rows: int = 250_000) -> dict:
+    """Ratio estimator over finished consignments: sum of cost / sum of TEU, in total and per component.
+
+    Summed over blocks of rows: the per-consignment cost table has ~30 temporaries per row,
+    which for a full-year table would cost more memory than the milestone table itself."""
+    totals = dict.fromkeys(("mean",) + COMPONENTS, 0.0)
+    teu = 0.0
+    for part in Frame.of(table).chunks(chunk_rows):
+        costs = consignment_costs(part, rates)
+        done = costs["total"].notna().to_numpy()
+        teu += float(_col(part, "teu")[done].sum())
+        totals["mean"] += float(costs["total"].to_numpy()[done].sum())
+        for name in COMPONENTS:
+            totals[name] += float(costs[name].to_numpy()[done].sum())
     if teu == 0:
-        return {name: np.nan for name in ("mean",) + COMPONENTS}
-    result = {"mean": float(costs["total"].to_numpy()[done].sum() / teu)}
-    for name in COMPONENTS:
-        result[name] = float(costs[name].to_numpy()[done].sum() / teu)
-    return result
+        return {name: np.nan for name in totals}
+    return {name: value / teu for name, value in totals.items()}
 
 
 def trade_declared(table):

@@ -65,6 +65,13 @@ class Frame:
         rows = picked if self._rows is None else self._rows[picked]
         return Frame(self._columns, rows)
 
+    def chunks(self, rows: int):
+        """Consecutive row blocks of at most `rows` rows, for KPIs whose temporaries would
+        otherwise scale with the whole table (each block caches only its own columns)."""
+        for start in range(0, len(self), rows):
+            picked = np.arange(start, min(start + rows, len(self)))
+            yield Frame(self._columns, picked if self._rows is None else self._rows[picked])
+
     @staticmethod
     def concat(*frames: "Frame") -> "Frame":
         """Rows of several selections of the same base table, in order."""

@@ -15,6 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 PARQUET_COMPRESSION = "zstd"
+ROW_GROUP_ROWS = 262_144
+"""Rows per Parquet row group: bounds the memory of concatenating parts (one group at a time)."""
 
 
 def _tmp(path: Path) -> Path:
@@ -45,15 +47,16 @@ def atomic_write_json(path: Path, data) -> None:
 
 
 def atomic_write_parquet(path: Path, part_files: list[Path]) -> None:
-    """Concatenate Parquet parts into one file, one part in memory at a time."""
+    """Concatenate Parquet parts into one file, one row group in memory at a time."""
     tmp = _tmp(path)
     writer = None
     try:
         for part in part_files:
-            table = pq.read_table(part)
+            source = pq.ParquetFile(part)
             if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema, compression=PARQUET_COMPRESSION)
-            writer.write_table(table)
+                writer = pq.ParquetWriter(tmp, source.schema_arrow, compression=PARQUET_COMPRESSION)
+            for group in range(source.num_row_groups):  # one row group in memory at a time
+                writer.write_table(source.read_row_group(group))
         if writer is None:
             raise ValueError(f"no parts to write into {path}")
         writer.close()
@@ -68,7 +71,7 @@ def atomic_write_parquet(path: Path, part_files: list[Path]) -> None:
 def write_part(path: Path, table: pa.Table) -> None:
     tmp = _tmp(path)
     try:
-        pq.write_table(table, tmp, compression=PARQUET_COMPRESSION)
+        pq.write_table(table, tmp, compression=PARQUET_COMPRESSION, row_group_size=ROW_GROUP_ROWS)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

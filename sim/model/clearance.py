@@ -26,17 +26,19 @@ class Clearance:
         self.port_side = port_side        # knows when import boxes reach the yard; removes them
         self.import_code = Direction.IMPORT.code
         self.green = Channel.GREEN.code
+        # Lodging times of the declarations that need a process, in order (NaN: none, or closed form).
+        lodged = np.where(plan.closed_form, np.nan, plan.lodged)
+        order = np.argsort(lodged, kind="stable")
+        self.order = order[~np.isnan(lodged[order])]
+        self.lodged = lodged[self.order]
 
     def dispatch(self, until: float):
         """Start each declaration's process at its lodging time (one live process per open declaration)."""
         env = self.env
-        lodged = np.where(self.plan.closed_form, np.nan, self.plan.lodged)
-        order = np.argsort(lodged, kind="stable")
-        order = order[lodged[order] < until]  # NaN (none, or closed form) sorts last and is dropped
+        due = self.lodged < until
         process = env.process
         declaration = self.declaration
-        for i in order.tolist():
-            t = lodged[i]
+        for i, t in zip(self.order[due].tolist(), self.lodged[due].tolist()):
             if t > env.now:
                 yield env.timeout(t - env.now)
             process(declaration(i))

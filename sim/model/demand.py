@@ -92,10 +92,10 @@ class Consignments:
         return len(self.call)
 
     def drop_variates(self) -> None:
-        """Free the per-consignment random variates once `plan` has turned them into routes and
-        durations (about a fifth of a full-year replication's memory)."""
+        """Free what only `plan` reads (the random variates and the export gate-in leads) once it
+        has turned them into routes and durations (a third of a full-year replication's memory)."""
         for name in self.__dataclass_fields__:
-            if name.startswith(("u_", "e_")):
+            if name.startswith(("u_", "e_")) or name == "gate_in_lead":
                 setattr(self, name, None)
 
 
@@ -182,14 +182,16 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
     for direction, counts in ((Direction.IMPORT, calls.import_boxes), (Direction.EXPORT, calls.export_boxes)):
         call, boxes, rank = _split_into_consignments(rng, counts, demand.boxes_per_consignment_mean)
         pieces.append((np.full(len(call), direction.code), call, boxes, rank))
-    direction = np.concatenate([p[0] for p in pieces]).astype(np.int64)
-    call = np.concatenate([p[1] for p in pieces]).astype(np.int64)
-    boxes = np.concatenate([p[2] for p in pieces]).astype(np.int64)
-    rank = np.concatenate([p[3] for p in pieces]).astype(np.int64)
+    # int32 per-consignment columns (codes, counts, indices): half the memory of int64, and
+    # what the milestone record stores anyway.
+    direction = np.concatenate([p[0] for p in pieces]).astype(np.int32)
+    call = np.concatenate([p[1] for p in pieces]).astype(np.int32)
+    boxes = np.concatenate([p[2] for p in pieces]).astype(np.int32)
+    rank = np.concatenate([p[3] for p in pieces]).astype(np.int32)
     n = len(call)
 
     trade = np.where(rng.random(n) < demand.domestic_share, Trade.DOMESTIC.code, Trade.FOREIGN.code)
-    cargo_class = np.empty(n, dtype=np.int64)
+    cargo_class = np.empty(n, dtype=np.int32)
     u_class = rng.random(n)
     for d in (Direction.IMPORT, Direction.EXPORT):
         shares = demand.class_shares[d.value]
@@ -206,7 +208,7 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
     # Transshipment: a share of each service's discharged consignments connects onwards.
     # Drawn from its own stream so adding routes never shifts the cargo above.
     tx = stream(seed, replication, "transshipment")
-    connect = np.full(n, -1, dtype=np.int64)
+    connect = np.full(n, -1, dtype=np.int32)
     service_names = calls.service_names
     transship_share = np.zeros(len(service_names))
     for s_idx, name in enumerate(service_names[:-1]):
@@ -232,8 +234,8 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
     customs, inspection, removal = (stream(seed, replication, c) for c in ("customs", "inspection", "removal"))
     hinter, quarantine, inland = (stream(seed, replication, c) for c in ("hinterland", "quarantine", "inland"))
     return Consignments(
-        call=call, direction=direction, trade=trade.astype(np.int64), cargo_class=cargo_class,
-        boxes=boxes, teu=teu.astype(float), value_cny=value, destination=destination.astype(np.int64),
+        call=call, direction=direction, trade=trade.astype(np.int32), cargo_class=cargo_class,
+        boxes=boxes, teu=teu.astype(float), value_cny=value, destination=destination.astype(np.int32),
         connect_service=connect, discharge_rank=rank, gate_in_lead=lead,
         u_pre_arrival=customs.random(n), u_channel=customs.random(n),
         e_preparation=customs.exponential(1.0, n), e_acceptance=customs.exponential(1.0, n),

@@ -23,7 +23,8 @@ DECLARED = (Direction.IMPORT, Direction.EXPORT)
 
 @dataclass
 class ClearancePlan:
-    """Per-consignment routes and durations (NaN / -1 / False where not applicable)."""
+    """Per-consignment routes and durations (NaN / -1 / False where not applicable).
+    Codes and counts are int8: a full-year plan holds ~4 M rows of each."""
 
     lodged: np.ndarray
     pre_arrival: np.ndarray
@@ -60,6 +61,14 @@ class ClearancePlan:
     are computed here and no process is started for them."""
     accepted: np.ndarray
     released: np.ndarray
+
+    SETUP_ONLY = ("lodged", "pre_arrival", "declarations", "gate_arrival", "gate_in", "pre_run", "accepted")
+
+    def drop_setup_only(self) -> None:
+        """Free the columns read only before the event loop (to fill the record and schedule the
+        starts); the loop reads the rest. Saves ~40 bytes per consignment."""
+        for name in self.SETUP_ONLY:
+            setattr(self, name, None)
 
     def visits(self, i: int):
         """Station visits of consignment i, in order: (station code, work hours, is the customs visit)."""
@@ -115,7 +124,7 @@ def choose_mode(cfg: Config, regime: RegimeConfig, cons: Consignments) -> np.nda
     mode = np.where(rail, Mode.RAIL.code, Mode.TRUCK.code)
     tx = cons.direction == Direction.TRANSSHIPMENT.code
     mode[tx] = np.where(cons.connect_service[tx] >= 0, Mode.VESSEL.code, Mode.RAIL.code)
-    return mode.astype(np.int64)
+    return mode.astype(np.int8)
 
 
 def _rail_is_cheaper(cfg: Config, regime: RegimeConfig, cons: Consignments) -> np.ndarray:
@@ -216,7 +225,7 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     fumigation = (is_import & declared & (cls == CargoClass.WOOD.code)
                   & (cons.u_fumigation < cfg.demand.fumigation_share_of_wood))
     fumigation_work = np.where(fumigation, cons.e_fumigation * q.fumigation_hours_mean, np.nan)
-    visits = (np.where(joint, 1, red.astype(int) + ciq.astype(int)) + fumigation.astype(int)).astype(np.int64)
+    visits = (np.where(joint, 1, red.astype(int) + ciq.astype(int)) + fumigation.astype(int)).astype(np.int8)
 
     t = regime.transit
     inland = np.array([cfg.port.destinations[d].inland for d in cons.destination_names])[cons.destination]
@@ -225,7 +234,7 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     needs_formalities = transit & ~((mode == Mode.RAIL.code) & t.rail_supervision_centre)
     transit_formalities = np.where(needs_formalities, cons.e_transit * t.formalities_hours_mean, 0.0)
     second = transit & t.second_declaration
-    declarations = declared.astype(np.int64) + second.astype(np.int64)
+    declarations = declared.astype(np.int8) + second.astype(np.int8)
 
     duty = np.where(is_import & declared & ~second, cons.e_duty * regime.duty_hours_mean, 0.0)
     inland_doc = np.where(second & (cons.u_inland_check < t.inland_check_share),
@@ -242,9 +251,9 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     certificate = (tx & (cls == CargoClass.REEFER.code) & (cons.u_aquatic < cfg.demand.aquatic_share_of_reefer)
                    & (regime.certificate_hours_mean > 0))
     return ClearancePlan(
-        lodged=lodged, pre_arrival=pre_arrival.astype(np.int64), acceptance=acceptance,
-        channel=channel.astype(np.int64), doc_check_work=doc_work, query=query,
-        station=station.astype(np.int64), customs_work=customs_work,
+        lodged=lodged, pre_arrival=pre_arrival.astype(np.int8), acceptance=acceptance,
+        channel=channel.astype(np.int8), doc_check_work=doc_work, query=query,
+        station=station.astype(np.int8), customs_work=customs_work,
         quarantine=ciq, joint=joint, quarantine_work=quarantine_work,
         fumigation=fumigation, fumigation_work=fumigation_work, inspection_visits=visits,
         duty=duty, pickup=cons.e_pickup * regime.truck_pickup_hours_mean, mode=mode,

@@ -74,6 +74,7 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
     exports = np.flatnonzero(cons.direction == Direction.EXPORT.code)
     env.process(yard.dispatch(exports, p.gate_in[exports], end))
     hinterland.start(end)
+    p.drop_setup_only()
     env.run(until=end)
 
     # Milestones computed ahead (yard, load, gate-out times) count only if they fell inside the run.
@@ -100,8 +101,8 @@ def _consignment_record(cfg: Config, cons, p):
     destinations = [cfg.port.destinations[d] for d in cons.destination_names]
     rec.inland[:] = np.array([d.inland for d in destinations], dtype=np.int64)[cons.destination]
     rec.distance_km[:] = np.array([d.distance_km for d in destinations])[cons.destination]
-    rec.teu[:] = cons.teu
-    rec.value_cny[:] = cons.value_cny
+    # Columns nothing changes during the run are shared with demand and plan, not copied.
+    rec.teu, rec.value_cny = cons.teu, cons.value_cny
     rec.mode[:] = p.mode
     rec.channel[:] = p.channel
     rec.station[:] = p.station
@@ -114,8 +115,7 @@ def _consignment_record(cfg: Config, cons, p):
     rec.joint_inspection[:] = p.joint
     rec.fumigation[:] = p.fumigation
     rec.certificate[:] = p.certificate
-    rec.gate_arrival[:] = p.gate_arrival
-    rec.gate_in[:] = p.gate_in
+    rec.gate_arrival, rec.gate_in = p.gate_arrival, p.gate_in
     # Declarations settled in closed form (green, nothing to inspect) are recorded up front;
     # anything later than the end of the run is blanked out after it.
     fast = p.closed_form

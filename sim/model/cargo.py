@@ -11,9 +11,9 @@ from enum import Enum
 class _Coded(Enum):
     """An enum whose members carry a stable integer code for columnar storage."""
 
-    @property
-    def code(self) -> int:
-        return _CODES[self]
+    def __init__(self, _value: str):
+        # The code is the position in declaration order, a plain attribute since hot paths read it.
+        self.code: int = len(type(self).__members__)
 
     @classmethod
     def from_code(cls, code: int):
@@ -80,9 +80,6 @@ class Trade(_Coded):
     DOMESTIC = "domestic"
     """Coastal (domestic) trade: handled at the quay, no customs."""
 
-
-# Codes are positions in declaration order, looked up in a dict (hot paths use them).
-_CODES = {member: i for cls in (Direction, CargoClass, Channel, Mode, Station, Trade) for i, member in enumerate(cls)}
 
 # Milestone columns (hours from scenario start; NaN = did not happen / not yet).
 # Import: vessel_arrival -> berthed -> in_yard (-> plugged, reefers); lodged -> accepted ->

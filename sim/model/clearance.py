@@ -26,30 +26,30 @@ class Clearance:
         self.port_side = port_side        # knows when import boxes reach the yard; removes them
         self.import_code = Direction.IMPORT.code
         self.green = Channel.GREEN.code
-        # Lodging times of the declarations that need a process, in order (NaN: none, or closed form).
-        lodged = np.where(plan.closed_form, np.nan, plan.lodged)
-        order = np.argsort(lodged, kind="stable")
-        self.order = order[~np.isnan(lodged[order])]
-        self.lodged = lodged[self.order]
+        # Acceptance needs no resource, so each process starts when its declaration is accepted
+        # (lodging times are in the record already). NaN: no declaration, or settled in closed form.
+        accepted = np.where(plan.closed_form, np.nan, plan.lodged + plan.acceptance)
+        order = np.argsort(accepted, kind="stable")
+        self.order = order[~np.isnan(accepted[order])]
+        self.accepted = accepted[self.order]
 
     def dispatch(self, until: float):
-        """Start each declaration's process at its lodging time (one live process per open declaration)."""
+        """Start each declaration's process when it is accepted (one live process per open declaration)."""
         env = self.env
-        due = self.lodged < until
+        due = self.accepted < until
         process = env.process
         declaration = self.declaration
-        for i, t in zip(self.order[due].tolist(), self.lodged[due].tolist()):
+        for i, t in zip(self.order[due].tolist(), self.accepted[due].tolist()):
             if t > env.now:
                 yield env.timeout(t - env.now)
             process(declaration(i))
 
     def declaration(self, i: int):
         """A declaration that queues somewhere: a document check, an inspection, or both.
-        (Green declarations with no inspection are settled in closed form by `plan`.)"""
+        (Green declarations with no inspection are settled in closed form by `plan`.)
+        Delays between two resources are folded into one timeout."""
         env, rec, plan = self.env, self.rec, self.plan
         is_import = rec.direction[i] == self.import_code
-        rec.lodged[i] = env.now
-        yield env.timeout(plan.acceptance[i])
         rec.accepted[i] = env.now
         if plan.channel[i] != self.green:
             started = []
@@ -58,9 +58,11 @@ class Clearance:
             rec.doc_check_end[i] = env.now
             if plan.query[i] > 0:  # the declarant answers a query for supplementary documents
                 yield env.timeout(plan.query[i])
+        delay = plan.duty[i]
         if plan.inspection_visits[i] > 0:
-            yield from self.inspect(i, is_import)
-        yield env.timeout(plan.duty[i])
+            delay += yield from self.inspect(i, is_import)
+        if delay > 0:
+            yield env.timeout(delay)
         if is_import:
             rec.duty_paid[i] = env.now
         rec.released[i] = env.now
@@ -68,14 +70,17 @@ class Clearance:
             yield from self.port_side.remove_import(i, env.now)
 
     def inspect(self, i: int, is_import: bool):
-        """Customs inspection (or the joint one), then a separate CIQ visit and fumigation if due."""
+        """Customs inspection (or the joint one), then a separate CIQ visit and fumigation if due.
+        Returns the drayage back from the last station, for the caller to fold into its next delay."""
         env, rec, plan = self.env, self.rec, self.plan
         rec.inspection_ordered[i] = env.now
         if is_import:
             yield from self.port_side.wait_in_yard(i)
+        back = 0.0
         for code, work, customs in plan.visits(i):
             dray = self.drayage[code]
-            yield env.timeout(dray)
+            if back + dray > 0:
+                yield env.timeout(back + dray)
             started = []
             queued = env.now
             yield from self.stations[code].serve(work, started)
@@ -87,4 +92,5 @@ class Clearance:
                 if np.isnan(rec.quarantine_start[i]):
                     rec.quarantine_start[i] = started[0]
                 rec.quarantine_end[i] = env.now
-            yield env.timeout(dray)
+            back = dray
+        return back

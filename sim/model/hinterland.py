@@ -90,6 +90,7 @@ class Hinterland:
         self.truck_hours = [d.truck_hours for d in dests]
         self.local_delivery = [d.local_delivery_hours for d in dests]
         self.gate_free = [0.0] * cfg.port.gate.out_lanes  # when each out-gate lane is next free
+        self.gate_line: list = []  # heap of (arrival at the out-gate, consignment) not yet served
         self.gate_hours = cfg.port.gate.hours_per_truck
         tracks = simpy.Resource(env, capacity=cfg.port.rail_terminal.loading_tracks)
         rate = cfg.port.rail_terminal.boxes_per_hour_per_track
@@ -106,15 +107,36 @@ class Hinterland:
         self.corridors[self.cons.destination[i]].add(i, ready, self.cons.teu[i], self.cons.boxes[i])
 
     def by_truck(self, i: int, ready: float) -> None:
-        """The truck reaches the out-gate after the pickup delay (ready >= now)."""
+        """The truck reaches the out-gate after the pickup delay (ready >= now).
+
+        The out-gate is FIFO, so a truck's exit is known once every earlier truck has been
+        served. Only trucks whose exit changes the run (a reefer frees its plug, a second
+        declaration starts inland) get an event at their arrival; the others wait in
+        `gate_line` and are served, in arrival order, when such a truck arrives or the run ends.
+        """
         env = self.env
-        env.timeout(ready + self.plan.pickup[i] - env.now).callbacks.append(partial(self._at_gate, i))
+        delay = ready + self.plan.pickup[i] - env.now
+        if self.yard.is_reefer[i] or self.plan.second_declaration[i]:
+            env.timeout(delay).callbacks.append(partial(self._at_gate, i))
+        else:
+            heapq.heappush(self.gate_line, (env.now + delay, i))  # the time a timeout would fire
 
     def _at_gate(self, i: int, _event) -> None:
-        """FIFO out-gate lanes, served in arrival order (the callbacks fire in time order), so a
-        truck's exit is known on arrival: one event per truck instead of a queueing process."""
         now = self.env.now
-        start = max(now, heapq.heappop(self.gate_free))
+        self.serve_gate_line(now)
+        self._through_gate(i, now)
+
+    def serve_gate_line(self, until: float) -> None:
+        """Serve the waiting trucks that arrived before `until` (all arrivals after now are
+        still to come, so these are exactly the trucks ahead of any arrival at `until`)."""
+        line = self.gate_line
+        while line and line[0][0] < until:
+            arrival, i = heapq.heappop(line)
+            self._through_gate(i, arrival)
+
+    def _through_gate(self, i: int, arrival: float) -> None:
+        """One truck through the first free FIFO lane, then on the road to its destination."""
+        start = max(arrival, heapq.heappop(self.gate_free))
         out = start + self.cons.boxes[i] * self.gate_hours
         heapq.heappush(self.gate_free, out)
         self.rec.out[i] = out

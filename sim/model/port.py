@@ -76,6 +76,7 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
     hinterland.start(end)
     p.drop_setup_only()
     env.run(until=end)
+    hinterland.serve_gate_line(end)
 
     # Milestones computed ahead (yard, load, gate-out times) count only if they fell inside the run.
     for name in MILESTONES:
@@ -116,10 +117,11 @@ def _consignment_record(cfg: Config, cons, p):
     rec.fumigation[:] = p.fumigation
     rec.certificate[:] = p.certificate
     rec.gate_arrival, rec.gate_in = p.gate_arrival, p.gate_in
-    # Declarations settled in closed form (green, nothing to inspect) are recorded up front;
-    # anything later than the end of the run is blanked out after it.
+    # Lodging needs no resource, so every lodging time is recorded up front, and so is the rest of a
+    # declaration settled in closed form (green, nothing to inspect); anything later than the end
+    # of the run is blanked out after it.
+    rec.lodged[:] = p.lodged
     fast = p.closed_form
-    rec.lodged[fast] = p.lodged[fast]
     rec.accepted[fast] = p.accepted[fast]
     rec.released[fast] = p.released[fast]
     fast_import = fast & (cons.direction == Direction.IMPORT.code)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sim.config import CostsConfig
 from sim.costs import COMPONENTS, consignment_costs, cost_per_teu
 from sim.kpi import EXPORT_STAGES, IMPORT_STAGES, export_stages, import_stages
-from sim.model.cargo import (ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Direction, Mode,
+from sim.model.cargo import (ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Direction, Mode,
                              Station, Trade)
 from tests.conftest import make_config
 
@@ -41,16 +41,19 @@ DEFAULTS = {
 }
 
 
+INTEGERS = ATTRIBUTES_INT + ATTRIBUTES_CODE
+
+
 def table(*rows: dict) -> pd.DataFrame:
     """A consignment table with every column of sim.model.cargo; unset milestones are NaN."""
     records = []
     for k, row in enumerate(rows):
-        unknown = set(row) - set(ATTRIBUTES_INT) - set(ATTRIBUTES_FLOAT) - set(MILESTONES)
+        unknown = set(row) - set(INTEGERS) - set(ATTRIBUTES_FLOAT) - set(MILESTONES)
         assert not unknown, unknown
         rec = {"consignment_id": k, **DEFAULTS, **{m: math.nan for m in MILESTONES}, **row}
         records.append(rec)
-    df = pd.DataFrame.from_records(records, columns=list(ATTRIBUTES_INT + ATTRIBUTES_FLOAT + MILESTONES))
-    return df.astype({c: "int64" for c in ATTRIBUTES_INT} | {c: "float64" for c in ATTRIBUTES_FLOAT + MILESTONES})
+    df = pd.DataFrame.from_records(records, columns=list(INTEGERS + ATTRIBUTES_FLOAT + MILESTONES))
+    return df.astype({c: "int64" for c in INTEGERS} | {c: "float64" for c in ATTRIBUTES_FLOAT + MILESTONES})
 
 
 def finished_import(**kw) -> dict:

@@ -103,12 +103,13 @@ MILESTONES = (
 )
 
 # Attribute columns (integers or floats that do not change during the run).
-ATTRIBUTES_INT = (
-    "consignment_id", "call_id", "direction", "trade", "cargo_class", "channel",
-    "station", "mode", "destination", "inland", "boxes", "pre_arrival", "rolled_calls",
-    "transit", "transit_formalities", "declarations", "quarantine", "joint_inspection", "fumigation",
-    "certificate",
-    "connect_call_id",
+ATTRIBUTES_INT = (  # int32: ids, counts, and the codes demand draws
+    "consignment_id", "call_id", "direction", "trade", "cargo_class", "destination", "boxes",
+    "rolled_calls", "connect_call_id",
+)
+ATTRIBUTES_CODE = (  # int8: codes, flags and small counts the regime decides
+    "channel", "station", "mode", "inland", "pre_arrival", "transit", "transit_formalities",
+    "declarations", "quarantine", "joint_inspection", "fumigation", "certificate",
 )
 ATTRIBUTES_FLOAT = ("teu", "value_cny", "distance_km")
 

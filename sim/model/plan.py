@@ -62,11 +62,12 @@ class ClearancePlan:
     accepted: np.ndarray
     released: np.ndarray
 
-    SETUP_ONLY = ("lodged", "pre_arrival", "declarations", "gate_arrival", "gate_in", "pre_run", "accepted")
+    SETUP_ONLY = ("lodged", "pre_arrival", "declarations", "gate_arrival", "gate_in", "pre_run", "accepted",
+                  "acceptance")
 
     def drop_setup_only(self) -> None:
-        """Free the columns read only before the event loop (to fill the record and schedule the
-        starts); the loop reads the rest. Saves ~40 bytes per consignment."""
+        """Drop the columns read only before the event loop (to fill the record and schedule the
+        starts; the record keeps those it shares); the loop reads the rest."""
         for name in self.SETUP_ONLY:
             setattr(self, name, None)
 

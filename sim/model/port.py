@@ -93,37 +93,30 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
 
 
 def _consignment_record(cfg: Config, cons, p):
-    """The record, pre-filled with attributes and every milestone known before the run."""
-    rec = consignment_columns(len(cons))
+    """The record, pre-filled with attributes and every milestone known before the run.
+
+    Columns that nothing writes during the run (or that only fill in the rows `plan` left
+    empty) are the demand and plan arrays themselves, not copies."""
+    shared = {name: getattr(cons, name) for name in ("direction", "trade", "cargo_class", "boxes", "destination",
+                                                      "teu", "value_cny")}
+    shared.update({name: getattr(p, name) for name in ("mode", "channel", "station", "pre_arrival", "declarations")})
+    shared.update({name: flag.view(np.int8) for name, flag in (
+        ("transit", p.transit), ("quarantine", p.quarantine), ("joint_inspection", p.joint),
+        ("fumigation", p.fumigation), ("certificate", p.certificate))})
+    # Lodging needs no resource, so every lodging time is known up front, and so is the rest of a
+    # declaration settled in closed form (green, nothing to inspect: `plan` leaves the others NaN
+    # for the run to fill in); anything later than the end of the run is blanked out after it.
+    shared.update(gate_arrival=p.gate_arrival, gate_in=p.gate_in, lodged=p.lodged, accepted=p.accepted,
+                  released=p.released)
+    rec = consignment_columns(len(cons), shared)
     rec.consignment_id[:] = np.arange(len(cons))
-    rec.call_id[:] = cons.call
-    for name in ("direction", "trade", "cargo_class", "boxes", "destination"):
-        getattr(rec, name)[:] = getattr(cons, name)
-    destinations = [cfg.port.destinations[d] for d in cons.destination_names]
-    rec.inland[:] = np.array([d.inland for d in destinations], dtype=np.int64)[cons.destination]
-    rec.distance_km[:] = np.array([d.distance_km for d in destinations])[cons.destination]
-    # Columns nothing changes during the run are shared with demand and plan, not copied.
-    rec.teu, rec.value_cny = cons.teu, cons.value_cny
-    rec.mode[:] = p.mode
-    rec.channel[:] = p.channel
-    rec.station[:] = p.station
-    rec.pre_arrival[:] = p.pre_arrival
+    rec.call_id[:] = cons.call  # a copy: loading may move an export to a later call
     rec.rolled_calls[:] = 0
-    rec.transit[:] = p.transit
+    destinations = [cfg.port.destinations[d] for d in cons.destination_names]
+    rec.inland[:] = np.array([d.inland for d in destinations])[cons.destination]
+    rec.distance_km[:] = np.array([d.distance_km for d in destinations])[cons.destination]
     rec.transit_formalities[:] = p.transit_formalities > 0
-    rec.declarations[:] = p.declarations
-    rec.quarantine[:] = p.quarantine
-    rec.joint_inspection[:] = p.joint
-    rec.fumigation[:] = p.fumigation
-    rec.certificate[:] = p.certificate
-    rec.gate_arrival, rec.gate_in = p.gate_arrival, p.gate_in
-    # Lodging needs no resource, so every lodging time is recorded up front, and so is the rest of a
-    # declaration settled in closed form (green, nothing to inspect); anything later than the end
-    # of the run is blanked out after it.
-    rec.lodged[:] = p.lodged
     fast = p.closed_form
-    rec.accepted[fast] = p.accepted[fast]
-    rec.released[fast] = p.released[fast]
     fast_import = fast & (cons.direction == Direction.IMPORT.code)
     rec.duty_paid[fast_import] = p.released[fast_import]
     # Exports that need no customs step in this run are released on gate-in.

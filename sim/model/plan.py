@@ -119,7 +119,7 @@ def choose_mode(cfg: Config, regime: RegimeConfig, cons: Consignments) -> np.nda
             if name in cfg.demand.rail_share:
                 sel = cons.destination == k
                 share[sel] = _class_shares(cfg.demand.rail_share[name], cons.cargo_class[sel])
-        rail = has_rail & (cons.u_mode < share)
+        rail = has_rail & (cons.take("u_mode") < share)
     capacity = np.array([d.rail_capacity_teu for d in dests])[cons.destination]
     rail &= cons.teu <= capacity  # trains carry whole consignments: one larger than a train goes by road
     mode = np.where(rail, Mode.RAIL.code, Mode.TRUCK.code)
@@ -175,6 +175,9 @@ def export_arrivals(cfg: Config, cons: Consignments, calls: Calls, mode: np.ndar
 
 
 def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) -> ClearancePlan:
+    """Routes and durations of every consignment under `regime`. Consumes the random variates of
+    `cons` (`Consignments.take`), so memory does not hold variates and plan at once; each
+    regime of a comparison draws its consignments again from the same streams."""
     n = len(cons)
     is_import = cons.direction == Direction.IMPORT.code
     is_export = cons.direction == Direction.EXPORT.code
@@ -189,67 +192,68 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     pre_run = is_export & (gate_in < 0)
 
     arrival = calls.arrival[cons.call]
-    pre_arrival = is_import & foreign & (cons.u_pre_arrival < regime.pre_arrival_share)
+    pre_arrival = is_import & foreign & (cons.take("u_pre_arrival") < regime.pre_arrival_share)
+    e_preparation = cons.take("e_preparation")
     lodged = np.full(n, np.nan)
     prep_import = regime.preparation_hours_mean[Direction.IMPORT.value]
     prep_export = regime.preparation_hours_mean[Direction.EXPORT.value]
-    lodged[is_import] = arrival[is_import] + cons.e_preparation[is_import] * prep_import
-    lodged[pre_arrival] = arrival[pre_arrival] - cons.e_preparation[pre_arrival] * regime.pre_arrival_lead_hours_mean
-    lodged[is_export] = gate_in[is_export] + cons.e_preparation[is_export] * prep_export
+    lodged[is_import] = arrival[is_import] + e_preparation[is_import] * prep_import
+    lodged[pre_arrival] = arrival[pre_arrival] - e_preparation[pre_arrival] * regime.pre_arrival_lead_hours_mean
+    lodged[is_export] = gate_in[is_export] + e_preparation[is_export] * prep_export
     lodged = np.maximum(lodged, 0.0)  # pre-arrival imports lodged before t=0: warm-up absorbs them
     lodged[~declared | pre_run] = np.nan
 
     cum = channel_thresholds(regime)[cons.direction, cls]
-    channel = (cons.u_channel[:, None] >= cum).sum(axis=1)
+    channel = (cons.take("u_channel")[:, None] >= cum).sum(axis=1)
     channel = np.where(~np.isnan(lodged), channel, -1)
 
     doc_mean = np.where(is_import, regime.doc_check_hours_mean[Direction.IMPORT.value],
                         regime.doc_check_hours_mean[Direction.EXPORT.value])
     checked = channel >= Channel.YELLOW.code
-    doc_work = np.where(checked, cons.e_doc_check * doc_mean, np.nan)
+    doc_work = np.where(checked, cons.take("e_doc_check") * doc_mean, np.nan)
     query_share = np.where(is_import, regime.query_share[Direction.IMPORT.value],
                            regime.query_share[Direction.EXPORT.value])
-    query = np.where(checked & (cons.u_query < query_share), cons.e_query * regime.query_response_hours_mean, 0.0)
+    query = np.where(checked & (cons.take("u_query") < query_share), cons.take("e_query") * regime.query_response_hours_mean, 0.0)
 
     red = channel == Channel.RED.code
-    station = np.where(cons.u_scan < regime.red_scan_share, Station.SCAN.code, Station.PHYSICAL.code)
+    station = np.where(cons.take("u_scan") < regime.red_scan_share, Station.SCAN.code, Station.PHYSICAL.code)
     station = np.where(red, station, Station.NONE.code)
     insp_mean = np.zeros(len(Station))
     insp_mean[Station.SCAN.code] = regime.inspection_hours_mean["scan"]
     insp_mean[Station.PHYSICAL.code] = regime.inspection_hours_mean["physical"]
-    customs_work = np.where(red, cons.e_inspection * insp_mean[station], np.nan)
+    customs_work = np.where(red, cons.take("e_inspection") * insp_mean[station], np.nan)
 
     q = regime.quarantine
-    ciq = is_import & declared & (cons.u_quarantine < _class_shares(cfg.demand.quarantine_share, cls))
-    joint = ciq & (cons.u_joint < _class_shares(q.joint, cls))
-    quarantine_work = np.where(ciq, cons.e_quarantine * q.hours_mean, np.nan)
+    ciq = is_import & declared & (cons.take("u_quarantine") < _class_shares(cfg.demand.quarantine_share, cls))
+    joint = ciq & (cons.take("u_joint") < _class_shares(q.joint, cls))
+    quarantine_work = np.where(ciq, cons.take("e_quarantine") * q.hours_mean, np.nan)
     fumigation = (is_import & declared & (cls == CargoClass.WOOD.code)
-                  & (cons.u_fumigation < cfg.demand.fumigation_share_of_wood))
-    fumigation_work = np.where(fumigation, cons.e_fumigation * q.fumigation_hours_mean, np.nan)
+                  & (cons.take("u_fumigation") < cfg.demand.fumigation_share_of_wood))
+    fumigation_work = np.where(fumigation, cons.take("e_fumigation") * q.fumigation_hours_mean, np.nan)
     visits = (np.where(joint, 1, red.astype(int) + ciq.astype(int)) + fumigation.astype(int)).astype(np.int8)
 
     t = regime.transit
     inland = np.array([cfg.port.destinations[d].inland for d in cons.destination_names])[cons.destination]
     transit_share = np.where(mode == Mode.RAIL.code, t.share_rail, t.share_truck)
-    transit = is_import & declared & inland & (cons.u_transit < transit_share)
+    transit = is_import & declared & inland & (cons.take("u_transit") < transit_share)
     needs_formalities = transit & ~((mode == Mode.RAIL.code) & t.rail_supervision_centre)
-    transit_formalities = np.where(needs_formalities, cons.e_transit * t.formalities_hours_mean, 0.0)
+    transit_formalities = np.where(needs_formalities, cons.take("e_transit") * t.formalities_hours_mean, 0.0)
     second = transit & t.second_declaration
     declarations = declared.astype(np.int8) + second.astype(np.int8)
 
-    duty = np.where(is_import & declared & ~second, cons.e_duty * regime.duty_hours_mean, 0.0)
-    inland_doc = np.where(second & (cons.u_inland_check < t.inland_check_share),
-                          cons.e_inland_doc_check * t.inland_doc_check_hours_mean, np.nan)
-    inland_insp = np.where(second & (cons.u_inland_inspection < t.inland_inspection_share),
-                           cons.e_inland_inspection * t.inland_inspection_hours_mean, np.nan)
+    duty = np.where(is_import & declared & ~second, cons.take("e_duty") * regime.duty_hours_mean, 0.0)
+    inland_doc = np.where(second & (cons.take("u_inland_check") < t.inland_check_share),
+                          cons.take("e_inland_doc_check") * t.inland_doc_check_hours_mean, np.nan)
+    inland_insp = np.where(second & (cons.take("u_inland_inspection") < t.inland_inspection_share),
+                           cons.take("e_inland_inspection") * t.inland_inspection_hours_mean, np.nan)
 
-    acceptance = cons.e_acceptance * regime.acceptance_hours_mean
+    acceptance = cons.take("e_acceptance") * regime.acceptance_hours_mean
     closed_form = ~np.isnan(lodged) & (channel == Channel.GREEN.code) & (visits == 0)
     accepted = np.where(closed_form, lodged + acceptance, np.nan)
     released = np.where(closed_form, accepted + duty, np.nan)
 
     tx = cons.direction == Direction.TRANSSHIPMENT.code
-    certificate = (tx & (cls == CargoClass.REEFER.code) & (cons.u_aquatic < cfg.demand.aquatic_share_of_reefer)
+    certificate = (tx & (cls == CargoClass.REEFER.code) & (cons.take("u_aquatic") < cfg.demand.aquatic_share_of_reefer)
                    & (regime.certificate_hours_mean > 0))
     return ClearancePlan(
         lodged=lodged, pre_arrival=pre_arrival.astype(np.int8), acceptance=acceptance,
@@ -257,11 +261,11 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
         station=station.astype(np.int8), customs_work=customs_work,
         quarantine=ciq, joint=joint, quarantine_work=quarantine_work,
         fumigation=fumigation, fumigation_work=fumigation_work, inspection_visits=visits,
-        duty=duty, pickup=cons.e_pickup * regime.truck_pickup_hours_mean, mode=mode,
+        duty=duty, pickup=cons.take("e_pickup") * regime.truck_pickup_hours_mean, mode=mode,
         transit=transit, transit_formalities=transit_formalities, second_declaration=second,
         declarations=declarations, certificate=certificate,
-        certificate_hours=np.where(certificate, cons.e_certificate * regime.certificate_hours_mean, 0.0),
-        inland_preparation=cons.e_inland_preparation * t.inland_preparation_hours_mean,
+        certificate_hours=np.where(certificate, cons.take("e_certificate") * regime.certificate_hours_mean, 0.0),
+        inland_preparation=cons.take("e_inland_preparation") * t.inland_preparation_hours_mean,
         inland_doc_check_work=inland_doc, inland_inspection_work=inland_insp,
         gate_arrival=gate_arrival, gate_in=gate_in, pre_run=pre_run,
         closed_form=closed_form, accepted=accepted, released=released,

@@ -19,6 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import Config, ConfigError, validate
+from sim.stability import check_stability, overload_warnings
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 EXIT_BAD_INPUT = 2
@@ -107,6 +108,7 @@ def to_config(cfg: DictConfig) -> Config:
     """DictConfig (without the hydra node) -> validated typed Config."""
     config = validate(OmegaConf.to_object(cfg))
     _check_precision_kpi(config)
+    check_stability(config)  # an overloaded station is bad input too: reported before any file
     return config
 
 
@@ -237,6 +239,8 @@ def app(cfg: DictConfig) -> None:
         _remove_if_empty(out_dir)
         _fail_job(str(e), multirun, hc)
         return
+    for line in overload_warnings(config):
+        print(f"warning: {line}", file=sys.stderr, flush=True)
     from sim.runner import RunContext, execute
 
     context = RunContext(

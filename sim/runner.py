@@ -20,6 +20,7 @@ from sim.catalog import RUN_FILE, Catalog, RunRecord
 from sim.config import Config, ConfigError
 from sim.experiment import run_experiment, sides
 from sim.identity import code_hash, code_version, config_hash, host, new_run_id, now_iso, point_hash
+from sim.stability import check_stability
 from sim.store import atomic_write_json
 
 
@@ -73,6 +74,7 @@ def find_complete(cat: Catalog, record: RunRecord) -> RunRecord | None:
 
 def execute(cfg: Config, ctx: RunContext, progress: bool | None = None) -> dict | None:
     """Run (or skip) the experiment with status records; returns the stats, or None if skipped."""
+    check_stability(cfg)  # before run.json or the catalog row: an overloaded config writes nothing
     run_dir = Path(ctx.run_dir)
     cat = open_catalog(cfg, run_dir)
     record = new_record(cfg, ctx)

@@ -167,7 +167,8 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
         return run_calibration(cfg, out_dir, resolved_yaml, echo=echo)
     parts_dir = out_dir / PARTS_DIR if cfg.experiment.write_table else None
     if parts_dir is not None:
-        parts_dir.mkdir(exist_ok=True)
+        shutil.rmtree(parts_dir, ignore_errors=True)  # a killed run's parts must not join this run's tables
+        parts_dir.mkdir()
     started = time.perf_counter()
     try:
         results, precision = run_to_precision(cfg, parts_dir, progress)

@@ -8,6 +8,7 @@ becomes a plain RunContext for sim.runner.
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -281,8 +282,6 @@ def app(cfg: DictConfig) -> None:
 
 def write_error(e: OSError, out_dir: Path) -> str:
     """`<path>: cannot write results: no space left on device`: the file if known, else the run directory."""
-    import os
-
     reason = os.strerror(e.errno) if e.errno else " ".join(str(e).split())
     return f"{e.filename or out_dir}: cannot write results: {reason[:1].lower()}{reason[1:]}"
 

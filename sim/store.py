@@ -31,6 +31,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """For outputs built in memory (a collected table as Parquet): the same temporary-then-rename step."""
     tmp = _tmp(Path(path))
     try:
         tmp.write_bytes(data)

@@ -8,6 +8,7 @@ becomes a plain RunContext for sim.runner.
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import Config, ConfigError, validate
+from sim.stability import check_stability, overload_warnings
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 EXIT_BAD_INPUT = 2
@@ -107,6 +109,7 @@ def to_config(cfg: DictConfig) -> Config:
     """DictConfig (without the hydra node) -> validated typed Config."""
     config = validate(OmegaConf.to_object(cfg))
     _check_precision_kpi(config)
+    check_stability(config)  # an overloaded station is bad input too: reported before any file
     return config
 
 
@@ -220,8 +223,28 @@ def preflight(argv: list[str]) -> None:
     if sweep and not multirun:
         fail(f"sweep: {sweep} describes a sweep; run it with -m: python -m sim -m {' '.join(overrides)}")
     message = first_sweep_error(overrides) if multirun else first_config_error(overrides)
+    if message is None:
+        message = output_dir_error(overrides, multirun)
     if message is not None:
         fail(message)
+
+
+def output_dir_error(overrides: list[str], multirun: bool) -> str | None:
+    """Why Hydra could not create the run (or sweep) directory, as one line; None if it can.
+
+    Hydra makes the directory before app() runs and reports a failure as a traceback, so
+    this is checked first (after the config is known good, so the overrides compose).
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.store import unwritable_dir
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]  # the sweep dir is the same for every point
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        hydra_cfg = compose(config_name="config", overrides=fixed, return_hydra_config=True).hydra
+    return unwritable_dir(Path(hydra_cfg.sweep.dir if multirun else hydra_cfg.run.dir))
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
@@ -237,6 +260,8 @@ def app(cfg: DictConfig) -> None:
         _remove_if_empty(out_dir)
         _fail_job(str(e), multirun, hc)
         return
+    for line in overload_warnings(config):
+        print(f"warning: {line}", file=sys.stderr, flush=True)
     from sim.runner import RunContext, execute
 
     context = RunContext(
@@ -251,8 +276,14 @@ def app(cfg: DictConfig) -> None:
         _fail_job(str(e), multirun, hc)
     except KeyboardInterrupt:
         fail(f"interrupted; {out_dir} is incomplete (run.json says so)", EXIT_INTERRUPTED)
-    except OSError as e:
-        _fail_job(f"cannot write results to {out_dir}: {e.strerror or e}", multirun, hc, 1)
+    except OSError as e:  # a full disk, a directory removed under the run: run.json never says complete
+        _fail_job(write_error(e, out_dir), multirun, hc, 1)
+
+
+def write_error(e: OSError, out_dir: Path) -> str:
+    """`<path>: cannot write results: no space left on device`: the file if known, else the run directory."""
+    reason = os.strerror(e.errno) if e.errno else " ".join(str(e).split())
+    return f"{e.filename or out_dir}: cannot write results: {reason[:1].lower()}{reason[1:]}"
 
 
 def _fail_job(message: str, multirun: bool, hc, code: int = EXIT_BAD_INPUT) -> None:

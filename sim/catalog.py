@@ -92,6 +92,18 @@ class CatalogBusy(RuntimeError):
     """The catalog stayed locked by another process for longer than the timeout."""
 
 
+class CatalogUnreadable(OSError):
+    """The catalog file is damaged or not a DuckDB database; the message leads with its path.
+
+    An OSError so that command-line tools report it as one line; the run directories'
+    run.json files are the source of truth, so the remedy is always to rebuild it.
+    """
+
+    def __init__(self, path: Path, error: Exception):
+        super().__init__(f"{path}: not a readable DuckDB catalog ({' '.join(str(error).split())}); "
+                         "move it aside and rebuild it: python -m sim.results ingest RESULTS_DIR")
+
+
 def _is_lock_error(e: Exception) -> bool:
     text = str(e)
     return "Could not set lock" in text or "Conflicting lock" in text
@@ -121,7 +133,7 @@ class Catalog:
                 return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.IOException as e:
                 if not _is_lock_error(e):
-                    raise
+                    raise CatalogUnreadable(self.path, e) from e
                 if time.monotonic() >= deadline:
                     raise CatalogBusy(f"{self.path} stayed locked for {self.timeout:g} s: {e}") from e
             time.sleep(delay * (0.5 + random.random()))
@@ -139,6 +151,8 @@ class Catalog:
             con.execute(SCHEMA)
         try:
             return con.execute(sql, params or []).df()
+        except duckdb.IOException as e:  # a damaged block found only when read
+            raise CatalogUnreadable(self.path, e) from e
         finally:
             con.close()
 

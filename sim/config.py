@@ -579,6 +579,12 @@ def _check_demand(d: DemandConfig, port: PortConfig) -> None:
         timetable = port.destinations[dest].rail_departures or port.destinations[dest].rail_arrivals
         if any(getattr(shares, c.value) > 0 for c in CargoClass) and not timetable:
             raise ConfigError(key, f"rail shares given but port.destinations.{dest} has no trains")
+        for table, moves in (("rail_departures", "imports"), ("rail_arrivals", "exports")):
+            if (d.mode_choice == "shares" and any(getattr(shares, c.value) > 0 for c in CargoClass)
+                    and not getattr(port.destinations[dest], table)):
+                # otherwise that direction's rail share would silently go by road
+                raise ConfigError(f"port.destinations.{dest}.{table}",
+                                  f"empty timetable, but {key} sends {moves} by rail")
     if d.mode_choice not in MODE_CHOICES:
         raise ConfigError("demand.mode_choice", f"unknown option {d.mode_choice!r}; expected one of {', '.join(MODE_CHOICES)}")
     _probability(d.aquatic_share_of_reefer, "demand.aquatic_share_of_reefer")

@@ -26,6 +26,7 @@ from sim.kpi import Window, duration, export_cohort, foreign, replication_kpis
 from sim.model.port import simulate
 from sim.precision import next_total, precision_of
 from sim.progress import bar
+from sim.stability import check_stability
 from sim.stats import paired_difference, t_interval
 from sim.store import atomic_write_json, atomic_write_parquet, atomic_write_text, write_part
 
@@ -157,6 +158,7 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     `progress`: tqdm bar over replications (None: only when stderr is a terminal).
     `echo`: print the KPI table (a sweep job prints one line instead, see sim.runner).
     """
+    check_stability(cfg)  # Python API callers skip sim/__main__.py's checks: still nothing written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if cfg.experiment.kind == "calibrate":
@@ -165,7 +167,8 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
         return run_calibration(cfg, out_dir, resolved_yaml, echo=echo)
     parts_dir = out_dir / PARTS_DIR if cfg.experiment.write_table else None
     if parts_dir is not None:
-        parts_dir.mkdir(exist_ok=True)
+        shutil.rmtree(parts_dir, ignore_errors=True)  # a killed run's parts must not join this run's tables
+        parts_dir.mkdir()
     started = time.perf_counter()
     try:
         results, precision = run_to_precision(cfg, parts_dir, progress)

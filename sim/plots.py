@@ -378,6 +378,8 @@ def save_run_figures(run, out_dir: Path | None = None) -> tuple[dict, dict]:
     out_dir = Path(out_dir or run.path)
     if run.has_table:
         run.frame(FIGURE_COLUMNS)  # one multi-threaded read instead of one per figure
+    if (run.path / "calls.parquet").is_file():
+        run.call_frame  # small; read before any figure is saved, so a damaged file leaves none behind
     made, skipped = {}, {}
     for stem, (builder, _) in run_figures().items():
         try:

@@ -20,6 +20,7 @@ from sim.catalog import RUN_FILE, Catalog, RunRecord
 from sim.config import Config, ConfigError
 from sim.experiment import run_experiment, sides
 from sim.identity import code_hash, code_version, config_hash, host, new_run_id, now_iso, point_hash
+from sim.stability import check_stability
 from sim.store import atomic_write_json
 
 
@@ -71,18 +72,40 @@ def find_complete(cat: Catalog, record: RunRecord) -> RunRecord | None:
     return None
 
 
+def complete_here(cat: Catalog, record: RunRecord) -> RunRecord | None:
+    """The complete run already in this run directory, re-indexed, if the catalog missed its last row.
+
+    run.json says `complete` before the catalog hears of it, so a sweep killed in between leaves
+    the catalog saying `running`; the directory is the source of truth, so a re-run trusts it.
+    """
+    from sim.results.ingest import kpi_rows
+
+    prior = read_record(Path(record.run_dir))
+    if prior is None or prior.status != "complete" or (prior.config_hash, prior.code_hash) != (
+            record.config_hash, record.code_hash):
+        return None
+    try:
+        rows = kpi_rows(prior, Path(record.run_dir))
+    except (OSError, ValueError, KeyError):
+        return None  # its KPI files are gone or damaged: run it again
+    _tolerant(cat, cat.record_run, prior, *rows)
+    return prior
+
+
 def execute(cfg: Config, ctx: RunContext, progress: bool | None = None) -> dict | None:
     """Run (or skip) the experiment with status records; returns the stats, or None if skipped."""
+    check_stability(cfg)  # before run.json or the catalog row: an overloaded config writes nothing
     run_dir = Path(ctx.run_dir)
     cat = open_catalog(cfg, run_dir)
     record = new_record(cfg, ctx)
     skip = cfg.run.skip_complete if cfg.run.skip_complete is not None else ctx.multirun
     if skip and cat is not None:
-        prior = find_complete(cat, record)
+        prior = find_complete(cat, record) or complete_here(cat, record)
         if prior is not None:
             return _skip(cat, ctx, record, prior)
 
     run_dir.mkdir(parents=True, exist_ok=True)
+    _close_killed(cat, run_dir, record)
     _save(cat, record)
     started = time.perf_counter()
     try:
@@ -121,6 +144,18 @@ def _skip(cat: Catalog, ctx: RunContext, record: RunRecord, prior: RunRecord) ->
     print(f"[{where}] {' '.join(ctx.overrides)}: already complete as run {prior.run_id} in {prior.run_dir}; skipped",
           flush=True)
     return None
+
+
+def _close_killed(cat: Catalog | None, run_dir: Path, record: RunRecord) -> None:
+    """A run killed in this directory (its run.json still says running) is marked failed in the
+    catalog before the new run's record replaces its run.json, so no row stays `running` forever."""
+    killed = read_record(run_dir)
+    if cat is None or killed is None or killed.status != "running" or killed.run_id == record.run_id:
+        return
+    killed.status = "failed"
+    killed.error = f"interrupted: never finished; run again as {record.run_id}"
+    killed.updated_at = now_iso()
+    _tolerant(cat, cat.record_run, killed)
 
 
 def _save(cat: Catalog | None, record: RunRecord, kpis=(), replications=()) -> None:

@@ -32,6 +32,16 @@ def atomic_write_text(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """For outputs built in memory (a collected table as Parquet): the same temporary-then-rename step."""
+    tmp = _tmp(Path(path))
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _json_safe(obj):
     if isinstance(obj, float) and not math.isfinite(obj):
         return None  # JSON has no NaN; null means "not defined for this run"
@@ -75,3 +85,21 @@ def write_part(path: Path, table: pa.Table) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def unwritable_dir(path: Path) -> str | None:
+    """Why a results directory cannot be created or written at `path`, as one line; None if it can.
+
+    Checked before a run starts so that a read-only or mistyped location is one clear line, not
+    a traceback from deep inside Hydra's or the writer's mkdir. Nothing is created: the nearest
+    existing ancestor decides (a regular file there, or no write permission, or a read-only mount).
+    """
+    path = Path(path).absolute()
+    existing = next(p for p in (path, *path.parents) if p.exists() or p.is_symlink())
+    if not existing.is_dir():
+        return f"{path}: cannot create the results directory: {existing} is not a directory"
+    if os.access(existing, os.W_OK | os.X_OK):
+        return None
+    read_only = bool(os.statvfs(existing).f_flag & os.ST_RDONLY)
+    return (f"{path}: cannot create the results directory: {existing} is not writable "
+            f"({'read-only file system' if read_only else 'permission denied'})")

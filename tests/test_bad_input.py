@@ -34,21 +34,54 @@ CASES = [
     ("demand.scale=inf", "demand.scale", "must be a finite number"),
     ("demand.scale=-inf", "demand.scale", "must be a finite number"),
     ("baseline.duty_hours_mean=nan", "baseline.duty_hours_mean", "must be a finite number"),
+    ("demand.services.japan_1.import_boxes_per_call=nan", "demand.services.japan_1.import_boxes_per_call",
+     "must be a finite number"),
+    ("port.gate.hours_per_truck=inf", "port.gate.hours_per_truck", "must be a finite number"),
+    ("regime.officers=1e400", "regime.officers", "could not be converted to Integer"),
     # 3. negative rates and durations
     ("regime.duty_hours_mean=-1", "regime.duty_hours_mean", "must be >= 0"),
     ("port.terminals.dct.crane_moves_per_hour=-5", "port.terminals.dct.crane_moves_per_hour", "must be > 0"),
     ("baseline.acceptance_hours_mean=-0.5", "baseline.acceptance_hours_mean", "must be >= 0"),
     ("run.drain_days=-1", "run.drain_days", "must be >= 0"),
+    ("demand.irregular.calls_per_week=-1", "demand.irregular.calls_per_week", "must be >= 0"),
+    ("costs.handling_cny_per_teu=-1", "costs.handling_cny_per_teu", "must be >= 0"),
+    ("regime.officers=-3", "regime.officers", "capacity must be >= 1"),
+    # 3b. zero rates and durations that must be positive
+    ("port.terminals.dct.crane_moves_per_hour=0", "port.terminals.dct.crane_moves_per_hour", "must be > 0"),
+    ("regime.doc_check_hours_mean.import=0", "regime.doc_check_hours_mean.import", "must be > 0"),
+    ("regime.inspection_hours_mean.scan=0", "regime.inspection_hours_mean.scan", "must be > 0"),
+    ("demand.scale=0", "demand.scale", "must be > 0"),
+    ("run.horizon_days=0", "run.horizon_days", "must be > 0"),
+    ("port.rail_terminal.boxes_per_hour_per_track=0", "port.rail_terminal.boxes_per_hour_per_track", "must be > 0"),
+    ("demand.services.japan_1.calls_per_week=0", "demand.services.japan_1.calls_per_week", "must be >= 1"),
+    ("run.replications=0", "run.replications", "must be >= 1"),
     # 4. probabilities outside [0, 1]
     ("regime.pre_arrival_share=1.5", "regime.pre_arrival_share", "probability in [0, 1]"),
     ("demand.domestic_share=-0.1", "demand.domestic_share", "probability in [0, 1]"),
     # 5. shares not summing to 1
     ("regime.channels.import.general.red=0.5", "regime.channels.import.general", "must sum to 1"),
     ("demand.destination_shares.dalian=0.9", "demand.destination_shares", "must sum to 1"),
+    ("demand.class_shares.import.general=0.5", "demand.class_shares.import", "must sum to 1"),
+    ("demand.services.japan_1.transship_to.europe_1=0.9", "demand.services.japan_1.transship_to", "must sum to 1"),
     # 6. zero capacities
     ("port.terminals.dct.berths=0", "port.terminals.dct.berths", "capacity must be >= 1"),
     ("regime.officers=0", "regime.officers", "capacity must be >= 1"),
     ("port.inspection_stations.scan.bays=0", "port.inspection_stations.scan.bays", "capacity must be >= 1"),
+    ("port.gate.in_lanes=0", "port.gate.in_lanes", "capacity must be >= 1"),
+    ("regime.transit.inland_officers=0", "regime.transit.inland_officers", "capacity must be >= 1"),
+    ("port.destinations.shenyang.rail_capacity_teu=0", "port.destinations.shenyang.rail_capacity_teu",
+     "at least one 40-foot box"),
+    # 6b. capacity far below the offered load (sim/stability.py): the queue would grow without end
+    ("regime.officers=5", "regime.officers", "offered load 4.27 >= capacity"),
+    ("port.inspection_stations.physical.bays=5", "port.inspection_stations.physical.bays", "offered load"),
+    # 6c. empty timetables and calendars
+    ("port.destinations.shenyang.rail_departures=[]", "port.destinations.shenyang.rail_departures",
+     "empty timetable, but demand.rail_share.shenyang sends imports by rail"),
+    ("port.destinations.harbin.rail_arrivals=[]", "port.destinations.harbin.rail_arrivals", "sends exports by rail"),
+    ("regime.officer_calendar.days=[]", "regime.officer_calendar.days", "at least one working day"),
+    ("regime.quarantine.calendar.days=[]", "regime.quarantine.calendar.days", "at least one working day"),
+    (("regime.officer_calendar.open_hour=18", "regime.officer_calendar.close_hour=8"), "regime.officer_calendar",
+     "need 0 <= open_hour < close_hour <= 24"),
     # 7. unknown keys and unknown group options (these list what is available)
     ("run.foo=1", "run.foo", "unknown key; expected one of horizon_days, warmup_days"),
     ("foo=1", "foo", "unknown key; expected one of run, experiment"),
@@ -64,9 +97,13 @@ CASES = [
     ("+foo=1", "foo", "unknown key"),
     ("+port.terminals.dct.foo=1", "port.terminals.dct.foo", "unknown key; expected one of berths"),
     ("+regime=after_reform", "regime", "already in the defaults list"),
+    ("+demand.scale=2", "demand.scale", "already in the schema"),
+    ("port=nope", "port", "unknown option 'nope'; available: dalian"),
+    ("+sweep=nope", "sweep", "unknown option 'nope'; available: demand_growth"),
     # 9. cross-field checks
     ("run.warmup_days=28", "run.warmup_days", "must be shorter than run.horizon_days"),
     (("run.horizon_days=5", "run.warmup_days=6"), "run.warmup_days", "must be shorter than run.horizon_days"),
+    ("run.horizon_days=7", "run.warmup_days", "must be shorter than run.horizon_days"),  # equal is not shorter
     ("run.replications=1", "run.replications", "needs >= 2 replications"),
     # 10. bad override syntax
     ("run.seed=[", "run.seed", "cannot parse override"),
@@ -105,14 +142,42 @@ def test_validate_rejects_stray_attributes_and_bools():
         validate(cfg)
 
 
+def _emptied(path: str):
+    def empty(cfg):
+        *parents, name = path.split(".")
+        node = cfg
+        for p in parents:
+            node = getattr(node, p)
+        setattr(node, name, {})
+        if path == "demand.services":
+            cfg.demand.irregular.calls_per_week = 0.0
+    return empty
+
+
+@pytest.mark.parametrize("path, key, problem", [
+    ("demand.services", "demand.services", "nothing arrives"),
+    ("port.terminals", "port.terminals", "at least one terminal"),
+    ("port.destinations", "port.destinations", "at least one destination"),
+    ("demand.destination_shares", "demand.destination_shares", "at least one share"),
+])
+def test_validate_rejects_empty_services_and_tables(path, key, problem):
+    """Empty collections, as a notebook might build them (on the command line Hydra merges `{}` into the dict)."""
+    cfg = make_config()
+    _emptied(path)(cfg)
+    with pytest.raises(ConfigError) as e:
+        validate(cfg)
+    assert str(e.value).startswith(f"{key}: ") and problem in str(e.value)
+
+
 @pytest.mark.parametrize("args, key", [
     (["run.replications=abc"], "run.replications"),                      # type error
     (["regime.pre_arrival_share=1.5"], "regime.pre_arrival_share"),      # semantic error
     (["run.foo=1"], "run.foo"),                                          # unknown key
     (["regime@baseline=nope"], "regime@baseline"),                       # unknown group option
     (["+run.seed=5"], "run.seed"),                                       # '+' on a schema key
+    (["regime.officers=5"], "regime.officers"),                          # overloaded station (stability)
     (["--config-name=config", "run.replications=1"], "run.replications"),  # caught in app(), after Hydra made the dir
-], ids=["type", "semantic", "unknown-key", "unknown-option", "plus-key", "in-app"])
+], ids=["type", "semantic", "unknown-key", "unknown-option", "plus-key", "overloaded", "in-app"])
 def test_cli_bad_input(tmp_path, args, key):
     out = tmp_path / "out"
     result = run_cli(*args, f"hydra.run.dir={out}", timeout=60)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.catalog import DEFAULT_PATH, Catalog
+from sim.store import atomic_write_bytes, atomic_write_text
 
 LIST_COLUMNS = ["run_id", "status", "kind", "label", "job_num", "first_replication", "replications",
                 "config_hash", "wall_seconds", "run_dir"]
@@ -76,9 +77,9 @@ def run(args) -> None:
         if args.out is None:
             show(table)
         elif args.out.suffix == ".parquet":
-            table.to_parquet(args.out, index=False)
+            atomic_write_bytes(args.out, table.to_parquet(index=False))
         else:
-            table.to_csv(args.out, index=False)
+            atomic_write_text(args.out, table.to_csv(index=False))
     elif args.command == "compare":
         table = results.compare(args.a, args.b, catalog, kpis=args.kpi)
         print(f"b - a, paired over {int(table['n'].max())} common replications (seed {table.attrs['seed']}): "

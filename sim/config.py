@@ -57,6 +57,9 @@ class RunConfig:
     """Upper bound on replications when `target_half_width` is set."""
     skip_complete: Optional[bool] = None
     """Skip a run whose config and code match a complete run in the catalog; null: only in a multirun (-m)."""
+    allow_overload: bool = False
+    """Run even if a station is offered its capacity or more (its queue then grows for the whole
+    run, so results depend on the horizon): for deliberate surge studies only; warns instead."""
     catalog: str = "auto"
     """DuckDB catalog of runs. auto: `catalog.duckdb` in the `results/` directory the run is written
     under (or beside the run directory when it is not under one); empty: no catalog."""

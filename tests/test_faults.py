@@ -43,16 +43,16 @@ def test_the_default_config_is_not_refused():
     assert check_stability(cfg) is cfg
     after, before = _loads(cfg), _loads(cfg, "baseline")
     assert all(0 < x < 1 for x in after.values()), after
-    assert before["baseline.officers"] < 1 < before["port.inspection_stations.quarantine.bays"] < REJECT_LOAD
+    assert all(0 < x < REJECT_LOAD for x in before.values()), before
 
 
 def test_offered_load_scales_with_demand_and_inversely_with_servers():
     base = _loads(make_config())["regime.officers"]
-    single = ("experiment=single", "run.replications=1")  # the before-reform quarantine would refuse scale 2
+    single = ("experiment=single", "run.replications=1", "run.allow_overload=true")  # scale 2 overloads fumigation
     assert _loads(make_config(*single, "demand.scale=2"))["regime.officers"] == pytest.approx(2 * base)
     assert _loads(make_config("regime.officers=38"))["regime.officers"] == pytest.approx(2 * base)
     office_hours = "regime.officer_calendar={days:[0,1,2,3,4],open_hour:8.5,close_hour:17.0}"
-    assert _loads(make_config(office_hours))["regime.officers"] == pytest.approx(base * 168 / 42.5)
+    assert _loads(make_config(office_hours, "run.allow_overload=true"))["regime.officers"] == pytest.approx(base * 168 / 42.5)
 
 
 def test_offered_load_matches_the_planned_work():
@@ -66,11 +66,10 @@ def test_offered_load_matches_the_planned_work():
     cfg = make_config("demand.scale=0.2")
     end = 28 * 24.0
     calls = generate_calls(cfg.demand, cfg.port, end, 1, 0)
-    cons = generate_consignments(cfg.demand, cfg.port, calls, 1, 0)
     names = {Station.SCAN.code: "scan", Station.PHYSICAL.code: "physical",
              Station.QUARANTINE.code: "quarantine", Station.FUMIGATION.code: "fumigation"}
     for side, regime in (("regime", cfg.regime), ("baseline", cfg.baseline)):
-        p = plan(cfg, regime, cons, calls)
+        p = plan(cfg, regime, generate_consignments(cfg.demand, cfg.port, calls, 1, 0), calls)  # plan takes the variates
         steady = (p.lodged >= 7 * 24) & (p.lodged < end)  # past the empty start
         work = {"officers": np.nansum(p.doc_check_work[steady])}
         for i in np.flatnonzero(steady & (p.inspection_visits > 0)):
@@ -106,13 +105,13 @@ def test_a_single_run_ignores_the_baseline_it_does_not_simulate():
         check_stability(make_config("baseline.officers=10"))
 
 
-def test_a_moderate_overload_is_a_warning_not_an_error():
-    cfg = make_config("regime.officers=20")
-    check_stability(cfg)
+def test_an_overload_runs_only_when_asked_for_and_then_warns():
+    with pytest.raises(ConfigError, match=r"^regime\.officers: offered load 1\.\d+ >= capacity.*allow_overload"):
+        make_config("regime.officers=20")
+    cfg = make_config("regime.officers=20", "run.allow_overload=true")
     lines = overload_warnings(cfg)
-    assert lines[0].startswith("regime.officers: offered load 1.") and len(lines) == 2
-    assert any(line.startswith("port.inspection_stations.quarantine.bays:") for line in overload_warnings(make_config()))
-    assert overload_warnings(make_config(*SMALL)) == []
+    assert len(lines) == 1 and lines[0].startswith("regime.officers: offered load 1."), lines
+    assert overload_warnings(make_config()) == []
 
 
 def test_the_python_api_refuses_an_overloaded_config_before_writing(tmp_path):

@@ -62,9 +62,9 @@ def test_a_point_of_each_sweep_runs_on_a_short_horizon(name, tmp_path):
 
 
 def test_inspection_sweep_keeps_channel_shares_summing_to_one():
-    cfg = make_config("+sweep=inspection_rate", "regime.channels.import.general.red=0.2")
+    cfg = make_config("+sweep=inspection_rate", "regime.channels.import.general.red=0.12")
     shares = cfg.regime.channels["import"].general
-    assert shares.red == 0.2 and shares.green + shares.yellow + shares.red == pytest.approx(1.0)
+    assert shares.red == 0.12 and shares.green + shares.yellow + shares.red == pytest.approx(1.0)
 
 
 # ------------------------------------------------------------------ launchers

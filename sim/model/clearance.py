@@ -12,6 +12,8 @@ import numpy as np
 
 from sim.model.cargo import Channel, Direction
 
+DISPATCH_BLOCK = 65_536
+
 
 class Clearance:
     """SimPy processes for foreign-trade declarations, one per consignment, started when lodged."""
@@ -39,10 +41,13 @@ class Clearance:
         due = self.accepted < until
         process = env.process
         declaration = self.declaration
-        for i, t in zip(self.order[due].tolist(), self.accepted[due].tolist()):
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            process(declaration(i))
+        order, accepted = self.order[due], self.accepted[due]
+        for start in range(0, len(order), DISPATCH_BLOCK):  # Python numbers for one block at a time
+            block = slice(start, start + DISPATCH_BLOCK)
+            for i, t in zip(order[block].tolist(), accepted[block].tolist()):
+                if t > env.now:
+                    yield env.timeout(t - env.now)
+                process(declaration(i))
 
     def declaration(self, i: int):
         """A declaration that queues somewhere: a document check, an inspection, or both.

@@ -13,6 +13,7 @@ import pyarrow as pa
 import simpy
 
 from sim.config import Config, RegimeConfig
+from sim.memory import return_freed_arrays
 from sim.model.calendar import WorkingCalendar
 from sim.model.cargo import CALL_TIMES, MILESTONES, Direction, Station, Trade
 from sim.model.clearance import Clearance
@@ -39,6 +40,7 @@ class Replication:
 
 
 def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication:
+    return_freed_arrays()
     warmup = cfg.run.warmup_days * HOURS_PER_DAY
     horizon = cfg.run.horizon_days * HOURS_PER_DAY
     end = horizon + cfg.run.drain_days * HOURS_PER_DAY

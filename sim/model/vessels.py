@@ -49,7 +49,9 @@ class PortSide:
         arriving = np.flatnonzero(cons.direction != Direction.EXPORT.code)  # discharged here
         exports = np.flatnonzero(cons.direction == Direction.EXPORT.code)
         self.discharged_by_call = _group(arriving, cons.call[arriving], len(calls))
-        self.exports_of_call = [list(g) for g in _group(exports, cons.call[exports], len(calls))]
+        # Exports booked on each call (arrays), and boxes added later (transshipment, rolled), by call.
+        self.booked_on_call = _group(exports, cons.call[exports], len(calls))
+        self.added_to_call: dict[int, list] = {}
         # Each service's calls by cut-off time, to book transshipment on the first reachable call.
         self.service_cutoffs = {}
         for s in np.unique(calls.service).tolist():
@@ -128,16 +130,18 @@ class PortSide:
         cutoffs, idx = self.service_cutoffs.get(service, (np.zeros(0), np.zeros(0, dtype=np.int64)))
         k = np.searchsorted(cutoffs, ready)
         if k < len(idx):
-            self.exports_of_call[idx[k]].append(i)
+            self.added_to_call.setdefault(int(idx[k]), []).append(i)
             rec.connect_call_id[i] = idx[k]
 
     def _load_exports(self, j: int, loading_start: float, rate: float) -> np.ndarray:
         """Load booked boxes released by the cut-off; roll the rest to the service's next call."""
         rec, cons = self.rec, self.cons
-        booked = self.exports_of_call[j]
-        if not booked:
-            return np.zeros(0, dtype=np.int64)
-        booked = np.asarray(booked)
+        booked = self.booked_on_call[j]
+        added = self.added_to_call.pop(j, None)
+        if added:
+            booked = np.concatenate((booked, np.asarray(added, dtype=booked.dtype)))
+        if not len(booked):
+            return booked
         cut = self.calls.scheduled[j] - self.cutoff
         ready = rec.released[booked] <= cut  # NaN (not yet released) compares False
         loaded, missed = booked[ready], booked[~ready]
@@ -145,7 +149,7 @@ class PortSide:
             rec.rolled_calls[missed] += 1
             nxt = self.next_call[j]
             if nxt >= 0:
-                self.exports_of_call[nxt].extend(missed.tolist())
+                self.added_to_call.setdefault(int(nxt), []).extend(missed.tolist())
             self._set_loading_call(missed, nxt)  # -1: no later call within the generated schedule
         if len(loaded):
             rec.loaded[loaded] = loading_start + np.cumsum(cons.boxes[loaded]) / rate

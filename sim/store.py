@@ -57,7 +57,11 @@ def atomic_write_json(path: Path, data) -> None:
 
 
 def atomic_write_parquet(path: Path, part_files: list[Path]) -> None:
-    """Concatenate Parquet parts into one file, one row group in memory at a time."""
+    """Concatenate Parquet parts into one file, one row group in memory at a time.
+    A single part is already the whole file: it is moved into place, not re-encoded."""
+    if len(part_files) == 1:
+        os.replace(part_files[0], path)
+        return
     tmp = _tmp(path)
     writer = None
     try:

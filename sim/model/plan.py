@@ -14,7 +14,8 @@ import numpy as np
 from sim.config import Config, RegimeConfig
 from sim.model.cargo import CargoClass, Channel, Direction, Mode, Station, Trade
 from sim.model.demand import Calls, Consignments
-from sim.model.queues import allocate_trains, fifo_servers, weekly_times
+from sim.model.calendar import WorkingCalendar
+from sim.model.queues import allocate_trains, fifo_servers, fifo_servers_on_calendar, weekly_times
 
 HOURS_PER_WEEK = 168.0
 HOURS_PER_YEAR = 8760.0
@@ -56,14 +57,18 @@ class ClearancePlan:
     gate_in: np.ndarray
     pre_run: np.ndarray
     """Exports that gated in before t=0: treated as cleared on gate-in, never queued."""
+    doc_check_start: np.ndarray    # the officers' document check, in closed form (see queues)
+    doc_check_end: np.ndarray
+    checked_out: np.ndarray
+    """When customs has finished with the papers (document check and query, or acceptance)."""
     closed_form: np.ndarray
-    """Green declarations with no inspection: nothing to queue for, so accepted and released
-    are computed here and no process is started for them."""
+    """Declarations with no station visit: their queue (the officers) is closed form, so
+    released is computed here and no process is started for them."""
     accepted: np.ndarray
     released: np.ndarray
 
     SETUP_ONLY = ("lodged", "pre_arrival", "declarations", "gate_arrival", "gate_in", "pre_run", "accepted",
-                  "acceptance")
+                  "acceptance", "doc_check_start", "doc_check_end", "checked_out", "doc_check_work", "query")
 
     def drop_setup_only(self) -> None:
         """Drop the columns read only before the event loop (to fill the record and schedule the
@@ -248,9 +253,16 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
                            cons.take("e_inland_inspection") * t.inland_inspection_hours_mean, np.nan)
 
     acceptance = cons.take("e_acceptance") * regime.acceptance_hours_mean
-    closed_form = ~np.isnan(lodged) & (channel == Channel.GREEN.code) & (visits == 0)
-    accepted = np.where(closed_form, lodged + acceptance, np.nan)
-    released = np.where(closed_form, accepted + duty, np.nan)
+    accepted = lodged + acceptance
+    # The officers' queue is fed only by acceptance times, all known now: closed form.
+    doc_start, doc_end = np.full(n, np.nan), np.full(n, np.nan)
+    rows = np.flatnonzero(checked)
+    doc_start[rows], doc_end[rows] = fifo_servers_on_calendar(
+        accepted[rows], doc_work[rows], regime.officers, WorkingCalendar.from_config(regime.officer_calendar))
+    # Customs is done with a declaration when its document check and any query are over.
+    checked_out = np.where(checked, doc_end + query, accepted)
+    closed_form = ~np.isnan(lodged) & (visits == 0)
+    released = np.where(closed_form, checked_out + duty, np.nan)
 
     tx = cons.direction == Direction.TRANSSHIPMENT.code
     certificate = (tx & (cls == CargoClass.REEFER.code) & (cons.take("u_aquatic") < cfg.demand.aquatic_share_of_reefer)
@@ -268,5 +280,6 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
         inland_preparation=cons.take("e_inland_preparation") * t.inland_preparation_hours_mean,
         inland_doc_check_work=inland_doc, inland_inspection_work=inland_insp,
         gate_arrival=gate_arrival, gate_in=gate_in, pre_run=pre_run,
+        doc_check_start=doc_start, doc_check_end=doc_end, checked_out=checked_out,
         closed_form=closed_form, accepted=accepted, released=released,
     )

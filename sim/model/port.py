@@ -68,8 +68,7 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
     stations = {st.code: StaffedStation(env, st.value, cfg.port.inspection_stations[st.value].bays, cal)
                 for st, cal in calendars.items()}
     drayage = {st.code: cfg.port.inspection_stations[st.value].drayage_hours for st in calendars}
-    officers = StaffedStation(env, "officers", regime.officers, officer_calendar)
-    clearance = Clearance(env, rec, p, officers, stations, drayage, port_side)
+    clearance = Clearance(env, rec, p, stations, drayage, port_side)
 
     env.process(port_side.dispatch(end))
     env.process(clearance.dispatch(end))
@@ -84,6 +83,7 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication
     for name in MILESTONES:
         col = getattr(rec, name)
         col[col > end] = np.nan
+    rec.doc_check_start[np.isnan(rec.doc_check_end)] = np.nan  # a step is recorded once it is done
     for name in CALL_TIMES:
         col = getattr(crec, name)
         col[col > end] = np.nan
@@ -105,11 +105,11 @@ def _consignment_record(cfg: Config, cons, p):
     shared.update({name: flag.view(np.int8) for name, flag in (
         ("transit", p.transit), ("quarantine", p.quarantine), ("joint_inspection", p.joint),
         ("fumigation", p.fumigation), ("certificate", p.certificate))})
-    # Lodging needs no resource, so every lodging time is known up front, and so is the rest of a
-    # declaration settled in closed form (green, nothing to inspect: `plan` leaves the others NaN
-    # for the run to fill in); anything later than the end of the run is blanked out after it.
+    # Lodging, acceptance and the officers' document check are known up front (closed form), and
+    # so is the release of a declaration with no station visit (`plan` leaves the others NaN for
+    # the run to fill in); anything later than the end of the run is blanked out after it.
     shared.update(gate_arrival=p.gate_arrival, gate_in=p.gate_in, lodged=p.lodged, accepted=p.accepted,
-                  released=p.released)
+                  doc_check_start=p.doc_check_start, doc_check_end=p.doc_check_end, released=p.released)
     rec = consignment_columns(len(cons), shared)
     rec.consignment_id[:] = np.arange(len(cons))
     rec.call_id[:] = cons.call  # a copy: loading may move an export to a later call

@@ -1,8 +1,9 @@
 """Closed-form queues for flows that nothing downstream feeds back into.
 
-Why: export boxes reach the in-gate and inland trains to the port on times known
-before the run, and nothing in the port changes those times, so their queues are
-computed once, exactly, instead of simulated event by event.
+Why: export boxes reach the in-gate and inland trains to the port, and declarations
+reach the officers' document check, on times known before the run, and nothing in the
+port changes those times, so their queues are computed once, exactly, instead of
+simulated event by event.
 """
 from __future__ import annotations
 
@@ -28,6 +29,25 @@ def fifo_servers(arrival: np.ndarray, service: np.ndarray, servers: int) -> np.n
         start[i] = begin
         heapq.heappush(free, begin + s)
     return start
+
+
+def fifo_servers_on_calendar(arrival: np.ndarray, work: np.ndarray, servers: int, calendar):
+    """(start, end) of each job at a FIFO pool of `servers` that only work in `calendar` hours.
+
+    The same queue as `sim.model.inspection.StaffedStation`: a job takes the earliest free
+    server at its arrival or when one frees; the server holds it until its work is done on
+    the calendar; `start` is when the work begins (the next opening)."""
+    order = np.argsort(arrival, kind="stable")
+    start = np.empty(len(arrival))
+    end = np.empty(len(arrival))
+    free = [-math.inf] * servers
+    next_open, finish = calendar.next_open, calendar.finish
+    for i, t, w in zip(order.tolist(), arrival[order].tolist(), work[order].tolist()):
+        begin = max(t, heapq.heappop(free))
+        start[i] = next_open(begin)
+        end[i] = finish(begin, w)
+        heapq.heappush(free, end[i])
+    return start, end
 
 
 def weekly_times(timetable, start: float, until: float) -> np.ndarray:

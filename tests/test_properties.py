@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from sim.config import STATIONS
@@ -393,3 +393,119 @@ def test_attribute_columns_are_always_set(o):
     calls = r.calls
     for name in ("call_id", "service", "terminal", "import_boxes", "export_boxes", "scheduled"):
         assert calls[name].notna().all(), name
+
+
+# ---------------------------------------------------------------- 6. monotonicity under CRN
+def with_setting(o: tuple, key: str, value) -> tuple:
+    """`o` with `key=value` instead of its drawn value."""
+    return tuple(x for x in o if not x.startswith(f"{key}=")) + (f"{key}={value}",)
+
+
+@st.composite
+def more_servers(draw):
+    """(overrides, overrides with 1-3 more officers or bays at one station, that resource)."""
+    o = draw(overrides())
+    resource = draw(st.sampled_from(("officers",) + STATIONS))
+    key = "regime.officers" if resource == "officers" else f"port.inspection_stations.{resource}.bays"
+    now = int(next(x for x in o if x.startswith(f"{key}=")).split("=")[1])
+    return o, with_setting(o, key, now + draw(st.integers(1, 3))), resource
+
+
+def _finish(x) -> np.ndarray:
+    """Milestone times with 'not by the end of the run' as +inf."""
+    return np.where(np.isnan(np.asarray(x, float)), np.inf, np.asarray(x, float))
+
+
+def served_at(df: pd.DataFrame, resource: str) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of the service at `resource` of every consignment that has exactly one visit
+    there and nothing else recorded between its start and end (see station_intervals)."""
+    if resource == "officers":
+        return _finish(df.doc_check_start), _finish(df.doc_check_end)
+    start, end = [], []
+    joint = df.joint_inspection.to_numpy() == 1
+    customs = np.where(joint, Station.PHYSICAL.code, df.station.to_numpy()) == Station[resource.upper()].code
+    separate_ciq = (df.quarantine.to_numpy() == 1) & ~joint
+    fumigation = df.fumigation.to_numpy() == 1
+    if resource in ("scan", "physical"):
+        sel = customs
+        return (np.where(sel, _finish(df.inspection_start), np.nan), np.where(sel, _finish(df.inspection_end), np.nan))
+    sel = (separate_ciq & ~fumigation) if resource == "quarantine" else fumigation & ~separate_ciq
+    return (np.where(sel, _finish(df.quarantine_start), np.nan), np.where(sel, _finish(df.quarantine_end), np.nan))
+
+
+@settings(FAST, max_examples=10)
+@given(case=more_servers())
+def test_more_servers_never_delay_a_service_there(case):
+    """With the same seed and replication, 1-3 more officers (or bays at one inspection station)
+    never make any consignment's document check (or visit at that station) start or end later.
+
+    Why it must hold pathwise: arrivals at the resource do not depend on it (officers see
+    acceptance times, fixed by the plan; a station sees boxes coming from the officers and from
+    stations that come *before* it in `ClearancePlan.visits`, never from itself or later ones),
+    service is FIFO with each job's work fixed by the plan, and the calendar finish is
+    non-decreasing in the start time. For a FIFO multi-server queue with fixed arrival and work
+    sequences, more servers give every job an earlier-or-equal start (Kiefer-Wolfowitz recursion:
+    the sorted vector of server free times only goes down). This is the exact core of
+    property 6; the next test is about the means."""
+    base, more, resource = case
+    a, b = run_of(base), run_of(more)
+    note(f"more {resource}")
+    (sa, ea), (sb, eb) = served_at(a.df, resource), served_at(b.df, resource)
+    sel = ~np.isnan(sa)
+    assert (np.isnan(sb) == ~sel).all(), "the set of consignments served there changed"
+    later = sel & ((sb > sa + EPS) | (eb > ea + EPS))
+    assert not later.any(), f"{later.sum()} services at {resource} later with more servers, e.g. id {np.flatnonzero(later)[0]}"
+
+
+def censored_clearance(r: Run, direction: int) -> tuple[np.ndarray, np.ndarray]:
+    """(hours, finished) of the clearances (lodged -> released) of the KPI cohort of `direction`,
+    censored at the end of the run: min(released, end) - lodged. Declarations lodged after the
+    end are left out."""
+    window = Window(r.rep.warmup_hours, r.rep.horizon_hours, r.end)
+    df = r.df
+    start = df.vessel_arrival if direction == IMPORT else df.gate_in
+    cohort = df[(df.direction == direction) & (df.trade == Trade.FOREIGN.code)
+                & window.contains(start.to_numpy()) & df.lodged.notna()]
+    released = cohort.released.to_numpy()
+    return np.fmin(_finish(released), r.end) - cohort.lodged.to_numpy(), ~np.isnan(released)
+
+
+@settings(FAST, max_examples=10)
+@given(case=more_servers())
+def test_more_servers_never_slow_mean_clearance(case):
+    """With the same seed and replication, more officers (or bays at one station) never make the
+    mean import or export clearance time (lodged -> released, the cohort of the KPIs) longer.
+
+    What is compared, and why: the cohorts are identical in both runs (arrivals, lodging and
+    gate-in do not depend on officers or bays; asserted). When every cohort clearance finished
+    in both runs, the KPI `{import,export}_clearance_hours_mean` is the plain mean and is
+    compared directly. Otherwise the KPI is a Kaplan-Meier mean *restricted to the largest observed
+    time*, which is not monotone under censoring: a consignment that now finishes just before
+    the end moves the restriction point to the right and raises the KPI although nobody got
+    slower (found while writing this test: before_reform, seed 437, officers 2 -> 5: export KPI
+    2.5 -> 8.5 h with 55 of 70 exports censored, while the mean censored at the end fell
+    62.3 -> 59.5 h). So with censoring the property is checked on the mean of
+    min(released, end) - lodged (the mean restricted to the end of the run, which has no such
+    artifact); that one is checked in every example.
+
+    Not a theorem, and why it still should hold: the previous test proves each consignment leaves
+    the changed resource no later, but stations *after* it (quarantine after a customs visit,
+    fumigation last) are FIFO, and earlier arrivals can reorder them: a long job that now
+    overtakes a short one can delay it by more than it gains (7 of 70 exports got later in the
+    case above). At these loads such reorderings are rare and small against the gains upstream;
+    a failure here would mean a stage after the changed resource loses more than that resource
+    gains, which is worth a look, not a tolerance."""
+    base, more, resource = case
+    a, b = run_of(base), run_of(more)
+    note(f"more {resource}")
+    ka, kb = a.kpis(), b.kpis()
+    for direction, name in ((IMPORT, "import"), (EXPORT, "export")):
+        (ca, fa), (cb, fb) = censored_clearance(a, direction), censored_clearance(b, direction)
+        assert len(ca) == len(cb), "the cohort changed"
+        if not len(ca):
+            continue
+        assert cb.mean() <= ca.mean() + EPS, f"{name}: mean clearance {ca.mean():.4f} -> {cb.mean():.4f} h"
+        kpi = f"{name}_clearance_hours_mean"
+        event(f"{name}: every clearance finished in both runs: {bool(fa.all() and fb.all())}")
+        if fa.all() and fb.all():
+            assert kb[kpi] <= ka[kpi] + EPS, f"{kpi} {ka[kpi]:.4f} -> {kb[kpi]:.4f} h, every clearance finished"

@@ -15,6 +15,7 @@ Examples are derandomized (CI is reproducible) and kept few; the overrides of ea
 from __future__ import annotations
 
 import io
+import os
 import itertools
 from functools import lru_cache
 
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
 from sim.config import STATIONS
@@ -39,9 +40,12 @@ EPS = 1e-9  # hours: float slack for times computed along different paths
 CLASSES = ("general", "reefer", "wood")
 RAIL_DESTINATIONS = ("shenyang", "changchun", "harbin", "tongliao")
 
-FAST = settings(max_examples=12, deadline=None, derandomize=True, print_blob=True,
+# NO_SHRINK=1: report the first failing example at once (shrinking a failure replays many ~1 s
+# simulations; handy when checking that a deliberate mutation of the model is caught).
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + ([] if os.environ.get("NO_SHRINK") else [Phase.shrink])
+FAST = settings(max_examples=12, deadline=None, derandomize=True, print_blob=True, phases=PHASES,
                 suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(FAST, max_examples=40)
+SLOW = settings(FAST, max_examples=30)
 
 
 # ---------------------------------------------------------------- the configurations
@@ -240,7 +244,10 @@ def test_durations_are_non_negative(o):
     departs in that order, never before it was scheduled. Why: a negative duration (e.g. a
     calendar finish before its start, a box loaded before release) would pass every sum check and
     show up only as an implausibly good KPI."""
-    r = run_of(o)
+    check_durations(run_of(o))
+
+
+def check_durations(r: Run) -> None:
     for direction, routes in ROUTES.items():
         part = r.df[r.df.direction == direction]
         for route in routes:
@@ -265,7 +272,10 @@ def test_milestones_follow_the_intended_partial_order(o):
     runs ahead of the ship and yard until the box is needed; a plug comes whenever one is free).
     Why: every stage KPI is a difference of two milestones; stronger than the per-chain checks of
     test_model, this covers all pairs, including non-adjacent ones across chains."""
-    r = run_of(o)
+    check_order(run_of(o))
+
+
+def check_order(r: Run) -> None:
     v = r.df[list(MILESTONES)].to_numpy()
     col = {m: k for k, m in enumerate(MILESTONES)}
     for a, b in ORDERED_PAIRS:
@@ -327,7 +337,10 @@ def test_resource_capacities_are_never_exceeded(o):
     a station has bays, more calls lie at a terminal than it has berths, more reefers hold a plug
     than there are plugs, or a train carry more TEU than its capacity. Why: a capacity leak (a
     resource not requested, or released twice) makes every queue look shorter than it is."""
-    r = run_of(o)
+    check_capacities(run_of(o))
+
+
+def check_capacities(r: Run) -> None:
     df, calls, cfg = r.df, r.calls, r.cfg
     assert max_concurrent(df.doc_check_start, df.doc_check_end) <= cfg.regime.officers
     for name, (start, end) in station_intervals(df).items():
@@ -345,6 +358,19 @@ def test_resource_capacities_are_never_exceeded(o):
     for (dest, t), teu in load.items():
         cap = cfg.port.destinations[names[dest]].rail_capacity_teu
         assert teu <= cap + EPS, f"{names[dest]} train at {t}: {teu} TEU > {cap}"
+
+
+@pytest.mark.slow
+@SLOW
+@given(o=overrides(max_scale=0.08, max_horizon=10))
+def test_structural_properties_on_more_and_larger_runs(o):
+    """Properties 1-4 on more examples, up to twice the traffic and a longer horizon (busier
+    queues, more rolled exports, fuller trains). Slow: ~1 min."""
+    r = run_of(o)
+    check_conservation(r)
+    check_durations(r)
+    check_order(r)
+    check_capacities(r)
 
 
 # ---------------------------------------------------------------- 5. determinism

@@ -15,8 +15,8 @@ Examples are derandomized (CI is reproducible) and kept few; the overrides of ea
 from __future__ import annotations
 
 import io
-import os
 import itertools
+import os
 from functools import lru_cache
 
 import numpy as np
@@ -303,31 +303,22 @@ def max_concurrent(start, end) -> int:
     return int(np.cumsum(delta[order]).max())
 
 
-def station_intervals(df: pd.DataFrame):
-    """station name -> (start, end) of the visits recorded per consignment.
+def visits_at(df: pd.DataFrame, station: str):
+    """(mask, start, end): the consignments with a clean record of their one visit at `station`,
+    and the start and end columns that record it (NaN: not done by the end of the run).
 
     The customs (or joint) visit is inspection_start..inspection_end at `station`, or at the
     physical area for a joint "3 + 1" visit. A separate CIQ visit and fumigation share
     quarantine_start (first) .. quarantine_end (last), so only consignments with exactly one of
-    them give a clean interval (the others are left out: a subset, so the bound still holds)."""
+    them give a clean interval (the others are left out: a subset, so capacity bounds still hold)."""
     joint = df.joint_inspection.to_numpy() == 1
-    customs_station = np.where(joint, Station.PHYSICAL.code, df.station.to_numpy())
     separate_ciq = (df.quarantine.to_numpy() == 1) & ~joint
     fumigation = df.fumigation.to_numpy() == 1
-    out = {}
-    for st_ in (Station.SCAN, Station.PHYSICAL, Station.QUARANTINE, Station.FUMIGATION):
-        sel = customs_station == st_.code
-        start, end = [df.inspection_start.to_numpy()[sel]], [df.inspection_end.to_numpy()[sel]]
-        if st_ is Station.QUARANTINE:
-            sel = separate_ciq & ~fumigation
-        elif st_ is Station.FUMIGATION:
-            sel = fumigation & ~separate_ciq
-        else:
-            sel = np.zeros(len(df), bool)
-        start.append(df.quarantine_start.to_numpy()[sel])
-        end.append(df.quarantine_end.to_numpy()[sel])
-        out[st_.value] = (np.concatenate(start), np.concatenate(end))
-    return out
+    if station in ("scan", "physical"):
+        customs_station = np.where(joint, Station.PHYSICAL.code, df.station.to_numpy())
+        return customs_station == Station[station.upper()].code, df.inspection_start, df.inspection_end
+    mask = separate_ciq & ~fumigation if station == "quarantine" else fumigation & ~separate_ciq
+    return mask, df.quarantine_start, df.quarantine_end
 
 
 @FAST
@@ -343,9 +334,10 @@ def test_resource_capacities_are_never_exceeded(o):
 def check_capacities(r: Run) -> None:
     df, calls, cfg = r.df, r.calls, r.cfg
     assert max_concurrent(df.doc_check_start, df.doc_check_end) <= cfg.regime.officers
-    for name, (start, end) in station_intervals(df).items():
+    for name in STATIONS:
+        mask, start, end = visits_at(df, name)
         bays = cfg.port.inspection_stations[name].bays
-        assert max_concurrent(start, end) <= bays, f"{name}: more than {bays} visits at once"
+        assert max_concurrent(start[mask], end[mask]) <= bays, f"{name}: more than {bays} visits at once"
     for k, (name, terminal) in enumerate(cfg.port.terminals.items()):
         at = calls[calls.terminal == k]
         assert max_concurrent(at.berthed, at.departed) <= terminal.berths, f"terminal {name}"
@@ -443,20 +435,12 @@ def _finish(x) -> np.ndarray:
 
 
 def served_at(df: pd.DataFrame, resource: str) -> tuple[np.ndarray, np.ndarray]:
-    """(start, end) of the service at `resource` of every consignment that has exactly one visit
-    there and nothing else recorded between its start and end (see station_intervals)."""
+    """(start, end) of each consignment's service at `resource`: +inf if not done by the end of
+    the run, NaN if it has no (clean, see visits_at) service there."""
     if resource == "officers":
         return _finish(df.doc_check_start), _finish(df.doc_check_end)
-    start, end = [], []
-    joint = df.joint_inspection.to_numpy() == 1
-    customs = np.where(joint, Station.PHYSICAL.code, df.station.to_numpy()) == Station[resource.upper()].code
-    separate_ciq = (df.quarantine.to_numpy() == 1) & ~joint
-    fumigation = df.fumigation.to_numpy() == 1
-    if resource in ("scan", "physical"):
-        sel = customs
-        return (np.where(sel, _finish(df.inspection_start), np.nan), np.where(sel, _finish(df.inspection_end), np.nan))
-    sel = (separate_ciq & ~fumigation) if resource == "quarantine" else fumigation & ~separate_ciq
-    return (np.where(sel, _finish(df.quarantine_start), np.nan), np.where(sel, _finish(df.quarantine_end), np.nan))
+    mask, start, end = visits_at(df, resource)
+    return np.where(mask, _finish(start), np.nan), np.where(mask, _finish(end), np.nan)
 
 
 @settings(FAST, max_examples=10)

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from sim.config import STATIONS
 from sim.kpi import Window, export_stages, import_stages, replication_kpis
 from sim.model.cargo import (ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Channel, Direction,
-                             Station, Trade)
+                             Mode, Station, Trade)
 from sim.model.demand import generate_calls, generate_consignments
 from sim.model.port import simulate
 from tests.conftest import make_config
@@ -343,13 +343,16 @@ def check_capacities(r: Run) -> None:
         assert max_concurrent(at.berthed, at.departed) <= terminal.berths, f"terminal {name}"
     start, plugged, leave = plug_intervals(df)
     assert max_plugs_in_use(plugged, leave) <= cfg.port.reefer_plugs
-    rail = rail_outbound(df)
-    rail = rail[rail.out.notna()]
+    # Trains carry whole consignments: one train = the boxes of a destination leaving the port
+    # together (rail imports, land-bridge transshipment), or arriving together (rail exports).
     names = list(cfg.port.destinations)
-    load = rail.groupby(["destination", "out"]).teu.sum()
-    for (dest, t), teu in load.items():
-        cap = cfg.port.destinations[names[dest]].rail_capacity_teu
-        assert teu <= cap + EPS, f"{names[dest]} train at {t}: {teu} TEU > {cap}"
+    outbound = rail_outbound(df)
+    inbound = df[(df.direction == EXPORT) & (df["mode"] == Mode.RAIL.code)]
+    for trains, when in ((outbound, "out"), (inbound, "gate_arrival")):
+        load = trains[trains[when].notna()].groupby(["destination", when]).teu.sum()
+        for (dest, t), teu in load.items():
+            cap = cfg.port.destinations[names[dest]].rail_capacity_teu
+            assert teu <= cap + EPS, f"{names[dest]} train ({when}) at {t}: {teu} TEU > {cap}"
 
 
 @pytest.mark.slow

@@ -422,11 +422,22 @@ def with_setting(o: tuple, key: str, value) -> tuple:
     return tuple(x for x in o if not x.startswith(f"{key}=")) + (f"{key}={value}",)
 
 
+# Where a consignment goes after each resource (ClearancePlan.visits: customs or joint visit,
+# then a separate CIQ visit, then fumigation), and a bay count no queue ever waits for.
+DOWNSTREAM = {"officers": STATIONS, "scan": ("quarantine", "fumigation"),
+              "physical": ("quarantine", "fumigation"), "quarantine": ("fumigation",), "fumigation": ()}
+AMPLE = 100_000
+
+
 @st.composite
-def more_servers(draw):
-    """(overrides, overrides with 1-3 more officers or bays at one station, that resource)."""
+def more_servers(draw, ample_downstream: bool = False):
+    """(overrides, overrides with 1-3 more officers or bays at one station, that resource); with
+    `ample_downstream`, every station after that resource has AMPLE bays in both runs."""
     o = draw(overrides())
     resource = draw(st.sampled_from(("officers",) + STATIONS))
+    if ample_downstream:
+        for station in DOWNSTREAM[resource]:
+            o = with_setting(o, f"port.inspection_stations.{station}.bays", AMPLE)
     key = "regime.officers" if resource == "officers" else f"port.inspection_stations.{resource}.bays"
     now = int(next(x for x in o if x.startswith(f"{key}=")).split("=")[1])
     return o, with_setting(o, key, now + draw(st.integers(1, 3))), resource
@@ -484,30 +495,39 @@ def censored_clearance(r: Run, direction: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @settings(FAST, max_examples=10)
-@given(case=more_servers())
+@given(case=more_servers(ample_downstream=True))
 def test_more_servers_never_slow_mean_clearance(case):
     """With the same seed and replication, more officers (or bays at one station) never make the
-    mean import or export clearance time (lodged -> released, the cohort of the KPIs) longer.
+    mean import or export clearance time (lodged -> released, the cohort of the KPIs) longer,
+    provided no queue *after* the changed resource can reorder the consignments (the stations
+    after it get AMPLE bays in both runs).
 
-    What is compared, and why: the cohorts are identical in both runs (arrivals, lodging and
-    gate-in do not depend on officers or bays; asserted). When every cohort clearance finished
-    in both runs, the KPI `{import,export}_clearance_hours_mean` is the plain mean and is
-    compared directly. Otherwise the KPI is a Kaplan-Meier mean *restricted to the largest observed
-    time*, which is not monotone under censoring: a consignment that now finishes just before
-    the end moves the restriction point to the right and raises the KPI although nobody got
-    slower (found while writing this test: before_reform, seed 437, officers 2 -> 5: export KPI
-    2.5 -> 8.5 h with 55 of 70 exports censored, while the mean censored at the end fell
-    62.3 -> 59.5 h). So with censoring the property is checked on the mean of
-    min(released, end) - lodged (the mean restricted to the end of the run, which has no such
-    artifact); that one is checked in every example.
+    Why the proviso: the property is false without it, and not through a model bug. Found by
+    hypothesis (shrunk): after_reform, seed 0, demand.scale=0.03125, 3 days + 2 drain, every
+    export general box red and physically inspected, 1 physical bay, no queries; officers 1 -> 2
+    makes the mean export clearance 71.574 -> 71.581 h (censored at the end, 229 exports), while
+    every document check ends no later (previous test). Mechanism: the lone physical bay is FIFO
+    and overloaded; with faster checks some boxes reach it earlier and now *overtake* boxes they
+    used to follow (e.g. id 827 at 5.145 h instead of 5.284 h, now ahead of id 941 at 5.148 h), and
+    a long inspection overtaking a short one delays it by more than it gains (as with
+    shortest-job-first: the sum of completion times depends on the order). 8 exports got later
+    (+36.6 h in all), 12 earlier (-34.8 h). So the law holds per consignment at the resource
+    itself, and for the mean only when nothing downstream queues.
 
-    Not a theorem, and why it still should hold: the previous test proves each consignment leaves
-    the changed resource no later, but stations *after* it (quarantine after a customs visit,
-    fumigation last) are FIFO, and earlier arrivals can reorder them: a long job that now
-    overtakes a short one can delay it by more than it gains (7 of 70 exports got later in the
-    case above). At these loads such reorderings are rare and small against the gains upstream;
-    a failure here would mean a stage after the changed resource loses more than that resource
-    gains, which is worth a look, not a tolerance."""
+    Why it holds with the proviso: each consignment's service at the resource ends no later
+    (previous test); everything after it to release is then a non-decreasing function of that
+    time (fixed query, drayage and duty delays, the max with the fixed yard time, calendar finish
+    monotone in its start, stations that never queue), and the cohort is the same in both runs
+    (arrivals, lodging and gate-in do not depend on officers or bays; asserted). So every
+    clearance, censored at the end of the run, is no longer, hence its mean neither.
+
+    The KPI `{import,export}_clearance_hours_mean` is compared directly only when every cohort
+    clearance finished in both runs (then it is the plain mean). Under censoring it is a
+    Kaplan-Meier mean *restricted to the largest observed time*, which is not monotone: one more
+    consignment finishing just before the end moves the restriction point to the right and can
+    raise the KPI although nobody got slower (found here: before_reform, seed 437, officers
+    2 -> 5: export KPI 2.5 -> 8.5 h with 55 of 70 exports censored, while the mean censored at
+    the end fell 62.3 -> 59.5 h). So the mean of min(released, end) - lodged is checked always."""
     base, more, resource = case
     a, b = run_of(base), run_of(more)
     note(f"more {resource}")

@@ -57,6 +57,12 @@ class RunConfig:
     """Upper bound on replications when `target_half_width` is set."""
     skip_complete: Optional[bool] = None
     """Skip a run whose config and code match a complete run in the catalog; null: only in a multirun (-m)."""
+    summary_only: bool = False
+    """Keep no milestone table: simulate the horizon as segments of `segment_days` (each warmed up
+    and drained like a run of its own, on traffic drawn week by week) and keep only their KPIs, so
+    memory does not grow with the horizon (sim/long_run.py). KPIs come with batch-means intervals."""
+    segment_days: float = 28.0
+    """Observed days per segment of a summary-only run (whole weeks)."""
     allow_overload: bool = False
     """Run even if a station is offered its capacity or more (its queue then grows for the whole
     run, so results depend on the horizon): for deliberate surge studies only; warns instead."""
@@ -454,6 +460,28 @@ def _check_calendar(cal: CalendarConfig, key: str) -> None:
         raise ConfigError(key, f"need 0 <= open_hour < close_hour <= 24, got {cal.open_hour} and {cal.close_hour}")
 
 
+def _whole_weeks(days: float) -> bool:
+    return days == round(days) and round(days) % 7 == 0
+
+
+def _check_summary_only(run: RunConfig, experiment: ExperimentConfig) -> None:
+    """Segments start at week boundaries (the calendars are weekly) and tile the observed window."""
+    if experiment.kind == "calibrate":
+        raise ConfigError("run.summary_only", "calibration needs the milestone tables; use experiment=compare or single")
+    if run.target_half_width > 0:
+        raise ConfigError("run.summary_only", "replications to precision is not available in summary-only mode")
+    for key, days in (("run.segment_days", run.segment_days), ("run.warmup_days", run.warmup_days)):
+        if not days > 0 or not _whole_weeks(days):
+            raise ConfigError(key, f"must be a positive whole number of weeks in summary-only mode, got {days}")
+    observed = run.horizon_days - run.warmup_days
+    segments = observed / run.segment_days
+    if segments != int(segments) or segments < 2:
+        low = run.warmup_days + max(2, math.floor(segments)) * run.segment_days
+        raise ConfigError("run.horizon_days", f"horizon - warm-up ({observed:g} d) must be at least two whole "
+                          f"segments of run.segment_days ({run.segment_days:g} d) in summary-only mode; "
+                          f"e.g. {low:g} or {low + run.segment_days:g}")
+
+
 def _check_run(run: RunConfig, experiment: ExperimentConfig) -> None:
     _positive(run.horizon_days, "run.horizon_days")
     _non_negative(run.warmup_days, "run.warmup_days")
@@ -462,7 +490,9 @@ def _check_run(run: RunConfig, experiment: ExperimentConfig) -> None:
         raise ConfigError("run.warmup_days", f"must be shorter than run.horizon_days ({run.horizon_days}), got {run.warmup_days}")
     if run.replications < 1:
         raise ConfigError("run.replications", f"must be >= 1, got {run.replications}")
-    if experiment.kind in ("compare", "calibrate") and run.replications < 2:
+    if run.summary_only:
+        _check_summary_only(run, experiment)
+    elif experiment.kind in ("compare", "calibrate") and run.replications < 2:
         raise ConfigError("run.replications", "a comparison needs >= 2 replications for a confidence interval")
     if run.seed < 0:
         raise ConfigError("run.seed", f"must be >= 0, got {run.seed}")

@@ -7,6 +7,7 @@ replication, which makes their intervals far tighter than two independent ones.
 """
 from __future__ import annotations
 
+import gc
 import math
 import os
 import shutil
@@ -50,6 +51,7 @@ def run_job(cfg: Config, job: Job, parts_dir: Path | None):
     """One replication of one regime: KPIs, the export clearance sample, and Parquet parts."""
     started = time.perf_counter()
     rep = simulate(cfg, job.regime, job.replication)
+    gc.collect()  # the finished model is cyclic garbage holding its plan arrays: free it before the KPIs
     window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours)
     cons = rep.consignments
     table = Frame.of(cons)
@@ -165,6 +167,10 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
         from sim.calibration import run_calibration
 
         return run_calibration(cfg, out_dir, resolved_yaml, echo=echo)
+    if cfg.run.summary_only:
+        from sim.long_run import run_summary
+
+        return run_summary(cfg, out_dir, resolved_yaml, echo=echo)
     parts_dir = out_dir / PARTS_DIR if cfg.experiment.write_table else None
     if parts_dir is not None:
         shutil.rmtree(parts_dir, ignore_errors=True)  # a killed run's parts must not join this run's tables

@@ -8,6 +8,7 @@ event loop.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,16 +118,19 @@ def _call_sizes(rng, mean: float, cv: float, n: int) -> np.ndarray:
     return np.rint(rng.gamma(shape, mean / shape, n)).astype(np.int64)
 
 
-def generate_calls(demand: DemandConfig, port: PortConfig, until: float, seed: int, replication: int) -> Calls:
-    """Liner calls on a weekly schedule (late by an Erlang delay) plus Erlang irregular arrivals."""
-    rng = stream(seed, replication, "vessels")
+def generate_calls(demand: DemandConfig, port: PortConfig, until: float, seed: int, replication: int,
+                   start: float = 0.0, block: int | None = None) -> Calls:
+    """Liner calls on a weekly schedule (late by an Erlang delay) plus Erlang irregular arrivals,
+    scheduled in [start, until); `block` keys the random stream (see `stream`)."""
+    rng = stream(seed, replication, "vessels", block)
     terminal_names = list(port.terminals)
     service_names = list(demand.services) + [IRREGULAR]
     parts = []
     for s_idx, name in enumerate(demand.services):
         svc = demand.services[name]
         spacing = HOURS_PER_WEEK / svc.calls_per_week
-        scheduled = np.arange(svc.first_call_hour, until, spacing)
+        first = svc.first_call_hour + max(0, math.ceil((start - svc.first_call_hour) / spacing)) * spacing
+        scheduled = np.arange(first, until, spacing)
         n = len(scheduled)
         k = demand.lateness_erlang_k
         late = rng.gamma(k, demand.lateness_hours_mean / k, n) if demand.lateness_hours_mean > 0 else np.zeros(n)
@@ -138,8 +142,8 @@ def generate_calls(demand: DemandConfig, port: PortConfig, until: float, seed: i
     irr = demand.irregular
     if irr.calls_per_week > 0:
         mean_gap = HOURS_PER_WEEK / irr.calls_per_week
-        n_max = int(until / mean_gap * 1.5) + 50
-        times = np.cumsum(rng.gamma(irr.erlang_k, mean_gap / irr.erlang_k, n_max))
+        n_max = int((until - start) / mean_gap * 1.5) + 50
+        times = start + np.cumsum(rng.gamma(irr.erlang_k, mean_gap / irr.erlang_k, n_max))
         times = times[times < until]
         n = len(times)
         berths = np.array([port.terminals[t].berths for t in terminal_names], dtype=float)
@@ -184,8 +188,9 @@ def _split_into_consignments(rng, box_counts: np.ndarray, mean_boxes: float):
     return call, boxes.astype(np.int64), rank.astype(np.int64)
 
 
-def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, seed: int, replication: int) -> Consignments:
-    rng = stream(seed, replication, "cargo")
+def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, seed: int, replication: int,
+                          block: int | None = None) -> Consignments:
+    rng = stream(seed, replication, "cargo", block)
     destination_names = list(port.destinations)
     pieces = []
     for direction, counts in ((Direction.IMPORT, calls.import_boxes), (Direction.EXPORT, calls.export_boxes)):
@@ -216,7 +221,7 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
 
     # Transshipment: a share of each service's discharged consignments connects onwards.
     # Drawn from its own stream so adding routes never shifts the cargo above.
-    tx = stream(seed, replication, "transshipment")
+    tx = stream(seed, replication, "transshipment", block)
     connect = np.full(n, -1, dtype=np.int32)
     service_names = calls.service_names
     transship_share = np.zeros(len(service_names))
@@ -240,8 +245,8 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
     direction[is_tx] = Direction.TRANSSHIPMENT.code
     trade[is_tx] = Trade.FOREIGN.code
 
-    customs, inspection, removal = (stream(seed, replication, c) for c in ("customs", "inspection", "removal"))
-    hinter, quarantine, inland = (stream(seed, replication, c) for c in ("hinterland", "quarantine", "inland"))
+    customs, inspection, removal = (stream(seed, replication, c, block) for c in ("customs", "inspection", "removal"))
+    hinter, quarantine, inland = (stream(seed, replication, c, block) for c in ("hinterland", "quarantine", "inland"))
     return Consignments(
         call=call, direction=direction, trade=trade.astype(np.int32), cargo_class=cargo_class,
         boxes=boxes, teu=teu.astype(float), value_cny=value, destination=destination.astype(np.int32),
@@ -261,3 +266,37 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
         e_inland_inspection=inland.exponential(1.0, n),
         destination_names=destination_names,
     )
+
+
+
+def generate_weeks(demand: DemandConfig, port: PortConfig, first_week: int, last_week: int, seed: int,
+                   replication: int) -> tuple[Calls, Consignments, np.ndarray]:
+    """The traffic of weeks [first_week, last_week), each drawn from its own streams, with times
+    relative to the start of `first_week`. Returns (calls, consignments, week of each consignment).
+
+    Why weeks: a long summary-only run is simulated in overlapping segments; a week's traffic
+    is the same in every segment that contains it, so two segments can be checked to agree."""
+    weeks = range(first_week, last_week)
+    parts = []
+    for w in weeks:
+        calls = generate_calls(demand, port, (w + 1) * HOURS_PER_WEEK, seed, replication,
+                               start=w * HOURS_PER_WEEK, block=w)
+        parts.append((calls, generate_consignments(demand, port, calls, seed, replication, block=w)))
+    offset = first_week * HOURS_PER_WEEK
+    call_fields = ("service", "terminal", "scheduled", "arrival", "import_boxes", "export_boxes")
+    merged = {f: np.concatenate([getattr(c, f) for c, _ in parts]) for f in call_fields}
+    # Calls are kept ordered by service, then time (Calls.next_call_of_service relies on it).
+    order = np.lexsort((merged["scheduled"], merged["service"]))
+    new_index = np.empty(len(order), dtype=np.int64)
+    new_index[order] = np.arange(len(order))
+    calls = Calls(**{f: merged[f][order] for f in call_fields},
+                  service_names=parts[0][0].service_names, terminal_names=parts[0][0].terminal_names)
+    calls.scheduled = calls.scheduled - offset
+    calls.arrival = calls.arrival - offset
+    first_call = np.cumsum([0] + [len(c) for c, _ in parts[:-1]])
+    fields = [f for f in Consignments.__dataclass_fields__ if f != "destination_names"]
+    cons = Consignments(**{f: np.concatenate([getattr(k, f) for _, k in parts]) for f in fields},
+                        destination_names=parts[0][1].destination_names)
+    cons.call = new_index[cons.call + np.repeat(first_call, [len(k) for _, k in parts])].astype(np.int32)
+    week = np.repeat(np.array(list(weeks), dtype=np.int32), [len(k) for _, k in parts])
+    return calls, cons, week

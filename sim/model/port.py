@@ -39,15 +39,19 @@ class Replication:
     end_hours: float
 
 
-def simulate(cfg: Config, regime: RegimeConfig, replication: int) -> Replication:
+def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) -> Replication:
+    """`traffic`: (calls, consignments) drawn by the caller (a segment of a summary-only run);
+    by default they are drawn here for [0, end of run). Its variates are consumed either way."""
     return_freed_arrays()
     warmup = cfg.run.warmup_days * HOURS_PER_DAY
     horizon = cfg.run.horizon_days * HOURS_PER_DAY
     end = horizon + cfg.run.drain_days * HOURS_PER_DAY
     # Calls scheduled before the end of the run; exports that miss the last call of a service
     # stay in the port (call_id -1), which only happens after the horizon.
-    calls = generate_calls(cfg.demand, cfg.port, end, cfg.run.seed, replication)
-    cons = generate_consignments(cfg.demand, cfg.port, calls, cfg.run.seed, replication)
+    if traffic is None:
+        calls = generate_calls(cfg.demand, cfg.port, end, cfg.run.seed, replication)
+        traffic = calls, generate_consignments(cfg.demand, cfg.port, calls, cfg.run.seed, replication)
+    calls, cons = traffic
     p = plan(cfg, regime, cons, calls)
     cons.drop_variates()
     rec = _consignment_record(cfg, cons, p)

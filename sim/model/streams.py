@@ -21,5 +21,8 @@ COMPONENTS = {
 }
 
 
-def stream(seed: int, replication: int, component: str) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, COMPONENTS[component])))
+def stream(seed: int, replication: int, component: str, block: int | None = None) -> np.random.Generator:
+    """`block`: a week of a long run drawn on its own (summary-only mode), so any window of
+    whole weeks draws the same traffic however the run around it is cut into segments."""
+    key = (replication, COMPONENTS[component]) + (() if block is None else (block,))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))

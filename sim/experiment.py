@@ -192,21 +192,7 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
             samples[side] = (np.concatenate((prev[0], d)), np.concatenate((prev[1], obs)))
         regimes = sides(cfg)
         clearance_ecdf({s: (regimes[s].name, *samples[s]) for s in regimes}, out_dir)
-        atomic_write_text(out_dir / "config.yaml", resolved_yaml or OmegaConf.to_yaml(OmegaConf.structured(cfg)))
-        for side in regimes:
-            side_dir = out_dir if side == "single" else out_dir / side
-            side_dir.mkdir(exist_ok=True)
-            atomic_write_json(side_dir / "kpis.json", stats["summary"][side])
-        _write_replication_table(out_dir, stats["per_replication"], stats["replications"])
-        wall = time.perf_counter() - started
-        stats["wall_seconds"] = wall
-        if cfg.experiment.kind == "compare":
-            comparison = compare(stats["per_replication"])
-            stats["comparison"] = comparison
-            atomic_write_json(out_dir / "comparison.json", comparison)  # written last: marks completion
-            text = format_comparison(comparison, cfg, wall, len(stats["replications"]["after"]))
-        else:
-            text = format_single(stats["summary"]["single"], cfg, wall, len(stats["replications"]["single"]))
+        text = write_results(cfg, out_dir, stats, resolved_yaml, started)
         if echo:
             print(text)
             if precision is not None:
@@ -221,6 +207,24 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     finally:
         if parts_dir is not None:
             shutil.rmtree(parts_dir, ignore_errors=True)
+
+
+def write_results(cfg: Config, out_dir: Path, stats: dict, resolved_yaml: str | None, started: float) -> str:
+    """config.yaml, kpis.json per side, replications.csv, then comparison.json (last: it marks a
+    comparison complete). Adds wall_seconds (and comparison) to `stats`; returns the printed table."""
+    atomic_write_text(out_dir / "config.yaml", resolved_yaml or OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+    for side in sides(cfg):
+        side_dir = out_dir if side == "single" else out_dir / side
+        side_dir.mkdir(exist_ok=True)
+        atomic_write_json(side_dir / "kpis.json", stats["summary"][side])
+    _write_replication_table(out_dir, stats["per_replication"], stats["replications"])
+    wall = stats["wall_seconds"] = time.perf_counter() - started
+    n = len(next(iter(stats["replications"].values())))
+    if cfg.experiment.kind == "compare":
+        stats["comparison"] = compare(stats["per_replication"])
+        atomic_write_json(out_dir / "comparison.json", stats["comparison"])
+        return format_comparison(stats["comparison"], cfg, wall, n)
+    return format_single(stats["summary"]["single"], cfg, wall, n)
 
 
 def _write_replication_table(out_dir: Path, per_rep: dict, indices: dict) -> None:

@@ -144,45 +144,27 @@ def run_long(cfg: Config, sides: dict[str, RegimeConfig], on_segment=None) -> di
 def run_summary(cfg: Config, out_dir: Path, resolved_yaml: str | None = None, echo: bool = True) -> dict:
     """A summary-only experiment: segments.csv streamed as segments finish, then kpis.json per
     side (batch means), replications.csv (one row per segment), comparison.json last."""
-    from omegaconf import OmegaConf
-
-    from sim.experiment import (compare, format_comparison, format_single, sides, summarize,
-                                _write_replication_table)
-    from sim.store import atomic_write_json, atomic_write_text
+    from sim.experiment import sides, summarize, write_results
 
     started = time.perf_counter()
-    regimes = sides(cfg)
+    segs = segments(cfg)
     log = out_dir / SEGMENTS_FILE
     with log.open("w") as f:
         f.write("side,replication,segment,first_day,kpi,value\n")
 
         def on_segment(side, replication, segment, kpis, coupled):
-            day = segments(cfg)[segment].observed_week * DAYS_PER_WEEK
+            day = segs[segment].observed_week * DAYS_PER_WEEK
             rows = {**kpis, "coupled_share": coupled}
             f.write("".join(f"{side},{replication},{segment},{day},{k},{float(v)!r}\n" for k, v in rows.items()))
             f.flush()  # a killed run keeps every finished segment
 
-        out = run_long(cfg, regimes, on_segment)
+        out = run_long(cfg, sides(cfg), on_segment)
     # Each segment is a batch: summarize/compare treat batches as they treat replications.
-    n_seg = len(segments(cfg))
-    results = [(side, r * n_seg + k, kpis, None, None) for side, rows in out.items() for r, k, kpis, _ in rows]
+    results = [(side, r * len(segs) + k, kpis, None, None) for side, rows in out.items() for r, k, kpis, _ in rows]
     stats = summarize(results)
     stats["precision"] = None
     stats["coupled_share"] = {side: float(np.nanmean([c for *_, c in rows])) for side, rows in out.items()}
-    atomic_write_text(out_dir / "config.yaml", resolved_yaml or OmegaConf.to_yaml(OmegaConf.structured(cfg)))
-    for side in regimes:
-        side_dir = out_dir if side == "single" else out_dir / side
-        side_dir.mkdir(exist_ok=True)
-        atomic_write_json(side_dir / "kpis.json", stats["summary"][side])
-    _write_replication_table(out_dir, stats["per_replication"], stats["replications"])
-    wall = stats["wall_seconds"] = time.perf_counter() - started
-    n = len(stats["replications"][next(iter(regimes))])
-    if cfg.experiment.kind == "compare":
-        stats["comparison"] = compare(stats["per_replication"])
-        atomic_write_json(out_dir / "comparison.json", stats["comparison"])  # written last: marks completion
-        text = format_comparison(stats["comparison"], cfg, wall, n)
-    else:
-        text = format_single(stats["summary"]["single"], cfg, wall, n)
+    text = write_results(cfg, out_dir, stats, resolved_yaml, started)
     if echo:
         print(text.replace("paired replications", "paired segments (batch means)", 1)
               .replace(" replications,", " segments (batch means),", 1))

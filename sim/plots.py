@@ -84,7 +84,8 @@ def side_label(run, side: str) -> str:
 
 def need_table(run) -> None:
     if not run.has_table:
-        raise FigureUnavailable("the run has no consignments.parquet (experiment.write_table=false)")
+        raise FigureUnavailable("the run has no consignments.parquet (experiment.write_table=false or "
+                                "run.summary_only=true)")
 
 
 # ---------------------------------------------------------------- clearance time

@@ -61,7 +61,9 @@ def scenario_section(run) -> str:
         ("Horizon", f'{_esc(r.get("horizon_days"))} days, of which {_esc(r.get("warmup_days"))} warm-up; '
                     f'{_esc(r.get("drain_days", 0))} days drain after it'),
         ("Replications", f'{_esc(r.get("replications"))}'
-                         + (" paired (common random numbers)" if run.comparison is not None else "")),
+                         + (" paired (common random numbers)" if run.comparison is not None else "")
+                         + (f'; summary-only: segments of {_esc(r.get("segment_days"))} days are the batches '
+                            "of the intervals (no milestone table)" if r.get("summary_only") else "")),
         ("Seed", _esc(r.get("seed"))),
         ("Run directory", f"<code>{_esc(run.path.resolve())}</code>"),
     ]

@@ -10,6 +10,7 @@ import pytest
 from sim.model.cargo import Channel, Direction, Trade
 from sim.model.port import simulate
 from tests.conftest import SMALL, make_config
+from tests.test_properties import end_states
 
 IMPORT_ORDER = ("vessel_arrival", "berthed", "in_yard", "out", "inland_arrival", "inland_lodged",
                 "inland_released", "delivered")
@@ -65,18 +66,9 @@ def test_every_consignment_is_accounted_for(runs, side):
     not yet lodged; or, never declared (domestic, transshipment), still in the port."""
     table, _, rep = runs[side]
     end = rep.end_hours
-    entered = table.vessel_arrival.notna() | (table.gate_in < end)
-    t = table[entered]
-    is_import = t.direction == Direction.IMPORT.code
+    t = table[table.vessel_arrival.notna() | (table.gate_in < end)]
     declared = (t.trade == Trade.FOREIGN.code) & (t.direction != Direction.TRANSSHIPMENT.code)
-    done = np.where(is_import, t.delivered.notna(), t.out.notna())
-    inland = is_import & t.out.notna() & t.delivered.isna()
-    waiting = t.released.notna() & t.out.isna()
-    in_clearance = declared & t.lodged.notna() & t.released.isna()
-    not_lodged = declared & t.lodged.isna() & t.released.isna()
-    undeclared_in_port = ~declared & t.released.isna() & t.out.isna()
-    states = np.vstack([done, inland, waiting, in_clearance, not_lodged, undeclared_in_port]).astype(int)
-    assert (states.sum(axis=0) == 1).all(), "every consignment is in exactly one state"
+    assert (end_states(table, end).sum(axis=0) == 1).all(), "every consignment is in exactly one state"
     # Everything recorded happened inside the run.
     assert np.nanmax(t[["lodged", "released", "out", "in_yard", "loaded", "delivered"]].to_numpy()) <= end
     # A green declaration never meets an officer; a yellow one never sees a customs inspection.

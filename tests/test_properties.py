@@ -132,7 +132,7 @@ def run_of(o: tuple) -> Run:
 
 # ---------------------------------------------------------------- 1. conservation
 def end_states(df: pd.DataFrame, end: float) -> np.ndarray:
-    """One row per state, one column per consignment that entered the run (the states of
+    """One row per state, one column per consignment that entered the run (also used by
     test_model.test_every_consignment_is_accounted_for): done, on its way inland, released and
     waiting in the port, in clearance, not yet lodged, undeclared and still in the port."""
     t = df[df.vessel_arrival.notna() | (df.gate_in < end)]

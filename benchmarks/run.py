@@ -47,7 +47,8 @@ else:
     FULL_YEAR = ["experiment=single", "regime=after_reform", "run.horizon_days=365", "run.replications=1",
                  "run.workers=1"]
     VISITS, REF_HOURS, REPEATS = ["experiment=single", "regime=after_reform"], 2000, 3
-    SWEEP = ["+sweep=officers", "demand.scale=0.25"]  # the sweep as shipped at quarter scale: 12 jobs of ~8 s
+    SWEEP = ["+sweep=officers", "demand.scale=0.5"]  # the sweep as shipped at half scale: 12 jobs of ~9 s (at quarter
+    # scale, 4.5-s jobs, fixed start-up costs weigh more: 82 % on 2026-11-27, see history.csv)
     PROFILE = ["experiment=single", "regime=after_reform", "demand.scale=0.25"]
 
 

@@ -11,7 +11,8 @@ week x scale, foreign share, transshipment, cargo class shares) and the regime's
 shares and mean durations, exactly as `sim.model.plan` routes consignments. Cheap
 (no random numbers) and deterministic. The estimate ignores call-size rounding and
 consignments cut at a call's end; against the plan's own arrays it is within ~10 %.
-Inland customs offices (transit) are not covered.
+Inland customs offices (second declarations under the transit procedure) are covered
+per office (`inland_loads`).
 
 A load of 1 or more is refused (`run.allow_overload=true` runs it anyway, with a warning
 per station, for a deliberate study of a surge over a finite horizon). This check found
@@ -41,6 +42,7 @@ class Load:
     work_per_week: float  # server-hours of work arriving per week
     servers: int
     open_hours: float    # open hours per week
+    where: str = ""      # e.g. "at the shenyang inland office" (offices share one capacity key)
 
     @property
     def load(self) -> float:
@@ -94,6 +96,38 @@ def station_loads(cfg: Config, regime: RegimeConfig, side: str) -> list[Load]:
             for name in work]
 
 
+def inland_loads(cfg: Config, regime: RegimeConfig, side: str) -> list[Load]:
+    """Offered load of each inland customs office's officers and inspection bays: the second
+    declarations of transit imports to its city (only where the regime has them). The transit
+    share depends on the mode; with `demand.mode_choice=cost` the larger of the two is assumed."""
+    t = regime.transit
+    if not t.second_declaration:
+        return []
+    d = cfg.demand
+    imports = declarations_per_week(cfg)["import"]
+    total_share = sum(d.destination_shares.values())
+    open_hours = WorkingCalendar.from_config(t.inland_calendar).open_per_week
+    loads = []
+    for name, dest in cfg.port.destinations.items():
+        if not dest.inland or not d.destination_shares.get(name):
+            continue
+        second = 0.0  # second declarations a week at this office
+        for c in CargoClass:
+            rail = getattr(d.rail_share[name], c.value) if name in d.rail_share and dest.rail_departures else 0.0
+            transit = (max(t.share_rail, t.share_truck) if d.mode_choice == "cost"
+                       else rail * t.share_rail + (1.0 - rail) * t.share_truck)
+            second += imports * d.class_shares["import"].get(c.value, 0.0) * transit
+        second *= d.destination_shares[name] / total_share
+        where = f"at the {name} inland office"
+        loads.append(Load(f"{side}.transit.inland_officers", side,
+                          second * t.inland_check_share * t.inland_doc_check_hours_mean, t.inland_officers,
+                          open_hours, where))
+        loads.append(Load(f"{side}.transit.inland_inspection_bays", side,
+                          second * t.inland_inspection_share * t.inland_inspection_hours_mean,
+                          t.inland_inspection_bays, open_hours, where))
+    return loads
+
+
 def simulated_regimes(cfg: Config) -> dict[str, RegimeConfig]:
     """The regimes this experiment simulates (a single run never simulates the baseline)."""
     if cfg.experiment.kind in ("compare", "calibrate"):
@@ -105,10 +139,11 @@ def overloaded(cfg: Config) -> list[tuple[Load, str]]:
     """(load, one-line description) of every simulated station offered a load of 1 or more."""
     out = []
     for side, regime in simulated_regimes(cfg).items():
-        for s in station_loads(cfg, regime, side):
+        for s in station_loads(cfg, regime, side) + inland_loads(cfg, regime, side):
             if s.load >= 1.0:
                 under = "" if s.key.startswith(side) else f" under {side} ({regime.name})"
-                out.append((s, f"{s.key}: offered load {s.load:.2f} >= capacity{under}: {s.work_per_week:,.0f} "
+                where = f" {s.where}" if s.where else ""
+                out.append((s, f"{s.key}: offered load {s.load:.2f} >= capacity{where}{under}: {s.work_per_week:,.0f} "
                                f"work hours a week for {s.servers} servers x {s.open_hours:g} open hours; "
                                "its queue grows without end"))
     return out

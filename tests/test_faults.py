@@ -80,6 +80,31 @@ def test_offered_load_matches_the_planned_work():
             assert s.work_per_week == pytest.approx(work[name] / 3, rel=0.15), (side, name)
 
 
+def test_inland_office_loads_match_the_planned_second_declarations():
+    """The analytic load of each inland office rests on its second declarations a week; against
+    the plan's own count over 7 steady weeks at half scale, within 8 % (call sizes make a
+    week's import volume vary: over three seeds the counts moved by at most 4 %, all offices
+    together). The work per declaration (share x mean hours) is the plan's own by construction."""
+    import numpy as np
+
+    from sim.model.demand import generate_calls, generate_consignments
+    from sim.model.plan import plan
+    from sim.stability import inland_loads
+
+    cfg = make_config("demand.scale=0.5")
+    t, end = cfg.baseline.transit, 63 * 24.0
+    calls = generate_calls(cfg.demand, cfg.port, end, cfg.run.seed, 0)
+    cons = generate_consignments(cfg.demand, cfg.port, calls, cfg.run.seed, 0)
+    p = plan(cfg, cfg.baseline, cons, calls)
+    steady = (p.lodged >= 7 * 24) & (p.lodged < end - 7 * 24) & p.second_declaration
+    officers = [s for s in inland_loads(cfg, cfg.baseline, "baseline") if s.key.endswith("inland_officers")]
+    assert len(officers) == 4 and all(s.load < REJECT_LOAD for s in officers)
+    for s in officers:
+        expected = s.work_per_week / (t.inland_check_share * t.inland_doc_check_hours_mean)
+        planned = np.sum(steady & (cons.destination == cons.destination_names.index(s.where.split()[2]))) / 7
+        assert planned == pytest.approx(expected, rel=0.08), s.where
+
+
 @pytest.mark.parametrize("overrides, key", [
     (["regime.officers=5"], "regime.officers"),
     (["regime=before_reform", "regime.officers=60"], "regime.officers"),
@@ -88,7 +113,8 @@ def test_offered_load_matches_the_planned_work():
     (["regime.channels.import.general.red=0.5", "regime.channels.import.general.green=0.29",
       "regime.red_scan_share=1"], "port.inspection_stations.scan.bays"),
     (["port.inspection_stations.fumigation.bays=5"], "port.inspection_stations.fumigation.bays"),
-], ids=["officers", "before-office-hours", "baseline", "physical", "scan", "fumigation"])
+    (["baseline.transit.inland_inspection_bays=3"], "baseline.transit.inland_inspection_bays"),
+], ids=["officers", "before-office-hours", "baseline", "physical", "scan", "fumigation", "inland"])
 def test_an_overloaded_station_is_refused_naming_its_key(overrides, key):
     from sim.__main__ import first_config_error
 

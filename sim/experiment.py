@@ -263,9 +263,14 @@ def _fmt(x: float) -> str:
     return f"{x:.3f}"
 
 
+def _batches(cfg: Config) -> str:
+    """What the intervals are taken over: replications, or a summary-only run's segments."""
+    return "segments (batch means)" if cfg.run.summary_only else "replications"
+
+
 def format_comparison(comparison: dict, cfg: Config, wall: float, n: int | None = None) -> str:
     lines = [
-        f"{cfg.baseline.name} (before) vs {cfg.regime.name} (after): {n or cfg.run.replications} paired replications, "
+        f"{cfg.baseline.name} (before) vs {cfg.regime.name} (after): {n or cfg.run.replications} paired {_batches(cfg)}, "
         f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
         f"{'KPI':40s} {'before':>12s} {'after':>12s} {'change':>8s}   95% CI of after - before",
     ]
@@ -283,7 +288,7 @@ def format_comparison(comparison: dict, cfg: Config, wall: float, n: int | None 
 
 def format_single(summary: dict, cfg: Config, wall: float, n: int | None = None) -> str:
     lines = [
-        f"{cfg.regime.name}: {n or cfg.run.replications} replications, {cfg.run.horizon_days:g} days "
+        f"{cfg.regime.name}: {n or cfg.run.replications} {_batches(cfg)}, {cfg.run.horizon_days:g} days "
         f"({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
         f"{'KPI':40s} {'mean':>12s}   95% CI",
     ]

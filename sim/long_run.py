@@ -166,8 +166,7 @@ def run_summary(cfg: Config, out_dir: Path, resolved_yaml: str | None = None, ec
     stats["coupled_share"] = {side: float(np.nanmean([c for *_, c in rows])) for side, rows in out.items()}
     text = write_results(cfg, out_dir, stats, resolved_yaml, started)
     if echo:
-        print(text.replace("paired replications", "paired segments (batch means)", 1)
-              .replace(" replications,", " segments (batch means),", 1))
+        print(text)
         print("segments agreeing with their predecessor where both ran (coupled share): "
               + ", ".join(f"{side} {share:.3f}" for side, share in stats["coupled_share"].items()))
         print(f"results: {out_dir}")

@@ -19,6 +19,7 @@ from sim.model.inspection import StaffedStation
 from sim.model.queues import weekly_times
 
 HOURS_PER_WEEK = 168.0
+GATE_RECORD_BLOCK = 65_536  # trucks served from the out-gate line between two writes of their exits
 
 
 class RailCorridor:
@@ -90,8 +91,14 @@ class Hinterland:
         self.truck_hours = [d.truck_hours for d in dests]
         self.local_delivery = [d.local_delivery_hours for d in dests]
         self.gate_free = [0.0] * cfg.port.gate.out_lanes  # when each out-gate lane is next free
-        self.gate_line: list = []  # heap of (arrival at the out-gate, consignment) not yet served
+        self.gate_line: list = []  # heap of (arrival at the out-gate, consignment, lane hours) not yet served
         self.gate_hours = cfg.port.gate.hours_per_truck
+        # Trucks of the line already through the gate, recorded in blocks (nothing reads their
+        # exit during the run): consignments and gate exit times.
+        self.gate_served: list = []
+        self.gate_served_out: list = []
+        self.road_hours = np.array(self.truck_hours)
+        self.delivery_hours = np.array(self.local_delivery)
         tracks = simpy.Resource(env, capacity=cfg.port.rail_terminal.loading_tracks)
         rate = cfg.port.rail_terminal.boxes_per_hour_per_track
         self.corridors = {k: RailCorridor(env, n, d, tracks, rate, self._departed)
@@ -119,20 +126,56 @@ class Hinterland:
         if self.yard.is_reefer[i] or self.plan.second_declaration[i]:
             env.timeout(delay).callbacks.append(partial(self._at_gate, i))
         else:
-            heapq.heappush(self.gate_line, (env.now + delay, i))  # the time a timeout would fire
+            # keyed on the time a timeout would fire; the lane hours ride along
+            heapq.heappush(self.gate_line, (env.now + delay, i, self.cons.boxes[i] * self.gate_hours))
 
     def _at_gate(self, i: int, _event) -> None:
         now = self.env.now
         self.serve_gate_line(now)
         self._through_gate(i, now)
 
+    def trucks_to_gate(self, idx: np.ndarray, ready: np.ndarray) -> None:
+        """`by_truck` for many trucks at once, none of them a reefer or due a second declaration."""
+        now = self.env.now
+        arrival = now + (ready + self.plan.pickup[idx] - now)  # as by_truck computes it
+        lane_hours = self.cons.boxes[idx] * self.gate_hours
+        push, line = heapq.heappush, self.gate_line
+        for item in zip(arrival.tolist(), idx.tolist(), lane_hours.tolist()):
+            push(line, item)
+
     def serve_gate_line(self, until: float) -> None:
         """Serve the waiting trucks that arrived before `until` (all arrivals after now are
-        still to come, so these are exactly the trucks ahead of any arrival at `until`)."""
-        line = self.gate_line
+        still to come, so these are exactly the trucks ahead of any arrival at `until`).
+
+        The same FIFO lanes as `_through_gate`; these trucks free no plug and start no
+        inland clearance, so their exits are only recorded (in blocks, `record_gate_line`)."""
+        line, free = self.gate_line, self.gate_free
+        served, served_out = self.gate_served, self.gate_served_out
+        pop, replace = heapq.heappop, heapq.heapreplace
         while line and line[0][0] < until:
-            arrival, i = heapq.heappop(line)
-            self._through_gate(i, arrival)
+            arrival, i, lane_hours = pop(line)
+            first = free[0]
+            out = (arrival if arrival > first else first) + lane_hours
+            replace(free, out)
+            served.append(i)
+            served_out.append(out)
+        if len(served) >= GATE_RECORD_BLOCK:
+            self.record_gate_line()
+
+    def record_gate_line(self) -> None:
+        """Write the exits of the trucks served from the line: out-gate, inland arrival, delivery."""
+        if not self.gate_served:
+            return
+        idx = np.array(self.gate_served, dtype=np.int64)
+        out = np.array(self.gate_served_out, dtype=float)
+        self.gate_served.clear()
+        self.gate_served_out.clear()
+        dest = self.cons.destination[idx]
+        rec = self.rec
+        rec.out[idx] = out
+        arrival = out + self.road_hours[dest]
+        rec.inland_arrival[idx] = arrival
+        rec.delivered[idx] = arrival + self.delivery_hours[dest]
 
     def _through_gate(self, i: int, arrival: float) -> None:
         """One truck through the first free FIFO lane, then on the road to its destination."""

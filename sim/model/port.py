@@ -82,6 +82,7 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
     p.drop_setup_only()
     env.run(until=end)
     hinterland.serve_gate_line(end)
+    hinterland.record_gate_line()
 
     # Milestones computed ahead (yard, load, gate-out times) count only if they fell inside the run.
     for name in MILESTONES:

@@ -22,12 +22,16 @@ def fifo_servers(arrival: np.ndarray, service: np.ndarray, servers: int) -> np.n
     server frees, whichever is later.
     """
     order = np.argsort(arrival, kind="stable")
-    start = np.empty(len(arrival))
+    begins = []
     free = [-math.inf] * servers
-    for i, t, s in zip(order.tolist(), arrival[order].tolist(), service[order].tolist()):
-        begin = max(t, heapq.heappop(free))
-        start[i] = begin
-        heapq.heappush(free, begin + s)
+    replace, record = heapq.heapreplace, begins.append
+    for t, s in zip(arrival[order].tolist(), service[order].tolist()):
+        first = free[0]
+        begin = t if t > first else first
+        record(begin)
+        replace(free, begin + s)
+    start = np.empty(len(arrival))
+    start[order] = begins
     return start
 
 

@@ -92,7 +92,7 @@ class PortSide:
             n_loaded = int(cons.boxes[loaded].sum()) if len(loaded) else 0
             departed = discharge_end + n_loaded / rate + term.setup / 2
             rec.out[loaded] = departed
-            for i in loaded.tolist():
+            for i in loaded[self.yard.is_reefer[loaded]].tolist():  # the others hold no plug
                 self.yard.leaves(i, rec.loaded[i])
             crec.loaded_boxes[j] = n_loaded
             crec.loaded_teu[j] = float(cons.teu[loaded].sum()) if len(loaded) else 0.0
@@ -103,9 +103,15 @@ class PortSide:
     def _after_discharge(self, imp: np.ndarray) -> None:
         """Per discharged consignment: a plug for reefers, removal for domestic boxes and for
         declarations already settled in closed form, onward booking for transshipment.
-        Other declared imports wait for their customs process."""
+        Other declared imports wait for their customs process.
+
+        Boxes that start no event (no plug, no transshipment booking, no inland clearance) are
+        removed as arrays; the others one by one in discharge order, so the events are created
+        in the same order as when every box went one by one."""
         cons, rec, plan = self.cons, self.rec, self.plan
-        for i in imp.tolist():
+        one_by_one = self.yard.is_reefer[imp] | plan.second_declaration[imp] | (cons.direction[imp] == self.tx_code)
+        self._remove_many(imp[~one_by_one])
+        for i in imp[one_by_one].tolist():
             self.yard.arrive(i, rec.in_yard[i])
             if cons.direction[i] == self.tx_code:
                 self._transship(i)
@@ -113,6 +119,26 @@ class PortSide:
                 self._remove_from_yard(i, rec.in_yard[i])
             elif plan.closed_form[i]:
                 self._after_release(i, max(plan.released[i], rec.in_yard[i]))
+
+    def _remove_many(self, imp: np.ndarray) -> None:
+        """`_after_discharge` for boxes that are not reefers, not transshipped and not due a
+        second declaration: domestic boxes and those cleared in closed form leave the yard."""
+        cons, rec, plan = self.cons, self.rec, self.plan
+        domestic = cons.trade[imp] == Trade.DOMESTIC.code
+        cleared = ~domestic & plan.closed_form[imp]
+        dom, done = imp[domestic], imp[cleared]
+        ready = np.maximum(plan.released[done], rec.in_yard[done])
+        work = plan.transit_formalities[done]
+        for k in np.flatnonzero(work > 0).tolist():
+            ready[k] = self.officer_calendar.finish(ready[k], work[k])
+        transit = plan.transit[done]
+        rec.transit_ready[done[transit]] = ready[transit]
+        leaving = np.concatenate((dom, done))
+        ready = np.concatenate((rec.in_yard[dom], ready))
+        by_rail = plan.mode[leaving] == Mode.RAIL.code
+        for i, t in zip(leaving[by_rail].tolist(), ready[by_rail].tolist()):
+            self.hinterland.by_rail(i, t)
+        self.hinterland.trucks_to_gate(leaving[~by_rail], ready[~by_rail])
 
     def _transship(self, i: int) -> None:
         """Under transit supervision: formalities on the officer calendar, certificates for aquatic

@@ -4,8 +4,9 @@ Why: export boxes reach the port through `fifo_servers` (in-gate) and `allocate_
 (inland trains), and import trains are timed by `weekly_times`; nothing downstream feeds
 back into them, so an error here (an idle server, a train over capacity, a box that makes
 a train it was not ready for, an off-by-one week) silently biases every gate-in, lodging
-and inland door time. Each function is checked against an independent formulation
-(brute force, SimPy, Lindley's recursion) and against the invariants its docstring
+and inland door time. The reefer plugs (`fifo_servers_until_leaving`, computed after the run)
+observe yard arrivals and departures the same way. Each function is checked against an
+independent formulation (brute force, SimPy, Lindley's recursion) and against the invariants its docstring
 promises. `RailCorridor` (the import side) must allocate boxes exactly as `allocate_trains`
 does whenever loading is instantaneous.
 """
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 from sim.config import DestinationConfig
 from sim.model.hinterland import RailCorridor
-from sim.model.queues import HOURS_PER_WEEK, allocate_trains, fifo_servers, weekly_times
+from sim.model.queues import HOURS_PER_WEEK, allocate_trains, fifo_servers, fifo_servers_until_leaving, weekly_times
 
 EPS = 1e-9
 
@@ -135,6 +136,81 @@ def test_fifo_servers_hand_example():
     """2 servers: jobs at 0, 0, 1, 2 with service 5, 3, 1, 1 start at 0, 0, 3, 4."""
     start = fifo_servers(np.array([0.0, 0.0, 1.0, 2.0]), np.array([5.0, 3.0, 1.0, 1.0]), 2)
     np.testing.assert_array_equal(start, [0.0, 0.0, 3.0, 4.0])
+
+
+# ================================================================== fifo_servers_until_leaving
+@st.composite
+def holding_inputs(draw):
+    """Arrivals and stays as arbitrary floats (no ties); some jobs never leave (inf)."""
+    n = draw(st.integers(0, 40))
+    arrival = np.array(draw(st.lists(st.floats(0.0, 200.0, allow_nan=False), min_size=n, max_size=n)))
+    stay = np.array(draw(st.lists(st.floats(0.01, 60.0, allow_nan=False), min_size=n, max_size=n)))
+    never = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    leave = np.where(never, np.inf, arrival + stay)
+    assume(len(np.unique(np.concatenate((arrival, leave[np.isfinite(leave)])))) == n + np.isfinite(leave).sum())
+    return arrival, leave, draw(st.integers(1, 4))
+
+
+def simpy_until_leaving(arrival, leave, servers):
+    """The same queue as the SimPy yard had it: a job asks at arrival, holds its server until it
+    leaves, and cancels its request if it leaves first."""
+    env = simpy.Environment()
+    res = simpy.Resource(env, capacity=servers)
+    start = np.full(len(arrival), np.nan)
+
+    def job(i):
+        yield env.timeout(arrival[i])
+        left = env.timeout(leave[i] - env.now) if np.isfinite(leave[i]) else env.event()
+        req = res.request()
+        got = yield req | left
+        if req in got:
+            start[i] = env.now
+            yield left
+            res.release(req)
+        else:
+            req.cancel()
+
+    for i in np.argsort(arrival, kind="stable").tolist():
+        env.process(job(i))
+    env.run(until=1e6)
+    return start
+
+
+@settings(deadline=None, max_examples=150)
+@given(holding_inputs())
+def test_fifo_servers_until_leaving_matches_simpy(inputs):
+    """Same plug times (and the same boxes never plugged) as the event-driven SimPy yard."""
+    arrival, leave, servers = inputs
+    np.testing.assert_allclose(fifo_servers_until_leaving(arrival, leave, servers),
+                               simpy_until_leaving(arrival, leave, servers), rtol=0, atol=1e-9)
+
+
+@settings(deadline=None, max_examples=150)
+@given(holding_inputs())
+def test_fifo_servers_until_leaving_invariants(inputs):
+    """At most `servers` held at once; a job is served between its arrival and its leaving; and
+    nobody waits while a server is free (every moment a job waits, all servers are held)."""
+    arrival, leave, servers = inputs
+    start = fifo_servers_until_leaving(arrival, leave, servers)
+    got = ~np.isnan(start)
+    assert (start[got] >= arrival[got]).all() and (start[got] < leave[got]).all()
+    held = lambda t: int(((start[got] <= t) & (leave[got] > t)).sum())  # noqa: E731
+    for t in np.concatenate((start[got], arrival)):
+        assert held(t) <= servers
+    for i in range(len(arrival)):
+        until = start[i] if got[i] else leave[i]
+        if until > arrival[i]:  # waited: check just after arrival and just before it stops waiting
+            for t in (np.nextafter(arrival[i], np.inf), min(until, 1e6) - 1e-9):
+                assert held(t) == servers
+
+
+def test_fifo_servers_until_leaving_hand_example():
+    """One server. A holds 0-10. B (arrives 1) leaves at 5 before getting it. C (arrives 2) gets it
+    at 10. D arrives at 10 as A leaves: leaving goes first, but C is ahead. E never leaves."""
+    arrival = np.array([0.0, 1.0, 2.0, 10.0, 3.0])
+    leave = np.array([10.0, 5.0, 20.0, 15.0, np.inf])
+    start = fifo_servers_until_leaving(arrival, leave, 1)
+    np.testing.assert_array_equal(start, [0.0, np.nan, 10.0, np.nan, 20.0])
 
 
 # ================================================================== weekly_times

@@ -80,12 +80,11 @@ class InlandOffice:
 
 
 class Hinterland:
-    def __init__(self, env, cfg: Config, regime: RegimeConfig, rec, plan, cons, yard):
+    def __init__(self, env, cfg: Config, regime: RegimeConfig, rec, plan, cons):
         self.env = env
         self.rec = rec
         self.plan = plan
         self.cons = cons
-        self.yard = yard
         self.names = list(cfg.port.destinations)
         dests = [cfg.port.destinations[n] for n in self.names]
         self.truck_hours = [d.truck_hours for d in dests]
@@ -117,13 +116,13 @@ class Hinterland:
         """The truck reaches the out-gate after the pickup delay (ready >= now).
 
         The out-gate is FIFO, so a truck's exit is known once every earlier truck has been
-        served. Only trucks whose exit changes the run (a reefer frees its plug, a second
-        declaration starts inland) get an event at their arrival; the others wait in
-        `gate_line` and are served, in arrival order, when such a truck arrives or the run ends.
+        served. Only trucks whose exit changes the run (a second declaration starts inland)
+        get an event at their arrival; the others wait in `gate_line` and are served, in
+        arrival order, when such a truck arrives or the run ends.
         """
         env = self.env
         delay = ready + self.plan.pickup[i] - env.now
-        if self.yard.is_reefer[i] or self.plan.second_declaration[i]:
+        if self.plan.second_declaration[i]:
             env.timeout(delay).callbacks.append(partial(self._at_gate, i))
         else:
             # keyed on the time a timeout would fire; the lane hours ride along
@@ -135,7 +134,7 @@ class Hinterland:
         self._through_gate(i, now)
 
     def trucks_to_gate(self, idx: np.ndarray, ready: np.ndarray) -> None:
-        """`by_truck` for many trucks at once, none of them a reefer or due a second declaration."""
+        """`by_truck` for many trucks at once, none of them due a second declaration."""
         now = self.env.now
         arrival = now + (ready + self.plan.pickup[idx] - now)  # as by_truck computes it
         lane_hours = self.cons.boxes[idx] * self.gate_hours
@@ -147,8 +146,8 @@ class Hinterland:
         """Serve the waiting trucks that arrived before `until` (all arrivals after now are
         still to come, so these are exactly the trucks ahead of any arrival at `until`).
 
-        The same FIFO lanes as `_through_gate`; these trucks free no plug and start no
-        inland clearance, so their exits are only recorded (in blocks, `record_gate_line`)."""
+        The same FIFO lanes as `_through_gate`; these trucks start no inland clearance, so
+        their exits are only recorded (in blocks, `record_gate_line`)."""
         line, free = self.gate_line, self.gate_free
         served, served_out = self.gate_served, self.gate_served_out
         pop, replace = heapq.heappop, heapq.heapreplace
@@ -183,12 +182,10 @@ class Hinterland:
         out = start + self.cons.boxes[i] * self.gate_hours
         heapq.heappush(self.gate_free, out)
         self.rec.out[i] = out
-        self.yard.leaves(i, out)
         self.arrive(i, out + self.truck_hours[self.cons.destination[i]])
 
     def _departed(self, i: int, departure: float, arrival: float) -> None:
         self.rec.out[i] = departure
-        self.yard.leaves(i, departure)
         self.arrive(i, arrival)
 
     def arrive(self, i: int, t: float) -> None:

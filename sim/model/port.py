@@ -22,7 +22,7 @@ from sim.model.hinterland import Hinterland
 from sim.model.inspection import StaffedStation
 from sim.model.plan import plan
 from sim.model.vessels import PortSide
-from sim.model.yard import Yard
+from sim.model.yard import plug_reefers
 from sim.record import call_columns, consignment_columns
 
 HOURS_PER_DAY = 24.0
@@ -58,10 +58,9 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
     crec = _call_record(calls)
 
     env = simpy.Environment()
-    yard = Yard(env, cfg.port.reefer_plugs, cons.cargo_class, rec)
-    hinterland = Hinterland(env, cfg, regime, rec, p, cons, yard)
+    hinterland = Hinterland(env, cfg, regime, rec, p, cons)
     officer_calendar = WorkingCalendar.from_config(regime.officer_calendar)
-    port_side = PortSide(env, cfg.port, calls, cons, rec, crec, p, hinterland, yard, officer_calendar,
+    port_side = PortSide(env, cfg.port, calls, cons, rec, crec, p, hinterland, officer_calendar,
                          regime.transshipment_formalities_hours)
     calendars = {
         Station.SCAN: WorkingCalendar.from_config(regime.inspection_calendar),
@@ -76,13 +75,12 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
 
     env.process(port_side.dispatch(end))
     env.process(clearance.dispatch(end))
-    exports = np.flatnonzero(cons.direction == Direction.EXPORT.code)
-    env.process(yard.dispatch(exports, p.gate_in[exports], end))
     hinterland.start(end)
     p.drop_setup_only()
     env.run(until=end)
     hinterland.serve_gate_line(end)
     hinterland.record_gate_line()
+    plug_reefers(rec, cfg.port.reefer_plugs, end)
 
     # Milestones computed ahead (yard, load, gate-out times) count only if they fell inside the run.
     for name in MILESTONES:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 
 import numpy as np
 
@@ -52,6 +53,44 @@ def fifo_servers_on_calendar(arrival: np.ndarray, work: np.ndarray, servers: int
         end[i] = finish(begin, w)
         heapq.heappush(free, end[i])
     return start, end
+
+
+def fifo_servers_until_leaving(arrival: np.ndarray, leave: np.ndarray, servers: int) -> np.ndarray:
+    """When each job gets one of `servers` (NaN if never) at a FIFO queue where a job holds its
+    server until it leaves, and a job still waiting when it leaves gives up its place.
+
+    Equal times: a job leaving at t frees its server (or gives up) before anyone arriving at t
+    asks, and a server freed at t goes at t to the first job still waiting."""
+    start = np.full(len(arrival), np.nan)
+    order = np.argsort(arrival, kind="stable")
+    leaving = leave.tolist()
+    holders: list = []            # heap of leave times of the jobs holding a server
+    waiting: deque = deque()      # jobs in arrival order, without a server yet
+    free = servers
+
+    def free_until(t: float) -> None:
+        nonlocal free
+        while holders and holders[0] <= t:
+            freed = heapq.heappop(holders)
+            free += 1
+            while waiting and free:
+                j = waiting.popleft()
+                if leaving[j] <= freed:
+                    continue  # it left before (or as) this server came free
+                start[j] = freed
+                heapq.heappush(holders, leaving[j])
+                free -= 1
+
+    for i, t in zip(order.tolist(), arrival[order].tolist()):
+        free_until(t)
+        if free:
+            start[i] = t
+            heapq.heappush(holders, leaving[i])
+            free -= 1
+        else:
+            waiting.append(i)
+    free_until(math.inf)
+    return start
 
 
 def weekly_times(timetable, start: float, until: float) -> np.ndarray:

@@ -29,7 +29,7 @@ class PortSide:
     """Berths and yard: discharges, transships, removes imports and loads released exports."""
 
     def __init__(self, env, port: PortConfig, calls: Calls, cons: Consignments, rec, call_rec,
-                 plan, hinterland: Hinterland, yard, officer_calendar, transship_hours: float):
+                 plan, hinterland: Hinterland, officer_calendar, transship_hours: float):
         self.env = env
         self.calls = calls
         self.cons = cons
@@ -37,7 +37,6 @@ class PortSide:
         self.call_rec = call_rec
         self.plan = plan
         self.hinterland = hinterland
-        self.yard = yard
         self.officer_calendar = officer_calendar
         self.transship_hours = transship_hours  # transit supervision formalities (officer hours)
         self.cutoff = port.export_cutoff_hours
@@ -92,8 +91,6 @@ class PortSide:
             n_loaded = int(cons.boxes[loaded].sum()) if len(loaded) else 0
             departed = discharge_end + n_loaded / rate + term.setup / 2
             rec.out[loaded] = departed
-            for i in loaded[self.yard.is_reefer[loaded]].tolist():  # the others hold no plug
-                self.yard.leaves(i, rec.loaded[i])
             crec.loaded_boxes[j] = n_loaded
             crec.loaded_teu[j] = float(cons.teu[loaded].sum()) if len(loaded) else 0.0
             crec.import_teu[j] = float(cons.teu[imp].sum()) if len(imp) else 0.0
@@ -101,18 +98,17 @@ class PortSide:
             crec.departed[j] = env.now
 
     def _after_discharge(self, imp: np.ndarray) -> None:
-        """Per discharged consignment: a plug for reefers, removal for domestic boxes and for
-        declarations already settled in closed form, onward booking for transshipment.
-        Other declared imports wait for their customs process.
+        """Per discharged consignment: removal for domestic boxes and for declarations already
+        settled in closed form, onward booking for transshipment. Other declared imports wait
+        for their customs process (reefer plugs are allocated after the run, `sim.model.yard`).
 
-        Boxes that start no event (no plug, no transshipment booking, no inland clearance) are
-        removed as arrays; the others one by one in discharge order, so the events are created
-        in the same order as when every box went one by one."""
+        Boxes that start no event (no transshipment booking, no inland clearance) are removed
+        as arrays; the others one by one in discharge order, so the events are created in the
+        same order as when every box went one by one."""
         cons, rec, plan = self.cons, self.rec, self.plan
-        one_by_one = self.yard.is_reefer[imp] | plan.second_declaration[imp] | (cons.direction[imp] == self.tx_code)
+        one_by_one = plan.second_declaration[imp] | (cons.direction[imp] == self.tx_code)
         self._remove_many(imp[~one_by_one])
         for i in imp[one_by_one].tolist():
-            self.yard.arrive(i, rec.in_yard[i])
             if cons.direction[i] == self.tx_code:
                 self._transship(i)
             elif cons.trade[i] == Trade.DOMESTIC.code:
@@ -121,8 +117,7 @@ class PortSide:
                 self._after_release(i, max(plan.released[i], rec.in_yard[i]))
 
     def _remove_many(self, imp: np.ndarray) -> None:
-        """`_after_discharge` for boxes that are not reefers, not transshipped and not due a
-        second declaration: domestic boxes and those cleared in closed form leave the yard."""
+        """`_after_discharge` for boxes that are not transshipped and not due a second declaration: domestic boxes and those cleared in closed form leave the yard."""
         cons, rec, plan = self.cons, self.rec, self.plan
         domestic = cons.trade[imp] == Trade.DOMESTIC.code
         cleared = ~domestic & plan.closed_form[imp]

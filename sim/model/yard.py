@@ -3,67 +3,31 @@
 A reefer box asks for a plug when it reaches the yard (discharge or gate-in); without
 one it waits unplugged, which the cost model charges. The box holds the plug until it
 leaves the port (gate-out, train departure or loading onto a vessel).
+
+Why after the run, in closed form: a plug changes nothing else in the run (an unplugged
+box still leaves when it would have), so the plug queue only observes yard arrivals and
+departures. Once they are known it is computed exactly, instead of a process per reefer.
 """
 from __future__ import annotations
 
 import numpy as np
-import simpy
 
-from sim.model.cargo import CargoClass
+from sim.model.cargo import CargoClass, Direction
+from sim.model.queues import fifo_servers_until_leaving
 
 
-class Yard:
-    def __init__(self, env, plugs: int, cargo_class, rec):
-        self.env = env
-        self.plugs = simpy.Resource(env, capacity=plugs)
-        self.is_reefer = cargo_class == CargoClass.REEFER.code
-        self.rec = rec
-        self.left: dict[int, simpy.Event] = {}
+def plug_reefers(rec, plugs: int, end: float) -> None:
+    """Fill `rec.plugged` for the reefers that reached the yard in [0, end): the time each got a
+    plug, NaN for those that left (or the run ended) before one came free.
 
-    def _left_event(self, i: int) -> simpy.Event:
-        ev = self.left.get(i)
-        if ev is None:
-            ev = self.left[i] = self.env.event()
-        return ev
-
-    def dispatch(self, boxes, times, until: float):
-        """Process: plug requests of boxes arriving at known times (exports), started when due."""
-        sel = self.is_reefer[boxes] & (times >= 0) & (times < until)
-        boxes, times = boxes[sel], times[sel]
-        order = np.argsort(times, kind="stable")
-        for i, t in zip(boxes[order].tolist(), times[order].tolist()):
-            if t > self.env.now:
-                yield self.env.timeout(t - self.env.now)
-            self.env.process(self._plug(i, t))
-
-    def arrive(self, i: int, t: float) -> None:
-        """Box i reaches the yard at time t (>= now): reefers start asking for a plug then."""
-        if self.is_reefer[i]:
-            self.env.process(self._plug(i, t))
-
-    def leaves(self, i: int, t: float) -> None:
-        """Box i leaves the yard at time t (>= now): its plug is freed then."""
-        if not self.is_reefer[i]:
-            return
-        ev = self._left_event(i)
-        if t <= self.env.now:
-            if not ev.triggered:
-                ev.succeed()
-        else:
-            self.env.timeout(t - self.env.now).callbacks.append(lambda _: ev.triggered or ev.succeed())
-
-    def _plug(self, i: int, t: float):
-        env = self.env
-        if t > env.now:
-            yield env.timeout(t - env.now)
-        left = self._left_event(i)
-        req = self.plugs.request()
-        result = yield req | left
-        if req in result:
-            self.rec.plugged[i] = env.now
-            if not left.triggered:
-                yield left
-            self.plugs.release(req)
-        else:
-            req.cancel()  # left before a plug came free: it never got one
-        self.left.pop(i, None)
+    Reaching the yard: discharge (`in_yard`) or, for exports, gate-in (boxes gated in before
+    the run start with no queue for plugs). Leaving: loading onto a vessel, else gate-out or
+    the train (`out`); still in the yard at the end of the run means holding the plug to the end."""
+    reefer = np.flatnonzero(rec.cargo_class == CargoClass.REEFER.code)
+    export = rec.direction[reefer] == Direction.EXPORT.code
+    arrival = np.where(export, rec.gate_in[reefer], rec.in_yard[reefer])
+    asking = (arrival >= 0) & (arrival < end)  # NaN compares False
+    reefer, arrival = reefer[asking], arrival[asking]
+    leave = np.where(np.isnan(rec.loaded[reefer]), rec.out[reefer], rec.loaded[reefer])
+    leave[~(leave <= end)] = np.inf  # NaN or after the end: not left within the run
+    rec.plugged[reefer] = fifo_servers_until_leaving(arrival, leave, plugs)

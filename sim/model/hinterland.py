@@ -118,7 +118,8 @@ class Hinterland:
         The out-gate is FIFO, so a truck's exit is known once every earlier truck has been
         served. Only trucks whose exit changes the run (a second declaration starts inland)
         get an event at their arrival; the others wait in `gate_line` and are served, in
-        arrival order, when such a truck arrives or the run ends.
+        arrival order, when such a truck arrives, when a vessel's boxes join the line, or
+        when the run ends.
         """
         env = self.env
         delay = ready + self.plan.pickup[i] - env.now
@@ -136,6 +137,7 @@ class Hinterland:
     def trucks_to_gate(self, idx: np.ndarray, ready: np.ndarray) -> None:
         """`by_truck` for many trucks at once, none of them due a second declaration."""
         now = self.env.now
+        self.serve_gate_line(now)  # every truck there before now is in the line: keep it short
         arrival = now + (ready + self.plan.pickup[idx] - now)  # as by_truck computes it
         lane_hours = self.cons.boxes[idx] * self.gate_hours
         push, line = heapq.heappush, self.gate_line

@@ -4,19 +4,22 @@ Import boxes leave the port by truck (queueing FIFO at the out-gate lanes) or on
 block train to their destination that has room; trains queue for the port's rail
 loading tracks. Boxes under the transit procedure are declared again and cleared at
 the inland customs office when the regime says so.
+
+Why the out-gate and the inland offices need no events: both are FIFO queues whose
+arrivals are known once the boxes leave the yard, and nothing in the port waits for
+what happens after a box leaves. The out-gate lanes are served in arrival order as the
+run goes (`gate_line`); the inland offices are computed after the run (`clear_inland`).
 """
 from __future__ import annotations
 
 import heapq
-from functools import partial
 
 import numpy as np
 import simpy
 
 from sim.config import Config, RegimeConfig
 from sim.model.calendar import WorkingCalendar
-from sim.model.inspection import StaffedStation
-from sim.model.queues import weekly_times
+from sim.model.queues import fifo_servers_on_calendar, weekly_times
 
 HOURS_PER_WEEK = 168.0
 GATE_RECORD_BLOCK = 65_536  # trucks served from the out-gate line between two writes of their exits
@@ -70,15 +73,6 @@ class RailCorridor:
                 self.on_departure(i, env.now, env.now + self.rail_hours)
 
 
-class InlandOffice:
-    """An inland customs office: officers and inspection bays on the inland calendar."""
-
-    def __init__(self, env, name: str, transit):
-        calendar = WorkingCalendar.from_config(transit.inland_calendar)
-        self.officers = StaffedStation(env, f"{name} officers", transit.inland_officers, calendar)
-        self.bays = StaffedStation(env, f"{name} inspection", transit.inland_inspection_bays, calendar)
-
-
 class Hinterland:
     def __init__(self, env, cfg: Config, regime: RegimeConfig, rec, plan, cons):
         self.env = env
@@ -102,8 +96,8 @@ class Hinterland:
         rate = cfg.port.rail_terminal.boxes_per_hour_per_track
         self.corridors = {k: RailCorridor(env, n, d, tracks, rate, self._departed)
                           for k, (n, d) in enumerate(zip(self.names, dests)) if d.rail_departures}
-        self.offices = {k: InlandOffice(env, n, regime.transit) for k, n in enumerate(self.names)
-                        if dests[k].inland}
+        self.transit = regime.transit
+        self.inland_calendar = WorkingCalendar.from_config(regime.transit.inland_calendar)
 
     def start(self, until: float) -> None:
         for corridor in self.corridors.values():
@@ -116,26 +110,17 @@ class Hinterland:
         """The truck reaches the out-gate after the pickup delay (ready >= now).
 
         The out-gate is FIFO, so a truck's exit is known once every earlier truck has been
-        served. Only trucks whose exit changes the run (a second declaration starts inland)
-        get an event at their arrival; the others wait in `gate_line` and are served, in
-        arrival order, when such a truck arrives, when a vessel's boxes join the line, or
-        when the run ends.
+        served. Trucks wait in `gate_line` without an event and are served, in arrival order,
+        when a vessel's boxes join the line (every truck there before now is in it) or when
+        the run ends.
         """
         env = self.env
         delay = ready + self.plan.pickup[i] - env.now
-        if self.plan.second_declaration[i]:
-            env.timeout(delay).callbacks.append(partial(self._at_gate, i))
-        else:
-            # keyed on the time a timeout would fire; the lane hours ride along
-            heapq.heappush(self.gate_line, (env.now + delay, i, self.cons.boxes[i] * self.gate_hours))
-
-    def _at_gate(self, i: int, _event) -> None:
-        now = self.env.now
-        self.serve_gate_line(now)
-        self._through_gate(i, now)
+        # keyed on the time a timeout would fire; the lane hours ride along
+        heapq.heappush(self.gate_line, (env.now + delay, i, self.cons.boxes[i] * self.gate_hours))
 
     def trucks_to_gate(self, idx: np.ndarray, ready: np.ndarray) -> None:
-        """`by_truck` for many trucks at once, none of them due a second declaration."""
+        """`by_truck` for many trucks at once."""
         now = self.env.now
         self.serve_gate_line(now)  # every truck there before now is in the line: keep it short
         arrival = now + (ready + self.plan.pickup[idx] - now)  # as by_truck computes it
@@ -148,8 +133,8 @@ class Hinterland:
         """Serve the waiting trucks that arrived before `until` (all arrivals after now are
         still to come, so these are exactly the trucks ahead of any arrival at `until`).
 
-        The same FIFO lanes as `_through_gate`; these trucks start no inland clearance, so
-        their exits are only recorded (in blocks, `record_gate_line`)."""
+        Nothing reads a truck's exit during the run, so exits are only recorded (in blocks,
+        `record_gate_line`)."""
         line, free = self.gate_line, self.gate_free
         served, served_out = self.gate_served, self.gate_served_out
         pop, replace = heapq.heappop, heapq.heapreplace
@@ -176,37 +161,33 @@ class Hinterland:
         rec.out[idx] = out
         arrival = out + self.road_hours[dest]
         rec.inland_arrival[idx] = arrival
-        rec.delivered[idx] = arrival + self.delivery_hours[dest]
-
-    def _through_gate(self, i: int, arrival: float) -> None:
-        """One truck through the first free FIFO lane, then on the road to its destination."""
-        start = max(arrival, heapq.heappop(self.gate_free))
-        out = start + self.cons.boxes[i] * self.gate_hours
-        heapq.heappush(self.gate_free, out)
-        self.rec.out[i] = out
-        self.arrive(i, out + self.truck_hours[self.cons.destination[i]])
+        direct = ~self.plan.second_declaration[idx]  # the others are delivered by `clear_inland`
+        rec.delivered[idx[direct]] = arrival[direct] + self.delivery_hours[dest[direct]]
 
     def _departed(self, i: int, departure: float, arrival: float) -> None:
-        self.rec.out[i] = departure
-        self.arrive(i, arrival)
+        """A box on a train: at its destination at `arrival`; delivered then unless declared again."""
+        rec = self.rec
+        rec.out[i] = departure
+        rec.inland_arrival[i] = arrival
+        if not self.plan.second_declaration[i]:
+            rec.delivered[i] = arrival + self.local_delivery[self.cons.destination[i]]
 
-    def arrive(self, i: int, t: float) -> None:
-        """At the destination: a second clearance if the regime needs one, else delivery."""
-        self.rec.inland_arrival[i] = t
-        if self.plan.second_declaration[i]:
-            self.env.process(self.inland_clearance(i, t))
-        else:
-            self.rec.delivered[i] = t + self.local_delivery[self.cons.destination[i]]
+    def clear_inland(self) -> None:
+        """After the run: the second declarations at each inland customs office.
 
-    def inland_clearance(self, i: int, arrival: float):
-        env, rec, plan = self.env, self.rec, self.plan
-        office = self.offices[self.cons.destination[i]]
-        yield env.timeout(arrival + plan.inland_preparation[i] - env.now)
-        rec.inland_lodged[i] = env.now
-        started: list = []
-        if not np.isnan(plan.inland_doc_check_work[i]):
-            yield from office.officers.serve(plan.inland_doc_check_work[i], started)
-        if not np.isnan(plan.inland_inspection_work[i]):
-            yield from office.bays.serve(plan.inland_inspection_work[i], started)
-        rec.inland_released[i] = env.now
-        rec.delivered[i] = env.now + self.local_delivery[self.cons.destination[i]]
+        Lodged after the preparation; then the officers' document check and the inspection
+        bays, two FIFO pools on the inland calendar (`fifo_servers_on_calendar`, the queue of
+        `StaffedStation`) in tandem; released when the last step due is done."""
+        plan, rec, dest = self.plan, self.rec, self.cons.destination
+        arrived = np.flatnonzero(plan.second_declaration & ~np.isnan(rec.inland_arrival))
+        for k in np.unique(dest[arrived]).tolist():
+            idx = arrived[dest[arrived] == k]
+            lodged = rec.inland_arrival[idx] + plan.inland_preparation[idx]
+            ready = lodged.copy()
+            for work, servers in ((plan.inland_doc_check_work[idx], self.transit.inland_officers),
+                                  (plan.inland_inspection_work[idx], self.transit.inland_inspection_bays)):
+                due = ~np.isnan(work)
+                _, ready[due] = fifo_servers_on_calendar(ready[due], work[due], servers, self.inland_calendar)
+            rec.inland_lodged[idx] = lodged
+            rec.inland_released[idx] = ready
+            rec.delivered[idx] = ready + self.local_delivery[k]

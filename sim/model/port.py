@@ -80,6 +80,7 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
     env.run(until=end)
     hinterland.serve_gate_line(end)
     hinterland.record_gate_line()
+    hinterland.clear_inland()
     plug_reefers(rec, cfg.port.reefer_plugs, end)
 
     # Milestones computed ahead (yard, load, gate-out times) count only if they fell inside the run.

@@ -98,26 +98,17 @@ class PortSide:
             crec.departed[j] = env.now
 
     def _after_discharge(self, imp: np.ndarray) -> None:
-        """Per discharged consignment: removal for domestic boxes and for declarations already
-        settled in closed form, onward booking for transshipment. Other declared imports wait
-        for their customs process (reefer plugs are allocated after the run, `sim.model.yard`).
-
-        Boxes that start no event (no transshipment booking, no inland clearance) are removed
-        as arrays; the others one by one in discharge order, so the events are created in the
-        same order as when every box went one by one."""
-        cons, rec, plan = self.cons, self.rec, self.plan
-        one_by_one = plan.second_declaration[imp] | (cons.direction[imp] == self.tx_code)
-        self._remove_many(imp[~one_by_one])
-        for i in imp[one_by_one].tolist():
-            if cons.direction[i] == self.tx_code:
-                self._transship(i)
-            elif cons.trade[i] == Trade.DOMESTIC.code:
-                self._remove_from_yard(i, rec.in_yard[i])
-            elif plan.closed_form[i]:
-                self._after_release(i, max(plan.released[i], rec.in_yard[i]))
+        """Per discharged consignment: onward booking for transshipment (one by one in discharge
+        order, the order they are loaded in), removal for domestic boxes and for declarations
+        already settled in closed form. Other declared imports wait for their customs process
+        (reefer plugs are allocated after the run, `sim.model.yard`)."""
+        transship = self.cons.direction[imp] == self.tx_code
+        for i in imp[transship].tolist():
+            self._transship(i)
+        self._remove_many(imp[~transship])
 
     def _remove_many(self, imp: np.ndarray) -> None:
-        """`_after_discharge` for boxes that are not transshipped and not due a second declaration: domestic boxes and those cleared in closed form leave the yard."""
+        """Domestic boxes and declarations cleared in closed form leave the yard, as arrays."""
         cons, rec, plan = self.cons, self.rec, self.plan
         domestic = cons.trade[imp] == Trade.DOMESTIC.code
         cleared = ~domestic & plan.closed_form[imp]

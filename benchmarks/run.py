@@ -39,14 +39,17 @@ PACKAGES = ("simpy", "numpy", "pandas", "pyarrow", "scipy", "hydra-core", "omega
 if QUICK:
     FULL_YEAR = ["experiment=single", "regime=after_reform", "run.horizon_days=14", "run.warmup_days=2",
                  "run.drain_days=2", "run.replications=1", "run.workers=1", "demand.scale=0.05"]
-    VISITS, REF_HOURS, REPEATS = ["experiment=single", "demand.scale=0.05", "run.horizon_days=7", "run.warmup_days=2"], 200, 1
+    VISITS = {r: ["experiment=single", f"regime={r}", "demand.scale=0.05", "run.horizon_days=7", "run.warmup_days=2"]
+              for r in ("after_reform", "before_reform")}
+    REF_HOURS, REPEATS = 200, 1
     SWEEP = ["+sweep=officers", "run.horizon_days=4", "run.warmup_days=1", "run.drain_days=1",
              "demand.scale=0.01", "run.replications=1"]
     PROFILE = ["experiment=single", "demand.scale=0.02", "run.horizon_days=7", "run.warmup_days=2"]
 else:
     FULL_YEAR = ["experiment=single", "regime=after_reform", "run.horizon_days=365", "run.replications=1",
                  "run.workers=1"]
-    VISITS, REF_HOURS, REPEATS = ["experiment=single", "regime=after_reform"], 2000, 3
+    VISITS = {r: ["experiment=single", f"regime={r}"] for r in ("after_reform", "before_reform")}
+    REF_HOURS, REPEATS = 2000, 3
     SWEEP = ["+sweep=officers", "demand.scale=0.5"]  # the sweep as shipped at half scale: 12 jobs of ~9 s (at quarter
     # scale, 4.5-s jobs, fixed start-up costs weigh more: 82 % on 2026-11-27, see history.csv)
     PROFILE = ["experiment=single", "regime=after_reform", "demand.scale=0.25"]

@@ -1,16 +1,26 @@
 """Resource visits per second: one portclear replication vs the SimPy reference model.
 
-usage: python benchmarks/visits.py OVERRIDES_JSON REF_HOURS REPEATS ENGINES_DIR
+usage: python benchmarks/visits.py CASES_JSON REF_HOURS REPEATS ENGINES_DIR
 
-A *resource visit* is one completed service at a capacity-limited SimPy resource:
+CASES_JSON: {case name: overrides} - one portclear replication per case (e.g. per regime).
+
+A *resource visit* is one completed service at a capacity-limited server, whichever way
+the model runs it (SimPy resource, or a closed-form queue where nothing feeds back):
   - berth: a vessel call that berthed and departed (one berth request per call),
-  - officer: a document check (yellow and red declarations) that finished,
-  - inspection: a scan or physical inspection that finished (one bay visit each).
-They are counted from the replication's own tables. The reference (shared/bench/engines,
-a tandem customs network) counts visits the same way: doc check + release per departed
-entity, plus inspection for routed ones. Both timed regions cover building the model,
-simulating and collecting one record per entity; imports are excluded. Our region also
-draws all random numbers and builds the Arrow tables (simulate() does both).
+  - officer: a document check (yellow and red declarations) at the port that finished,
+  - inspection: a customs scan or physical (or joint) inspection that finished,
+  - ciq_fumigation: a separate CIQ quarantine visit or a fumigation that finished,
+  - inland_office: a second declaration cleared at an inland customs office (at least one
+    service there; the table does not say whether it also saw an inspection bay),
+  - in_gate / out_gate: a truck through an in-gate or out-gate lane (FIFO lanes),
+  - reefer_plug: a reefer box that got a plug (a plug is held until the box leaves),
+  - rail_loading: a block train loaded on one of the port's loading tracks.
+The first three are the customs steps (the only ones counted before 2026-11-27); the
+reference counts the same kind of thing for its entities: doc check + release per departed
+entity, plus inspection for routed ones. All counts come from the replication's own tables.
+Both timed regions cover building the model, simulating and collecting one record per
+entity; imports are excluded. Ours also draws all random numbers and builds the Arrow
+tables (simulate() does both).
 For context it also reports SimPy events scheduled per second (every timeout, request,
 release and process step the engine handles), read from each Environment's event counter.
 Prints one JSON object.
@@ -59,13 +69,38 @@ def our_replication(overrides: list[str]) -> dict:
     started = time.perf_counter()
     rep = simulate(cfg, cfg.regime, 0)
     wall = time.perf_counter() - started
-    cons = rep.consignments.select(["doc_check_end", "inspection_end"]).to_pandas()
-    calls = rep.calls.select(["departed"]).to_pandas()
-    visits = {"berth": int(calls["departed"].notna().sum()),
-              "officer": int(cons["doc_check_end"].notna().sum()),
-              "inspection": int(cons["inspection_end"].notna().sum())}
-    return {"wall_s": wall, "visits": visits, "consignments": rep.consignments.num_rows, "calls": rep.calls.num_rows,
-            "simpy_events": _events(ENVIRONMENTS.pop())}
+    return {"wall_s": wall, "visits": count_visits(rep), "consignments": rep.consignments.num_rows,
+            "calls": rep.calls.num_rows, "simpy_events": _events(ENVIRONMENTS.pop())}
+
+
+CUSTOMS_STEPS = ("berth", "officer", "inspection")
+
+
+def count_visits(rep) -> dict:
+    """Completed services per capacity-limited server (see the module docstring)."""
+    from sim.model.cargo import Direction, Mode
+
+    c = {name: rep.consignments[name].to_numpy(zero_copy_only=False) for name in (
+        "direction", "mode", "destination", "quarantine", "joint_inspection", "fumigation", "doc_check_end",
+        "inspection_end", "quarantine_end", "inland_released", "gate_in", "out", "plugged")}
+    done = {name: ~np.isnan(c[name]) for name in ("doc_check_end", "inspection_end", "quarantine_end",
+                                                   "inland_released", "gate_in", "out", "plugged")}
+    export = c["direction"] == Direction.EXPORT.code
+    truck, rail = c["mode"] == Mode.TRUCK.code, c["mode"] == Mode.RAIL.code
+    ciq = done["quarantine_end"]
+    trains = ~export & rail & done["out"]  # boxes that left on a train: one train per (corridor, departure)
+    return {
+        "berth": int(np.count_nonzero(~np.isnan(rep.calls["departed"].to_numpy(zero_copy_only=False)))),
+        "officer": int(done["doc_check_end"].sum()),
+        "inspection": int(done["inspection_end"].sum()),
+        "ciq_fumigation": int((ciq & (c["quarantine"] == 1) & (c["joint_inspection"] == 0)).sum()
+                              + (ciq & (c["fumigation"] == 1)).sum()),
+        "inland_office": int(done["inland_released"].sum()),
+        "in_gate": int((export & truck & done["gate_in"] & (c["gate_in"] >= 0)).sum()),
+        "out_gate": int((~export & truck & done["out"]).sum()),
+        "reefer_plug": int(done["plugged"].sum()),
+        "rail_loading": len(set(zip(c["destination"][trains].tolist(), c["out"][trains].tolist()))),
+    }
 
 
 def reference(engine: str, hours: float) -> dict:
@@ -83,13 +118,14 @@ def reference(engine: str, hours: float) -> dict:
 
 
 def main() -> None:
-    overrides, ref_hours, repeats, engines = json.loads(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    cases, ref_hours, repeats, engines = json.loads(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     have_ref = Path(engines, "eng_simpy.py").is_file()
     if have_ref:
         sys.path.insert(0, engines)
-    runs = {"ours": [], "simpy": [], "heapq": []}
+    runs = {**{f"ours:{case}": [] for case in cases}, "simpy": [], "heapq": []}
     for _ in range(repeats):  # interleaved, so drifting machine load hits all alike
-        runs["ours"].append(our_replication(overrides))
+        for case, overrides in cases.items():
+            runs[f"ours:{case}"].append(our_replication(overrides))
         if have_ref:
             runs["simpy"].append(reference("simpy", ref_hours))
             runs["heapq"].append(reference("heapq", ref_hours))
@@ -97,8 +133,12 @@ def main() -> None:
     for name, results in runs.items():
         if not results:
             continue
-        rates = [sum(r["visits"].values()) / r["wall_s"] if name == "ours" else r["visits"] / r["wall_s"] for r in results]
+        ours = name.startswith("ours:")
+        rates = [sum(r["visits"].values()) / r["wall_s"] if ours else r["visits"] / r["wall_s"] for r in results]
         out[name] = {"visits_per_s": statistics.median(rates), "runs": results}
+        if ours:
+            out[name]["customs_visits_per_s"] = statistics.median(
+                sum(r["visits"][k] for k in CUSTOMS_STEPS) / r["wall_s"] for r in results)
         if results[0]["simpy_events"]:
             out[name]["events_per_s"] = statistics.median(r["simpy_events"] / r["wall_s"] for r in results)
     print(json.dumps(out))

@@ -1,7 +1,11 @@
-"""Staffed stations: customs officers and inspection bays that work to a weekly calendar.
+"""Staffed stations: inspection bays at the port that work to a weekly calendar.
 
-Why one class for both: a document check and an inspection are the same queueing
-step (a pool of servers, FIFO, working hours); only their data differ.
+A document check and an inspection are the same queueing step (a pool of servers,
+FIFO, working hours); only their data differ. Where the arrivals are known before the
+run (the port officers) or nothing waits on the result (the inland offices), the same
+queue is computed in closed form (`sim.model.queues.fifo_servers_on_calendar`). The
+port's bays stay SimPy resources: their arrivals depend on discharge, and release,
+loading and so the berths wait on them.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Memory, unlike time, does not depend on what else the machine is doing, so the bound is a
 test; speed is measured in benchmarks/ only. Peak RSS of a full-year run varies by about
-1 % between runs (allocator layout); the bound leaves ~8 % above the measured 1.88 GiB.
+1 % between runs (allocator layout); the bound leaves ~14 % above the measured 1.76 GiB.
 """
 from __future__ import annotations
 

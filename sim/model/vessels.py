@@ -108,19 +108,18 @@ class PortSide:
         self._remove_many(imp[~transship])
 
     def _remove_many(self, imp: np.ndarray) -> None:
-        """Domestic boxes and declarations cleared in closed form leave the yard, as arrays."""
+        """Domestic boxes and declarations cleared in closed form leave the yard: those under the
+        transit procedure one by one (`_after_release`), the others as arrays."""
         cons, rec, plan = self.cons, self.rec, self.plan
         domestic = cons.trade[imp] == Trade.DOMESTIC.code
         cleared = ~domestic & plan.closed_form[imp]
         dom, done = imp[domestic], imp[cleared]
         ready = np.maximum(plan.released[done], rec.in_yard[done])
-        work = plan.transit_formalities[done]
-        for k in np.flatnonzero(work > 0).tolist():
-            ready[k] = self.officer_calendar.finish(ready[k], work[k])
-        transit = plan.transit[done]
-        rec.transit_ready[done[transit]] = ready[transit]
-        leaving = np.concatenate((dom, done))
-        ready = np.concatenate((rec.in_yard[dom], ready))
+        transit = plan.transit[done] | (plan.transit_formalities[done] > 0)
+        for i, t in zip(done[transit].tolist(), ready[transit].tolist()):
+            self._after_release(i, t)
+        leaving = np.concatenate((dom, done[~transit]))
+        ready = np.concatenate((rec.in_yard[dom], ready[~transit]))
         by_rail = plan.mode[leaving] == Mode.RAIL.code
         for i, t in zip(leaving[by_rail].tolist(), ready[by_rail].tolist()):
             self.hinterland.by_rail(i, t)

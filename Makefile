@@ -26,7 +26,7 @@ test: $(STAMP)
 baseline: $(STAMP)
 	$(PY) -m sim.baseline
 
-# Benchmarks (not part of `make test`): writes benchmarks/RESULTS.md (~10 min on 2 cores).
+# Benchmarks (not part of `make test`): writes benchmarks/RESULTS.md (~15 min on 2 cores).
 # BENCH_QUICK=1 make bench is a 1-2 minute smoke run (writes $TMPDIR/portclear-bench/RESULTS-quick.md).
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

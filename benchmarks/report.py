@@ -40,7 +40,7 @@ def render(r: dict, targets: dict) -> str:
     if "parallel" in r:
         c = r["parallel"]
         lines.append(f"| (c) parallel efficiency on {c['cores']} cores >= {targets['parallel_efficiency']:.0%} | "
-                     f"{c['efficiency_vs_basic']:.0%} | {_mark(c['efficiency_vs_basic'] >= targets['parallel_efficiency'])} |")
+                     f"{c['efficiency_vs_basic']:.1%} | {_mark(c['efficiency_vs_basic'] >= targets['parallel_efficiency'])} |")
     lines.append("")
     if "full_year" in r:
         lines += _full_year(r["full_year"])
@@ -171,8 +171,8 @@ def _parallel(c: dict) -> list[str]:
         "",
         f"| basic launcher (serial) s | joblib, 1 worker s | joblib, {cores} workers s | efficiency vs basic | vs joblib 1 worker |",
         "|---:|---:|---:|---:|---:|",
-        f"| {c['basic']:.1f} | {c['joblib_1']:.1f} | {c[f'joblib_{cores}']:.1f} | {c['efficiency_vs_basic']:.0%} | "
-        f"{c['efficiency_vs_joblib_1']:.0%} |",
+        f"| {c['basic']:.1f} | {c['joblib_1']:.1f} | {c[f'joblib_{cores}']:.1f} | {c['efficiency_vs_basic']:.1%} | "
+        f"{c['efficiency_vs_joblib_1']:.1%} |",
         "",
     ]
 

@@ -50,8 +50,8 @@ else:
                  "run.workers=1"]
     VISITS = {r: ["experiment=single", f"regime={r}"] for r in ("after_reform", "before_reform")}
     REF_HOURS, REPEATS = 2000, 3
-    SWEEP = ["+sweep=officers", "demand.scale=0.5"]  # the sweep as shipped at half scale: 12 jobs of ~9 s (at quarter
-    # scale, 4.5-s jobs, fixed start-up costs weigh more: 82 % on 2026-11-27, see history.csv)
+    SWEEP = ["+sweep=officers"]  # the sweep as shipped, full scale: 12 jobs of ~14 s. Smaller jobs let fixed
+    # start-up costs weigh more: 82 % at quarter scale, 85-87 % at half scale (2026-11-27, history.csv)
     PROFILE = ["experiment=single", "regime=after_reform", "demand.scale=0.25"]
 
 

@@ -227,6 +227,10 @@ def preflight(argv: list[str]) -> None:
         message = output_dir_error(overrides, multirun)
     if message is not None:
         fail(message)
+    if multirun:
+        from sim.sweeps import skip_hydra_revalidation
+
+        skip_hydra_revalidation()  # every point was just composed and validated
 
 
 def output_dir_error(overrides: list[str], multirun: bool) -> str | None:

@@ -5,9 +5,10 @@ composes, and does so after creating the sweep directory; the schema and semanti
 checks (sim.config.validate) would first run inside each job. Expanding the points
 the way the sweeper will (its own `split_arguments`) lets `python -m sim -m ...`
 validate every point up front: a bad point is one line, and nothing is written.
-With `sim/__main__.py`, the only modules that import Hydra. Uses two of Hydra's
-internals (BasicSweeper.split_arguments, ConfigLoaderImpl._apply_overrides_to_config),
-stable across 1.3.x (hydra-core is pinned below 1.4); tests/test_sweeps.py covers them.
+With `sim/__main__.py`, the only modules that import Hydra. Uses three of Hydra's
+internals (BasicSweeper.split_arguments, Sweeper.validate_batch_is_legal,
+ConfigLoaderImpl._apply_overrides_to_config), stable across 1.3.x (hydra-core is pinned
+below 1.4); tests/test_sweeps.py covers them.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
+from hydra.plugins.sweeper import Sweeper
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
@@ -80,6 +82,26 @@ def point_configs(jobs: list[list[str]], config_name: str = "config") -> Iterato
         cfg = copy.deepcopy(composed[key])
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
         yield job, cfg
+
+
+def skip_hydra_revalidation() -> None:
+    """Let Hydra's sweeper launch without composing every job again (this process only).
+
+    Why: before launching, BasicSweeper composes each job's full config once more to check
+    that it composes (4 s for the 12 jobs of `+sweep=officers`, in the launching process,
+    while no job runs). Call this only after `python -m sim` has composed and validated
+    every point itself (`point_configs`, `sim.config.validate`), a stricter check.
+    Patched on the base class: Hydra's plugin discovery may load BasicSweeper afresh.
+    """
+    Sweeper.validate_batch_is_legal = _validate_unless_basic
+
+
+def _validate_unless_basic(self, batch) -> None:
+    if type(self).__name__ != "BasicSweeper":  # another sweeper's points were not expanded here
+        _HYDRAS_VALIDATION(self, batch)
+
+
+_HYDRAS_VALIDATION = Sweeper.validate_batch_is_legal
 
 
 def job_records(sweep_dir: Path) -> list[dict]:

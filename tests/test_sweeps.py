@@ -183,6 +183,27 @@ def test_a_bad_sweep_point_is_one_line_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+def test_hydra_composes_the_jobs_again_only_when_the_sweep_was_not_validated_first(tmp_path, monkeypatch):
+    """`python -m sim -m` validates every point before launch, so Hydra's own re-composition of
+    each job (validate_batch_is_legal, seconds per sweep) is skipped for the basic sweeper; with
+    Hydra's own flags our check does not run, and Hydra's stays."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.plugins.sweeper import Sweeper
+
+    import sim.__main__ as cli
+
+    hydras_own = Sweeper.validate_batch_is_legal
+    monkeypatch.setattr(Sweeper, "validate_batch_is_legal", hydras_own)  # restored after the test
+    cli.preflight(["-m", "--config-name", "config", "regime.officers=40,0"])
+    assert Sweeper.validate_batch_is_legal is hydras_own
+    cli.preflight(["-m", *TINY, "experiment=single", "regime.officers=40,76", f"hydra.sweep.dir={tmp_path / 'sweep'}"])
+    assert Sweeper.validate_batch_is_legal is not hydras_own
+    unconfigured = BasicSweeper(max_batch_size=None)
+    assert unconfigured.validate_batch_is_legal([["regime.officers=0"]]) is None  # Hydra's would need a config
+    with pytest.raises((AssertionError, AttributeError)):  # Hydra's own needs the sweep's config
+        hydras_own(unconfigured, [["regime.officers=0"]])
+
+
 def test_a_sweep_config_without_multirun_is_one_line():
     proc = run_cli("+sweep=officers", timeout=60)
     assert proc.returncode == 2 and proc.stderr.startswith("error: sweep: +sweep=officers describes a sweep; run it with -m")

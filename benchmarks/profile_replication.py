@@ -13,8 +13,8 @@ import sys
 def main() -> None:
     from hydra import compose, initialize_config_dir
 
-    from sim.__main__ import CONFIG_DIR, to_config
-    from sim.experiment import Job, run_job
+    from sim.cli.compose import CONFIG_DIR, to_config
+    from sim.experiment.replications import Job, run_job
 
     overrides, top, prefix = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):

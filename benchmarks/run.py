@@ -124,7 +124,7 @@ def machine() -> dict:
             packages[name] = version(name)
         except PackageNotFoundError:
             packages[name] = "-"
-    from sim.identity import code_version
+    from sim.store.identity import code_version
 
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": int(mem) / 1024 ** 2, "python": platform.python_version(),
             "platform": platform.platform(), "packages": packages, "code": code_version(),

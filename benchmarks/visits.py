@@ -60,7 +60,7 @@ def _events(env) -> int:
 def our_replication(overrides: list[str]) -> dict:
     from hydra import compose, initialize_config_dir
 
-    from sim.__main__ import CONFIG_DIR, to_config
+    from sim.cli.compose import CONFIG_DIR, to_config
     from sim.model.port import simulate
 
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
@@ -78,7 +78,7 @@ CUSTOMS_STEPS = ("berth", "officer", "inspection")
 
 def count_visits(rep) -> dict:
     """Completed services per capacity-limited server (see the module docstring)."""
-    from sim.model.cargo import Direction, Mode
+    from sim.domain import Direction, Mode
 
     c = {name: rep.consignments[name].to_numpy(zero_copy_only=False) for name in (
         "direction", "mode", "destination", "quarantine", "joint_inspection", "fumigation", "doc_check_end",

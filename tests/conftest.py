@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from sim.__main__ import CONFIG_DIR, to_config  # also registers the schema with Hydra
+from sim.cli.compose import CONFIG_DIR, to_config  # also registers the schema with Hydra
 from sim.config import Config
 
 REPO = Path(__file__).resolve().parent.parent

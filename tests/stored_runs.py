@@ -25,7 +25,7 @@ def stored_run(tmp_path_factory, kind: str = "compare") -> Path:
             proc = run_cli(*SMALL, f"hydra.run.dir={out}")
             assert proc.returncode == 0, proc.stderr
         else:
-            from sim.experiment import run_experiment
+            from sim.runs.kinds import run_experiment
 
             run_experiment(make_config(*SMALL, f"experiment={kind}"), out, progress=None)
         _RUNS[kind] = out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.cargo import Direction
+from sim.domain import Direction
 
 DISPATCH_BLOCK = 65_536
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import DemandConfig, PortConfig
-from sim.model.cargo import CargoClass, Direction, Trade
+from sim.domain import CargoClass, Direction, Trade
 from sim.model.streams import stream
 
 HOURS_PER_WEEK = 168.0

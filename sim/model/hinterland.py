@@ -18,7 +18,7 @@ import numpy as np
 import simpy
 
 from sim.config import Config, RegimeConfig
-from sim.model.calendar import WorkingCalendar
+from sim.domain.calendar import WorkingCalendar
 from sim.model.queues import fifo_servers_on_calendar, weekly_times
 
 HOURS_PER_WEEK = 168.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import simpy
 
-from sim.model.calendar import WorkingCalendar
+from sim.domain.calendar import WorkingCalendar
 
 
 class StaffedStation:

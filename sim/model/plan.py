@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import Config, RegimeConfig
-from sim.model.cargo import CargoClass, Channel, Direction, Mode, Station, Trade
+from sim.domain import CargoClass, Channel, Direction, Mode, Station, Trade
 from sim.model.demand import Calls, Consignments
-from sim.model.calendar import WorkingCalendar
+from sim.domain.calendar import WorkingCalendar
 from sim.model.queues import allocate_trains, fifo_servers, fifo_servers_on_calendar, weekly_times
 
 HOURS_PER_WEEK = 168.0

@@ -11,7 +11,7 @@ import numpy as np
 import simpy
 
 from sim.config import PortConfig
-from sim.model.cargo import Direction, Mode, Trade
+from sim.domain import Direction, Mode, Trade
 from sim.model.demand import Calls, Consignments
 from sim.model.hinterland import Hinterland
 

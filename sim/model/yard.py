@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.cargo import CargoClass, Direction
+from sim.domain import CargoClass, Direction
 from sim.model.queues import fifo_servers_until_leaving
 
 

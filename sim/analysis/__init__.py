@@ -1,1 +1,0 @@
-"""Output analysis on stored runs (warm-up checks); reads run directories, never simulates."""

@@ -1,0 +1,283 @@
+"""Calibration: fit the knobs (scenarios/<port>/knobs.yaml) to the targets (targets.yaml).
+
+Loss = sum over the fitted targets of ((model - target) / tolerance)^2, the model value being
+the mean over a few replications of the paired before/after run. Every evaluation uses the
+same seeds (common random numbers), so the loss is a deterministic, nearly smooth function of
+the knobs and Nelder-Mead (scipy, on the knobs scaled to [0, 1] with bounds) can compare
+points. The report (calibration.md, calibration.json) gives for every target its tolerance,
+the model's value at the fitted knobs with a 95 % CI across replications, and pass or fail.
+Hydra-free: called by sim.experiment.run_experiment for experiment.kind = calibrate.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+from scipy import optimize
+
+from sim.config import Config, ConfigError, validate
+from sim.config.locations import SCENARIOS_DIR
+from sim.experiment.replications import compare, run_replications, summarize
+from sim.outputs.stats import t_interval
+from sim.store.atomic import atomic_write_json, atomic_write_text
+from sim.calibration.targets import load_targets  # one reader for targets.yaml (validated)
+
+SHARE_GROUPS = ("green", "yellow", "red")
+
+
+def scenario_dir(cfg: Config) -> Path:
+    return SCENARIOS_DIR / cfg.port.name
+
+
+def load_knobs(path: Path) -> dict:
+    spec = yaml.safe_load(Path(path).read_text())
+    for k in spec["knobs"]:
+        lo, hi = k["bounds"]
+        if not lo < hi:
+            raise ConfigError(f"knobs.{k['key']}", f"bounds must be increasing, got {k['bounds']}")
+    return spec
+
+
+# ------------------------------------------------------------------ config paths
+def get_path(cfg, key: str):
+    node = cfg
+    for part in key.split("."):
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    return node
+
+
+def set_path(cfg, key: str, value) -> None:
+    *parents, last = key.split(".")
+    node = cfg
+    for part in parents:
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    if isinstance(node, dict):
+        old = node[last]
+        node[last] = type(old)(value) if isinstance(old, (int, float)) and not isinstance(old, bool) else value
+    else:
+        old = getattr(node, last)
+        setattr(node, last, type(old)(value) if isinstance(old, (int, float)) and not isinstance(old, bool) else value)
+
+
+def apply_overrides(cfg: Config, overrides) -> Config:
+    """A copy of cfg with `key=value` settings (values parsed as YAML), validated."""
+    cfg = copy.deepcopy(cfg)
+    for item in overrides:
+        key, _, text = item.partition("=")
+        try:
+            set_path(cfg, key.strip(), yaml.safe_load(text))
+        except (AttributeError, KeyError) as e:
+            raise ConfigError("experiment.fit_overrides", f"unknown key {key!r}") from e
+    return validate(cfg)
+
+
+def with_knobs(cfg: Config, knobs: list[dict], values) -> Config:
+    cfg = copy.deepcopy(cfg)
+    for k, v in zip(knobs, values):
+        set_path(cfg, k["key"], float(v))
+    return cfg
+
+
+# ------------------------------------------------------------------ model values
+def _ratio_interval(before, after) -> dict:
+    """Relative change after vs before: ratio of means, CI from the per-replication ratios."""
+    b, a = np.asarray(before, float), np.asarray(after, float)
+    ci = t_interval(a / b - 1.0)
+    return {**ci, "mean": float(a.mean() / b.mean() - 1.0)}
+
+
+def model_values(stats: dict, targets: dict, cfg: Config) -> dict:
+    """{target id: {mean, ci_low, ci_high, n} or None} from a paired run's per-replication KPIs."""
+    per = stats["per_replication"]
+    scale = cfg.demand.scale
+    out = {}
+    for tid, t in targets.items():
+        kpi, side = t["kpi"], t["regime"]
+        if tid == "T8":
+            per_ship = [term.cranes_per_berth * term.crane_moves_per_hour for term in cfg.port.terminals.values()]
+            m = float(np.mean(per_ship))
+            out[tid] = {"mean": m, "ci_low": min(per_ship), "ci_high": max(per_ship), "n": 0, "note": "input"}
+        elif side == "change" and kpi in per["before"]:
+            out[tid] = _ratio_interval(per["before"][kpi], per["after"][kpi])
+        elif side in ("before", "after") and kpi in per[side]:
+            values = np.asarray(per[side][kpi], float)
+            if kpi.endswith("_per_year"):
+                values = values / scale  # full-scale equivalent
+            out[tid] = t_interval(values)
+        else:
+            out[tid] = None  # needs another experiment (T6, T7)
+    return out
+
+
+def tolerance(t: dict) -> float | None:
+    if t.get("tolerance") is None:
+        return None
+    return float(t["tolerance"]) * (abs(float(t["value"])) if t.get("relative") else 1.0)
+
+
+def loss(values: dict, targets: dict, fit: list[str]) -> float:
+    total = 0.0
+    for tid in fit:
+        v = values.get(tid)
+        m = v["mean"] if v else math.nan
+        total += ((m - float(targets[tid]["value"])) / tolerance(targets[tid])) ** 2 if math.isfinite(m) else 1e6
+    return total
+
+
+def evaluate(cfg: Config, targets: dict):
+    stats = summarize(run_replications(cfg, None, progress=False))
+    return stats, model_values(stats, targets, cfg)
+
+
+# ------------------------------------------------------------------ fit and report
+def fit(cfg: Config, knobs: list[dict], targets: dict, fit_ids: list[str], max_evaluations: int,
+        log=print) -> dict:
+    """Nelder-Mead over `knobs` (scaled to [0, 1], bounded) minimising the loss on `fit_ids`."""
+    lo = np.array([k["bounds"][0] for k in knobs], float)
+    hi = np.array([k["bounds"][1] for k in knobs], float)
+    start = np.array([float(get_path(cfg, k["key"])) for k in knobs])
+    x0 = np.clip((start - lo) / (hi - lo), 0.0, 1.0)
+    history, seen = [], {}
+
+    def objective(u):
+        x = lo + np.clip(u, 0.0, 1.0) * (hi - lo)
+        key = tuple(np.round(x, 12))
+        if key in seen:  # Nelder-Mead re-evaluates the start; same seeds give the same loss
+            return seen[key]
+        _, values = evaluate(with_knobs(cfg, knobs, x), targets)
+        f = loss(values, targets, fit_ids)
+        history.append({"knobs": dict(zip([k["key"] for k in knobs], x.tolist())), "loss": f})
+        log(f"  eval {len(history):3d}: loss {f:9.3f}  " + " ".join(f"{v:.4g}" for v in x))
+        seen[key] = f
+        return f
+
+    f0 = objective(x0)
+    result = optimize.minimize(objective, x0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(knobs),
+                               options={"maxfev": max_evaluations, "xatol": 1e-3, "fatol": 1e-3,
+                                        "initial_simplex": _simplex(x0)})
+    best = min(history, key=lambda h: h["loss"])
+    return {"start": dict(zip([k["key"] for k in knobs], start.tolist())), "start_loss": f0,
+            "fitted": best["knobs"], "loss": best["loss"], "evaluations": len(history),
+            "converged": bool(result.success), "message": str(result.message), "history": history}
+
+
+def _simplex(x0: np.ndarray, step: float = 0.25) -> np.ndarray:
+    """Initial simplex: a quarter of each knob's range, stepping inward from a bound."""
+    pts = [x0]
+    for i in range(len(x0)):
+        p = x0.copy()
+        p[i] = p[i] + step if p[i] + step <= 1.0 else p[i] - step
+        pts.append(p)
+    return np.array(pts)
+
+
+def report_rows(values: dict, targets: dict, fit_ids) -> list[dict]:
+    rows = []
+    for tid, t in targets.items():
+        v, tol = values.get(tid), tolerance(t)
+        if v is None or tol is None:
+            met = None
+        else:
+            met = abs(v["mean"] - float(t["value"])) <= tol
+        rows.append({"target": tid, "description": t["target"], "value": t["value"], "tolerance": tol,
+                     "unit": t["unit"], "kpi": t["kpi"], "regime": t["regime"], "fitted": tid in fit_ids,
+                     "model": v, "met": met})
+    return rows
+
+
+def _f(x) -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+def format_report(rows: list[dict], result: dict | None, header: str) -> str:
+    lines = [f"# Calibration report\n\n{header}\n",
+             "| target | value | tolerance | model (95 % CI) | met | fitted |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        v = r["model"]
+        model = "not in this run" if v is None else f"{_f(v['mean'])} [{_f(v['ci_low'])}, {_f(v['ci_high'])}]"
+        met = {True: "yes", False: "**no**", None: "n/a"}[r["met"]]
+        lines.append(f"| {r['target']} {r['description']} | {_f(float(r['value']))} {r['unit']} | "
+                     f"{'n/a' if r['tolerance'] is None else '±' + _f(r['tolerance'])} | {model} | {met} | "
+                     f"{'yes' if r['fitted'] else 'no'} |")
+    if result is not None:
+        lines += ["", f"Fit: {result['evaluations']} evaluations, loss {result['start_loss']:.3f} -> "
+                      f"{result['loss']:.3f} ({result['message']})", "",
+                  "| knob | start | fitted |", "|---|---|---|"]
+        for key, x in result["fitted"].items():
+            lines.append(f"| {key} | {result['start'][key]:.4g} | {x:.4g} |")
+    return "\n".join(lines) + "\n"
+
+
+def fitted_knobs(spec: dict, fit_ids) -> list[dict]:
+    """The knobs that act on the fitted targets (a knob that moves no fitted target stays put)."""
+    return [k for k in spec["knobs"] if set(k["targets"]) & set(fit_ids)]
+
+
+def run_calibration(cfg: Config, out_dir: Path, resolved_yaml: str | None = None, echo: bool = True) -> dict:
+    """Fit, evaluate at the fitted knobs, explore how far the bounds reach for the `reach`
+    targets, and write calibration.md / calibration.json."""
+    started = time.perf_counter()
+    scen = scenario_dir(cfg)
+    targets = load_targets(scen / "targets.yaml")
+    spec = load_knobs(scen / "knobs.yaml")
+    fit_ids = list(spec["fit_targets"])
+    fit_cfg = apply_overrides(cfg, cfg.experiment.fit_overrides)
+    log = print if echo else (lambda *_: None)
+    knobs = fitted_knobs(spec, fit_ids)
+    log(f"calibrating {', '.join(k['key'] for k in knobs)} to {', '.join(fit_ids)} "
+        f"({fit_cfg.run.replications} replications, {fit_cfg.run.horizon_days:g} days, "
+        f"scale {fit_cfg.demand.scale:g}, at most {cfg.experiment.max_evaluations} evaluations)")
+    result = fit(fit_cfg, knobs, targets, fit_ids, cfg.experiment.max_evaluations, log)
+    final_cfg = with_knobs(fit_cfg, knobs, list(result["fitted"].values()))
+    stats, values = evaluate(final_cfg, targets)
+    rows = report_rows(values, targets, fit_ids)
+
+    reach = {}
+    for tid in spec.get("reach_targets", []):
+        rknobs = [k for k in spec["knobs"] if tid in k["targets"] and k not in knobs]
+        log(f"how far the bounds reach for {tid}: {', '.join(k['key'] for k in rknobs)}")
+        r = fit(final_cfg, rknobs, targets, [tid], cfg.experiment.max_evaluations, log)
+        _, rvalues = evaluate(with_knobs(final_cfg, rknobs, list(r["fitted"].values())), targets)
+        reach[tid] = {"model": rvalues[tid], "knobs": r["fitted"], "start": r["start"],
+                      "evaluations": r["evaluations"], "bounds": {k["key"]: k["bounds"] for k in rknobs}}
+
+    header = (f"Fitting run: {fit_cfg.run.replications} paired replications, {fit_cfg.run.horizon_days:g} days "
+              f"({fit_cfg.run.warmup_days:g} warm-up, {fit_cfg.run.drain_days:g} drain), demand.scale "
+              f"{fit_cfg.demand.scale:g}, seed {fit_cfg.run.seed}. Volumes (T4, T5) are scaled to full scale. "
+              f"Model values at the fitted knobs (fitted targets: {', '.join(fit_ids)}).")
+    text = format_report(rows, result, header) + format_reach(reach, targets)
+    doc = {"targets": rows, "fit": result, "reach": reach, "fit_overrides": list(cfg.experiment.fit_overrides),
+           "knobs": spec["knobs"], "wall_seconds": time.perf_counter() - started}
+    if resolved_yaml:
+        atomic_write_text(out_dir / "config.yaml", resolved_yaml)
+    atomic_write_text(out_dir / "calibration.md", text)
+    atomic_write_json(out_dir / "calibration.json", doc)  # written last: marks completion
+    if echo:
+        print(text)
+        print(f"results: {out_dir}")
+    stats["comparison"] = compare(stats["per_replication"])
+    stats["precision"] = None
+    stats["calibration"] = doc
+    stats["wall_seconds"] = doc["wall_seconds"]
+    return stats
+
+
+def format_reach(reach: dict, targets: dict) -> str:
+    lines = []
+    for tid, r in reach.items():
+        v = r["model"]
+        lines += ["", f"## How far the knob bounds reach for {tid} ({targets[tid]['target']})", "",
+                  f"Best {tid} within the bounds: {_f(v['mean'])} [{_f(v['ci_low'])}, {_f(v['ci_high'])}] "
+                  f"against {_f(float(targets[tid]['value']))} ± {_f(tolerance(targets[tid]))} "
+                  f"({r['evaluations']} evaluations). Exploratory: these values are not written back.", "",
+                  "| knob | bounds | default | best for the target |", "|---|---|---|---|"]
+        for key, x in r["knobs"].items():
+            lo, hi = r["bounds"][key]
+            lines.append(f"| {key} | [{lo:g}, {hi:g}] | {r['start'][key]:.4g} | {x:.4g} |")
+    return "\n".join(lines) + ("\n" if lines else "")

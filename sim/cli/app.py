@@ -1,0 +1,100 @@
+"""`python -m sim`: the Hydra entry. Only `sim.cli` imports Hydra.
+
+Composition errors (unknown keys, wrong types, unknown group options) are caught
+by composing once before Hydra's own run, so every bad input ends as one line
+naming the key, exit status 2, and no results directory. With `-m`, every point of
+the sweep is checked that way first. Hydra's state (run or sweep job, overrides)
+becomes a plain RunContext for sim.runs.runner.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from sim.cli.compose import CONFIG_DIR, to_config
+from sim.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, fail, write_error
+from sim.cli.preflight import preflight
+from sim.config import ConfigError
+from sim.config.stability import overload_warnings
+
+
+@hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
+def app(cfg: DictConfig) -> None:
+    from hydra.types import RunMode
+
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    multirun = hc.mode == RunMode.MULTIRUN
+    try:
+        config = to_config(cfg)
+    except ConfigError as e:
+        _remove_if_empty(out_dir)
+        _fail_job(str(e), multirun, hc)
+        return
+    for line in overload_warnings(config):
+        print(f"warning: {line}", file=sys.stderr, flush=True)
+    from sim.runs.runner import RunContext, execute
+
+    context = RunContext(
+        run_dir=out_dir, resolved_yaml=OmegaConf.to_yaml(cfg, resolve=True), overrides=list(hc.overrides.task),
+        multirun=multirun, sweep_dir=str(Path(hc.sweep.dir).resolve()) if multirun else None,
+        job_num=hc.job.num if multirun else None, label=str(hc.runtime.choices.get("sweep") or ""),
+    )
+    try:
+        execute(config, context)
+    except ConfigError as e:  # found at run time (e.g. run.precision_kpi); nothing written
+        _remove_if_empty(out_dir)
+        _fail_job(str(e), multirun, hc)
+    except KeyboardInterrupt:
+        fail(f"interrupted; {out_dir} is incomplete (run.json says so)", EXIT_INTERRUPTED)
+    except OSError as e:  # a full disk, a directory removed under the run: run.json never says complete
+        _fail_job(write_error(e, out_dir), multirun, hc, 1)
+
+
+def _fail_job(message: str, multirun: bool, hc, code: int = EXIT_BAD_INPUT) -> None:
+    """A single run exits with one line; a sweep job prints its line and lets the other jobs
+    finish (main() then reports the failed jobs and exits non-zero)."""
+    if not multirun:
+        fail(message, code)
+    print(f"error: job {hc.job.num} ({' '.join(hc.overrides.task)}): {' '.join(message.split())}",
+          file=sys.stderr, flush=True)
+
+
+def _remove_if_empty(path: Path) -> None:
+    """Remove the output directory Hydra made for a run that never started (only if empty).
+
+    Also the empty date directory of the default `results/<date>/<time>` layout, but never
+    any other parent: with `hydra.run.dir=...` the parent is the user's, not ours.
+    """
+    try:
+        path.rmdir()
+        parent = path.parent
+        if parent.parent.name == "results" and not any(parent.iterdir()):
+            parent.rmdir()
+    except OSError:
+        pass
+
+
+def main() -> None:
+    preflight(sys.argv[1:])
+    app()
+    failed = _failed_sweep_jobs()
+    if failed:
+        fail(failed, 1)
+
+
+def _failed_sweep_jobs() -> str | None:
+    from sim.cli.sweeps import LAST_SWEEP
+
+    if not LAST_SWEEP or not LAST_SWEEP.get("failed"):
+        return None
+    failed, total = LAST_SWEEP["failed"], LAST_SWEEP["total"]
+    first = failed[0]
+    return (f"{len(failed)} of {total} sweep jobs failed (job {first['job']}: {first['error']}); "
+            f"see {LAST_SWEEP['sweep_dir']}")
+
+

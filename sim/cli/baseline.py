@@ -1,0 +1,44 @@
+"""`python -m sim.baseline` (make baseline): regenerate the regression baseline on purpose and
+print what moved against the old one."""
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+from sim.cli.compose import compose_config
+from sim.runs.baseline import BASELINE_FILE, K, as_number, same_value, band, build, load, outside_band
+from sim.store.atomic import atomic_write_json
+
+
+def _fmt(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x:.6g}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Regenerate the baseline on purpose and print what moved against the old one."""
+    argv = sys.argv[1:] if argv is None else argv
+    path = Path(argv[0]) if argv else BASELINE_FILE
+    old = load(path) if path.exists() else None
+    new = build(compose_config)
+    if old is None:
+        print(f"new baseline (none before): {path}")
+    else:
+        moved = outside_band(old["kpis"], new["kpis"])
+        changed = [(s, k) for s in ("before", "after") for k, v in new["kpis"][s].items()
+                   if not same_value(old["kpis"][s].get(k, {}).get("mean"), v["mean"])]
+        print(f"{len(changed)} KPI means changed; {len(moved)} outside the old tolerance band (k = {K:.2f} SE):")
+        print(f"{'side':7s} {'KPI':45s} {'old':>12s} {'new':>12s} {'change':>12s} {'band':>10s}  out?")
+        for side, name in changed:
+            o, n = old["kpis"][side].get(name, {"mean": None, "n": 0, "sd": None}), new["kpis"][side][name]
+            half = band(o)
+            out = any(m["side"] == side and m["kpi"] == name for m in moved)
+            print(f"{side:7s} {name:45s} {_fmt(as_number(o['mean'])):>12s} {_fmt(n['mean']):>12s} "
+                  f"{_fmt(n['mean'] - as_number(o['mean'])):>12s} {_fmt(half):>10s}  {'OUT' if out else ''}")
+        if old.get("fingerprint", {}).get("sha256") != new["fingerprint"]["sha256"]:
+            print(f"table fingerprint changed: {old.get('fingerprint', {}).get('sha256')} -> "
+                  f"{new['fingerprint']['sha256']}")
+    atomic_write_json(path, new)
+    print(f"wrote {path}")
+    return 0
+

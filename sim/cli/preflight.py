@@ -1,0 +1,120 @@
+"""Pre-flight: compose and validate every run (or sweep point) and check the output
+directory before Hydra creates anything, so bad input leaves no directory behind."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.cli.compose import CONFIG_DIR, to_config
+from sim.cli.errors import launcher_hint, describe, fail
+from sim.config import ConfigError
+
+MULTIRUN_FLAGS = ("-m", "--multirun")
+
+
+def _check_point(overrides: list[str]) -> str | None:
+    """One run's overrides composed and validated (Hydra initialised by the caller)."""
+    from hydra import compose
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = []
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+        to_config(compose(config_name="config", overrides=overrides))
+    except ConfigError as e:
+        return str(e)
+    except Exception as e:  # noqa: BLE001 - every composition failure becomes one line
+        return describe(e, parsed)
+    return None
+
+
+def first_config_error(overrides: list[str]) -> str | None:
+    """The first problem with these overrides as one line (no `error: ` prefix), or None.
+
+    Pure (no output, no exit, no files) so the whole bad-input catalogue is testable in-process.
+    """
+    from hydra import initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = []
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception as e:  # noqa: BLE001
+        return describe(e, parsed)
+    for o in parsed:
+        if o.is_sweep_override():  # Hydra's own message does not lead with the key
+            value = o.input_line.split("=", 1)[1]
+            return (f"{o.key_or_group}: {value!r} is a sweep; add --multirun to sweep it, "
+                    "use [a,b] for a list, or quote it for a string")
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        message = _check_point(overrides)
+    return None if message is None else launcher_hint(message)
+
+
+def first_sweep_error(overrides: list[str]) -> str | None:
+    """Like first_config_error for `-m`: every point of the sweep (command line and the sweep
+    config's `hydra.sweeper.params`) is composed and validated before anything runs."""
+    from hydra import initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.cli.sweeps import point_configs, sweep_jobs
+
+    parsed = []
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        try:
+            parsed = OverridesParser.create().parse_overrides(overrides)
+            jobs = sweep_jobs(overrides) or []
+        except Exception as e:  # noqa: BLE001
+            return launcher_hint(describe(e, parsed))
+        points = point_configs(jobs)
+        for i, job in enumerate(jobs):
+            try:
+                to_config(next(points)[1])
+                continue
+            except ConfigError as e:
+                message = str(e)
+            except Exception as e:  # noqa: BLE001 - every composition failure becomes one line
+                message = describe(e, OverridesParser.create().parse_overrides(job))
+            varying = [o for o in job if any(o not in other for other in jobs)] or job
+            return f"{message} (sweep point {i + 1} of {len(jobs)}: {' '.join(varying)})"
+    return None
+
+
+def preflight(argv: list[str]) -> None:
+    """Check the overrides before Hydra creates an output directory, so bad input leaves none."""
+    flags = [a for a in argv if a.startswith("-")]
+    multirun = any(a in MULTIRUN_FLAGS for a in flags)
+    if any(a not in MULTIRUN_FLAGS for a in flags):
+        return  # Hydra's own flags (help, other config): app() still validates
+    overrides = [a for a in argv if not a.startswith("-")]
+    sweep = next((a for a in overrides if a.startswith("+sweep=")), None)
+    if sweep and not multirun:
+        fail(f"sweep: {sweep} describes a sweep; run it with -m: python -m sim -m {' '.join(overrides)}")
+    message = first_sweep_error(overrides) if multirun else first_config_error(overrides)
+    if message is None:
+        message = output_dir_error(overrides, multirun)
+    if message is not None:
+        fail(message)
+    if multirun:
+        from sim.cli.sweeps import skip_hydra_revalidation
+
+        skip_hydra_revalidation()  # every point was just composed and validated
+
+
+def output_dir_error(overrides: list[str], multirun: bool) -> str | None:
+    """Why Hydra could not create the run (or sweep) directory, as one line; None if it can.
+
+    Hydra makes the directory before app() runs and reports a failure as a traceback, so
+    this is checked first (after the config is known good, so the overrides compose).
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.store.atomic import unwritable_dir
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]  # the sweep dir is the same for every point
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        hydra_cfg = compose(config_name="config", overrides=fixed, return_hydra_config=True).hydra
+    return unwritable_dir(Path(hydra_cfg.sweep.dir if multirun else hydra_cfg.run.dir))
+
+

@@ -1,0 +1,119 @@
+"""`python -m sim.results`: the catalog from the command line.
+
+    python -m sim.results list [--sweep S] [--status complete]
+    python -m sim.results sweeps
+    python -m sim.results collect [SWEEP] [--kpi K ...] [--wide] [--out table.csv|.parquet]
+    python -m sim.results compare RUN_A[:side] RUN_B[:side] [--kpi K ...]
+    python -m sim.results ingest results/            # (re)build the catalog from run.json files
+    python -m sim.results sql "SELECT ... FROM runs JOIN kpis USING (run_id) ..."
+    python -m sim.results warmup RUN_DIR [--series export_clearance_hours] [--side after]
+
+SWEEP is a sweep directory or a sweep name (`officers`: its latest sweep); RUN is a run
+id (or a unique prefix), a run directory or a point hash. Errors are one `error:` line.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from sim.store.catalog import DEFAULT_PATH, Catalog
+from sim.store.atomic import atomic_write_bytes, atomic_write_text
+
+LIST_COLUMNS = ["run_id", "status", "kind", "label", "job_num", "first_replication", "replications",
+                "config_hash", "wall_seconds", "run_dir"]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m sim.results", description=__doc__.split("\n\n")[0])
+    p.add_argument("--catalog", default=str(DEFAULT_PATH), help="DuckDB catalog file (default %(default)s)")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("list", help="runs in the catalog")
+    s.add_argument("--sweep")
+    s.add_argument("--status", choices=["running", "complete", "failed"])
+    sub.add_parser("sweeps", help="sweeps in the catalog")
+    s = sub.add_parser("collect", help="a sweep as one tidy table (chunks of a point pooled)")
+    s.add_argument("sweep", nargs="?")
+    s.add_argument("--kpi", nargs="+")
+    s.add_argument("--wide", action="store_true", help="one row per point, one column per KPI (means)")
+    s.add_argument("--out", type=Path, help="write .csv or .parquet instead of printing")
+    s = sub.add_parser("compare", help="paired b - a per KPI (needs the same seed)")
+    s.add_argument("a")
+    s.add_argument("b")
+    s.add_argument("--kpi", nargs="+")
+    s = sub.add_parser("ingest", help="add runs from their run.json files")
+    s.add_argument("paths", nargs="+", type=Path)
+    s = sub.add_parser("sql", help="any read-only SQL (tables: runs, kpis, replication_kpis, sweep_jobs)")
+    s.add_argument("query")
+    s = sub.add_parser("warmup", help="MSER-5 check of a run's warm-up, with a figure")
+    s.add_argument("run_dir", type=Path)
+    s.add_argument("--series", default="export_clearance_hours")
+    s.add_argument("--side")
+    s.add_argument("--bin-hours", type=float, default=24.0)
+    s.add_argument("--season-hours", type=float, default=168.0, help="cycle removed before MSER; 0: none")
+    s.add_argument("--out", type=Path, help="figure directory (default: the run directory)")
+    return p
+
+
+def show(frame: pd.DataFrame) -> None:
+    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
+                           "display.max_colwidth", 60):
+        print(frame.to_string(index=False) if not frame.empty else "(none)")
+
+
+def run(args) -> None:
+    from sim.store import queries as results
+
+    catalog = Catalog(args.catalog)
+    if args.command == "list":
+        runs = results.list_runs(catalog, sweep=args.sweep, status=args.status)
+        show(runs[[c for c in LIST_COLUMNS if c in runs.columns]])
+    elif args.command == "sweeps":
+        show(results.list_sweeps(catalog))
+    elif args.command == "collect":
+        table = results.collect(args.sweep, catalog, kpis=args.kpi, wide=args.wide)
+        if args.out is None:
+            show(table)
+        elif args.out.suffix == ".parquet":
+            atomic_write_bytes(args.out, table.to_parquet(index=False))
+        else:
+            atomic_write_text(args.out, table.to_csv(index=False))
+    elif args.command == "compare":
+        table = results.compare(args.a, args.b, catalog, kpis=args.kpi)
+        print(f"b - a, paired over {int(table['n'].max())} common replications (seed {table.attrs['seed']}): "
+              f"a = {table.attrs['a']}, b = {table.attrs['b']}")
+        show(table)
+    elif args.command == "ingest":
+        from sim.store.ingest import ingest
+
+        print(f"{ingest(args.paths, catalog)} run records read into {catalog.path}")
+    elif args.command == "sql":
+        show(catalog.query(args.query))
+    elif args.command == "warmup":
+        from sim.outputs.warmup import check_run
+        from sim.viz.warmup import plot
+
+        check = check_run(args.run_dir, args.series, args.side, args.bin_hours,
+                          season_hours=args.season_hours)
+        paths = plot(check, args.out or args.run_dir)
+        print(check.describe())
+        print("figure: " + ", ".join(str(p) for p in paths))
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        run(args)
+    except (ValueError, OSError, KeyError) as e:  # ResultsError, missing files, bad SQL: one line
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001 - duckdb errors (bad SQL, busy catalog) are not ValueErrors
+        print(f"error: {type(e).__name__}: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,365 @@
+"""Typed configuration schema: plain dataclasses, so the core never needs Hydra.
+
+The command line (`sim.cli.compose`) registers these classes with Hydra, composes YAML
+against them and hands `validate()` (sim/config/validation.py) a finished `Config`. Tests and notebooks may build a
+`Config` any other way and validate it the same way.
+
+Units: time in hours, distances in km, money in CNY, volumes in boxes or TEU.
+Hours of the week count from Monday 00:00 (the scenario starts on a Monday).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from omegaconf import MISSING
+
+from sim.domain import Direction
+
+HOURS_PER_WEEK = 168.0
+DECLARED = (Direction.IMPORT, Direction.EXPORT)
+"""Directions that carry a customs declaration (transshipment moves under transit supervision)."""
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be simulated; `key` is the dotted path."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+# ---------------------------------------------------------------- run / experiment
+@dataclass
+class RunConfig:
+    horizon_days: float = 28.0
+    """Length of the observed window; consignments that start in [warmup, horizon) form the cohort."""
+    warmup_days: float = 7.0
+    drain_days: float = 7.0
+    """Extra simulated time after the horizon (traffic keeps arriving) so the cohort can finish;
+    cohort members still open at the end are reported as censored, never dropped."""
+    replications: int = 8
+    seed: int = 20150701
+    workers: int = 2
+    """Processes used for replications; 1 runs in-process (easier to debug), 0 uses every core.
+    In a sweep the jobs are the parallel unit, so the sweep configs set 1."""
+    first_replication: int = 0
+    """This job runs replications [first_replication, first_replication + replications). Seeds come
+    from (seed, replication index), so a chunk's numbers never depend on the sweep around it."""
+    target_half_width: float = 0.0
+    """If > 0, keep adding replications until the 95 % CI half-width of `precision_kpi` (of the
+    paired difference in a comparison) is at most this, or `max_replications` is reached."""
+    precision_kpi: str = "export_clearance_hours_mean"
+    max_replications: int = 64
+    """Upper bound on replications when `target_half_width` is set."""
+    skip_complete: Optional[bool] = None
+    """Skip a run whose config and code match a complete run in the catalog; null: only in a multirun (-m)."""
+    summary_only: bool = False
+    """Keep no milestone table: simulate the horizon as segments of `segment_days` (each warmed up
+    and drained like a run of its own, on traffic drawn week by week) and keep only their KPIs, so
+    memory does not grow with the horizon (sim/long_run.py). KPIs come with batch-means intervals."""
+    segment_days: float = 28.0
+    """Observed days per segment of a summary-only run (whole weeks)."""
+    allow_overload: bool = False
+    """Run even if a station is offered its capacity or more (its queue then grows for the whole
+    run, so results depend on the horizon): for deliberate surge studies only; warns instead."""
+    catalog: str = "auto"
+    """DuckDB catalog of runs. auto: `catalog.duckdb` in the `results/` directory the run is written
+    under (or beside the run directory when it is not under one); empty: no catalog."""
+
+
+@dataclass
+class ExperimentConfig:
+    kind: str = "compare"
+    """compare: baseline vs regime with common random numbers; single: regime alone;
+    calibrate: fit the knobs (scenarios/<port>/knobs.yaml) to the targets (sim/calibration.py)."""
+    write_table: bool = True
+    """Write consignments.parquet (one row per consignment per replication)."""
+    report: bool = True
+    """Also write report.html (self-contained: KPI table, figures, calibration status, config)
+    beside the results of an interactive run (sweep jobs skip it; `python -m sim.report` any time)."""
+    fit_overrides: List[str] = field(default_factory=list)
+    """calibrate: `key=value` settings for the fitting runs (e.g. demand.scale=0.1), on top of run.*."""
+    max_evaluations: int = 40
+    """calibrate: most loss evaluations (each one a paired before/after run)."""
+
+
+# ---------------------------------------------------------------- port
+@dataclass
+class CalendarConfig:
+    """Weekly working hours: open on `days` (0 = Monday) from `open_hour` to `close_hour`."""
+
+    days: List[int] = field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])
+    open_hour: float = 0.0
+    close_hour: float = 24.0
+
+
+@dataclass
+class TerminalConfig:
+    berths: int = MISSING
+    cranes_per_berth: int = MISSING
+    crane_moves_per_hour: float = MISSING
+    """Gross moves per crane-hour; one move lifts one box."""
+    berth_setup_hours: float = 1.0
+    """Mooring, lashing and unmooring time per call, outside crane work."""
+
+
+@dataclass
+class InspectionStationConfig:
+    bays: int = MISSING
+    drayage_hours: float = MISSING
+    """One-way move of the box between the yard and the station."""
+
+
+@dataclass
+class DestinationConfig:
+    distance_km: float = MISSING
+    truck_hours: float = MISSING
+    inland: bool = True
+    """False for the port city itself; inland door-to-door KPIs cover inland destinations only."""
+    rail_hours: float = 0.0
+    rail_departures: List[float] = field(default_factory=list)
+    """Block trains port -> destination, as hours of the week (a weekly timetable); empty means no rail."""
+    rail_arrivals: List[float] = field(default_factory=list)
+    """Departures of block trains destination -> port (exports), hours of the week."""
+    rail_capacity_teu: float = 100.0
+    """TEU per block train; boxes that do not fit wait for the next train."""
+    rail_cutoff_hours: float = 4.0
+    """A box must be ready (released, in the yard) this long before a departure to make that train."""
+    local_delivery_hours: float = 1.0
+    """From inland release (rail terminal or inland customs) to the consignee's door."""
+
+
+@dataclass
+class GateConfig:
+    in_lanes: int = 8
+    """Lanes for trucks delivering export boxes."""
+    out_lanes: int = 8
+    """Lanes for trucks collecting import boxes."""
+    hours_per_truck: float = 0.05
+    """Gate transaction time per box (check, seal, documents)."""
+
+
+@dataclass
+class RailTerminalConfig:
+    loading_tracks: int = 2
+    """Port rail loading tracks: a train loads on one, so trains can queue for them."""
+    boxes_per_hour_per_track: float = 40.0
+
+
+@dataclass
+class PortConfig:
+    name: str = MISSING
+    terminals: Dict[str, TerminalConfig] = MISSING
+    inspection_stations: Dict[str, InspectionStationConfig] = MISSING
+    destinations: Dict[str, DestinationConfig] = MISSING
+    gate: GateConfig = field(default_factory=GateConfig)
+    rail_terminal: RailTerminalConfig = field(default_factory=RailTerminalConfig)
+    reefer_plugs: int = 2000
+    """Reefer plugs in the yard; a reefer box without a plug waits unplugged (and that costs)."""
+    export_cutoff_hours: float = 6.0
+    """Export boxes must be released this many hours before the call's scheduled arrival."""
+
+
+@dataclass
+class ClassSharesConfig:
+    """A share for each cargo class (one field per CargoClass)."""
+
+    general: float = 0.0
+    reefer: float = 0.0
+    wood: float = 0.0
+
+
+# ---------------------------------------------------------------- demand
+@dataclass
+class ServiceConfig:
+    terminal: str = MISSING
+    calls_per_week: int = MISSING
+    import_boxes_per_call: float = MISSING
+    export_boxes_per_call: float = MISSING
+    first_call_hour: float = 0.0
+    """Hour of the week of the first scheduled call; further calls are spread evenly."""
+    transship_share: float = 0.0
+    """Share of this service's discharged consignments that connect to another vessel or train."""
+    transship_to: Dict[str, float] = field(default_factory=dict)
+    """Where transshipment goes: service name -> share, or a destination name -> share (rail land-bridge)."""
+
+
+@dataclass
+class IrregularArrivalsConfig:
+    calls_per_week: float = 0.0
+    erlang_k: int = 2
+    """Shape of the Erlang inter-arrival time (k=1 is Poisson; Dalian fits show k>1)."""
+    import_boxes_per_call: float = 0.0
+    export_boxes_per_call: float = 0.0
+
+
+@dataclass
+class DemandConfig:
+    name: str = MISSING
+    scale: float = 1.0
+    """Multiplies boxes per call (1.0 = full-scale Dalian); handy for small test runs."""
+    services: Dict[str, ServiceConfig] = MISSING
+    irregular: IrregularArrivalsConfig = field(default_factory=IrregularArrivalsConfig)
+    call_size_cv: float = 0.25
+    lateness_hours_mean: float = 4.0
+    lateness_erlang_k: int = 3
+    domestic_share: float = 0.0
+    """Share of boxes in domestic (coastal) trade: handled at the quay, never declared to customs."""
+    boxes_per_consignment_mean: float = 1.5
+    forty_foot_share: float = 0.6
+    class_shares: Dict[str, Dict[str, float]] = MISSING
+    """direction -> cargo class -> share."""
+    value_cny_per_teu: Dict[str, float] = MISSING
+    destination_shares: Dict[str, float] = MISSING
+    """Where imports go and exports come from."""
+    rail_share: Dict[str, ClassSharesConfig] = field(default_factory=dict)
+    """destination -> cargo class -> share moved by rail (others by truck), for mode_choice=shares."""
+    mode_choice: str = "shares"
+    """shares: draw the mode from rail_share; cost: the mode with the cheapest expected door cost."""
+    aquatic_share_of_reefer: float = 0.0
+    """Share of reefer transshipment that is aquatic entrepot cargo (needs origin/health certificates)."""
+    quarantine_share: ClassSharesConfig = field(default_factory=lambda: ClassSharesConfig(0.0, 0.0, 0.0))
+    """Share of imports per cargo class that CIQ inspects (quarantine)."""
+    fumigation_share_of_wood: float = 0.0
+    """Share of wood imports that must be fumigated."""
+    export_gate_in_lead_hours_mean: float = 60.0
+    """Mean time from export gate-in to the vessel's scheduled arrival."""
+
+
+# ---------------------------------------------------------------- regime
+@dataclass
+class TransitConfig:
+    """Customs transit to inland cities: formalities at the port, carriage under seal, and
+    (before integration) a second declaration and clearance at the inland customs office."""
+
+    share_truck: float = 0.0
+    """Share of inland-bound truck imports that move under transit instead of clearing at the port."""
+    share_rail: float = 0.0
+    """Share of inland-bound rail imports that move under transit (sea-rail boxes)."""
+    formalities_hours_mean: float = 0.0
+    """Transit formalities at the port after release (working hours on the officer calendar)."""
+    rail_supervision_centre: bool = False
+    """Sea-rail supervision centre: rail transit boxes go ship to train without transit formalities."""
+    second_declaration: bool = False
+    """Transit boxes are declared and cleared again at the inland office (no mutual recognition)."""
+    inland_preparation_hours_mean: float = 8.0
+    inland_officers: int = 10
+    """Officers at each inland customs office."""
+    inland_calendar: CalendarConfig = field(default_factory=lambda: CalendarConfig([0, 1, 2, 3, 4], 8.5, 17.0))
+    inland_check_share: float = 0.3
+    """Share of inland declarations that get a document check."""
+    inland_doc_check_hours_mean: float = 0.75
+    inland_inspection_share: float = 0.05
+    inland_inspection_hours_mean: float = 3.0
+    inland_inspection_bays: int = 2
+
+
+@dataclass
+class QuarantineConfig:
+    """CIQ inspection of quarantine-relevant cargo, and whether it is joint with customs ("3 + 1")."""
+
+    hours_mean: float = 2.0
+    joint: ClassSharesConfig = field(default_factory=lambda: ClassSharesConfig(0.0, 0.0, 0.0))
+    """Per class, 1 = one joint inspection visit serves customs and CIQ, 0 = separate visits (a share)."""
+    calendar: CalendarConfig = field(default_factory=lambda: CalendarConfig([0, 1, 2, 3, 4], 8.5, 17.0))
+    fumigation_hours_mean: float = 24.0
+
+
+# ---------------------------------------------------------------- costs
+@dataclass
+class ChannelSharesConfig:
+    green: float = MISSING
+    yellow: float = MISSING
+    red: float = MISSING
+
+
+@dataclass
+class ClassChannelsConfig:
+    """Risk-channel shares for each cargo class (one field per CargoClass)."""
+
+    general: ChannelSharesConfig = MISSING
+    reefer: ChannelSharesConfig = MISSING
+    wood: ChannelSharesConfig = MISSING
+
+
+@dataclass
+class RegimeConfig:
+    name: str = MISSING
+    description: str = ""
+    pre_arrival_share: float = MISSING
+    """Share of import declarations lodged before the vessel arrives."""
+    pre_arrival_lead_hours_mean: float = 24.0
+    """How long before the vessel's arrival a pre-arrival declaration is lodged."""
+    preparation_hours_mean: Dict[str, float] = MISSING
+    """direction -> mean delay to lodge: after vessel arrival (import) or after gate-in (export)."""
+    acceptance_hours_mean: float = MISSING
+    channels: Dict[str, ClassChannelsConfig] = MISSING
+    """direction -> cargo class -> risk channel shares."""
+    officers: int = MISSING
+    officer_calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    doc_check_hours_mean: Dict[str, float] = MISSING
+    """direction -> mean officer time per document check (working hours)."""
+    query_share: Dict[str, float] = field(default_factory=lambda: {"import": 0.0, "export": 0.0})
+    """direction -> share of officer-checked declarations that need supplementary documents."""
+    query_response_hours_mean: float = 0.0
+    """Mean time the declarant takes to answer such a query (not officer time)."""
+    red_scan_share: float = MISSING
+    """Share of red-channel inspections done by scanner; the rest are physical."""
+    inspection_hours_mean: Dict[str, float] = MISSING
+    """inspection station -> mean working time per consignment."""
+    inspection_calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    duty_hours_mean: float = MISSING
+    """Import duty and tax payment, after checks and before release."""
+    truck_pickup_hours_mean: float = MISSING
+    """Delay from release (and box in yard) until a truck collects an import box."""
+    transit: TransitConfig = field(default_factory=lambda: TransitConfig())
+    quarantine: QuarantineConfig = field(default_factory=lambda: QuarantineConfig())
+    transshipment_formalities_hours: float = 0.0
+    """Working hours (officer calendar) to put a transshipment box under customs transit supervision."""
+    certificate_hours_mean: float = 0.0
+    """Origin and health certificates for aquatic entrepot cargo (0 = step not needed)."""
+
+
+@dataclass
+class CostsConfig:
+    name: str = MISSING
+    handling_cny_per_teu: float = MISSING
+    storage_free_days: float = MISSING
+    storage_cny_per_teu_day: float = MISSING
+    inspection_cny_per_box: Dict[str, float] = MISSING
+    """station -> fee per box inspected (includes drayage to the inspection area)."""
+    brokerage_cny_per_declaration: float = MISSING
+    truck_cny_per_teu_km: float = MISSING
+    truck_fixed_cny_per_teu: float = MISSING
+    rail_cny_per_teu_km: float = MISSING
+    rail_fixed_cny_per_teu: float = MISSING
+    bonded_truck_surcharge_share: float = 0.0
+    """Extra share of the truck rate for carriage under customs seal (transit procedure)."""
+    transit_formalities_cny_per_declaration: float = 0.0
+    reefer_power_cny_per_teu_hour: float = 0.0
+    unplugged_reefer_cny_per_teu_hour: float = 0.0
+    """Cost of a reefer box waiting without a plug (gensets, quality risk)."""
+    demurrage_free_days: float = 7.0
+    demurrage_cny_per_teu_day: float = 0.0
+    detention_free_days: float = 7.0
+    detention_cny_per_teu_day: float = 0.0
+    inventory_rate_per_year: float = 0.0
+    """Cost of capital tied up in cargo, per year of time from vessel arrival to delivery."""
+    spoilage_share_per_day: ClassSharesConfig = field(default_factory=ClassSharesConfig)
+    """Value lost per day from discharge to delivery, per cargo class (perishables)."""
+    certificate_cny: float = 0.0
+
+
+@dataclass
+class Config:
+    run: RunConfig = field(default_factory=RunConfig)
+    experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
+    port: PortConfig = MISSING
+    demand: DemandConfig = MISSING
+    regime: RegimeConfig = MISSING
+    """The regime under study (the 'after' side of a comparison)."""
+    baseline: RegimeConfig = MISSING
+    """The regime compared against (the 'before' side)."""
+    costs: CostsConfig = MISSING

@@ -1,0 +1,167 @@
+"""Offered load of every staffed station, from the config alone, before anything runs.
+
+Why: a station whose work arrives faster than its servers can do it in their open
+hours has no steady state; its queue grows for the whole run, the KPIs then depend
+on the horizon, and the run can take hours and gigabytes before that shows. So such
+a config is bad input, reported up front as one line naming the key.
+
+Offered load = work hours arriving per week / (servers x open hours per week), with
+the arrival rates estimated analytically from the demand (boxes per call x calls per
+week x scale, foreign share, transshipment, cargo class shares) and the regime's
+shares and mean durations, exactly as `sim.model.plan` routes consignments. Cheap
+(no random numbers) and deterministic. The estimate ignores call-size rounding and
+consignments cut at a call's end; against the plan's own arrays it is within ~10 %.
+Inland customs offices (second declarations under the transit procedure) are covered
+per office (`inland_loads`).
+
+A load of 1 or more is refused (`run.allow_overload=true` runs it anyway, with a warning
+per station, for a deliberate study of a surge over a finite horizon). This check found
+the bundled before-reform CIQ station at 2.4 times its capacity at full scale (20 bays on
+office hours; now 60) and three ready-made sweep extremes past capacity (now inside it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.config import CalendarConfig, Config, ConfigError, RegimeConfig
+from sim.domain.calendar import WorkingCalendar
+from sim.domain import CargoClass
+
+REJECT_LOAD = 1.0
+"""Offered load at which a config is rejected (a queue with no steady state)."""
+ROUND_THE_CLOCK = CalendarConfig([0, 1, 2, 3, 4, 5, 6], 0.0, 24.0)
+"""Fumigation (gas exposure) runs round the clock, as in sim.model.port."""
+
+
+@dataclass
+class Load:
+    """One staffed station under one regime: the work offered and the capacity to do it."""
+
+    key: str             # the capacity's config key, named in the error
+    side: str            # regime or baseline
+    work_per_week: float  # server-hours of work arriving per week
+    servers: int
+    open_hours: float    # open hours per week
+    where: str = ""      # e.g. "at the shenyang inland office" (offices share one capacity key)
+
+    @property
+    def load(self) -> float:
+        return self.work_per_week / (self.servers * self.open_hours)
+
+
+def declarations_per_week(cfg: Config) -> dict[str, float]:
+    """Foreign-trade import and export declarations per week (transshipment is not declared)."""
+    d = cfg.demand
+    foreign = (1.0 - d.domestic_share) * d.scale / d.boxes_per_consignment_mean
+    imports = sum(s.calls_per_week * s.import_boxes_per_call * (1.0 - s.transship_share) for s in d.services.values())
+    exports = sum(s.calls_per_week * s.export_boxes_per_call for s in d.services.values())
+    imports += d.irregular.calls_per_week * d.irregular.import_boxes_per_call
+    exports += d.irregular.calls_per_week * d.irregular.export_boxes_per_call
+    return {"import": imports * foreign, "export": exports * foreign}
+
+
+def _mean_max(a: float, b: float) -> float:
+    """E[max(X, Y)] of independent exponentials with means a and b (a joint visit lasts the longer)."""
+    return a + b - (a * b / (a + b) if a + b > 0 else 0.0)
+
+
+def station_loads(cfg: Config, regime: RegimeConfig, side: str) -> list[Load]:
+    """Offered load of officers, scan, physical, quarantine and fumigation under one regime."""
+    rates = declarations_per_week(cfg)
+    work = {"officers": 0.0, "scan": 0.0, "physical": 0.0, "quarantine": 0.0, "fumigation": 0.0}
+    scan_h, phys_h = regime.inspection_hours_mean["scan"], regime.inspection_hours_mean["physical"]
+    s, q = regime.red_scan_share, regime.quarantine
+    for direction, rate in rates.items():
+        for c in CargoClass:
+            n = rate * cfg.demand.class_shares[direction].get(c.value, 0.0)
+            channels = getattr(regime.channels[direction], c.value)
+            red = channels.red
+            work["officers"] += n * (channels.yellow + red) * regime.doc_check_hours_mean[direction]
+            ciq = getattr(cfg.demand.quarantine_share, c.value) if direction == "import" else 0.0
+            joint = ciq * getattr(q.joint, c.value)  # one joint visit at the physical station
+            work["scan"] += n * red * s * (1.0 - joint) * scan_h
+            work["physical"] += n * red * (1.0 - s) * (1.0 - joint) * phys_h
+            work["physical"] += n * joint * (red * (s * _mean_max(scan_h, q.hours_mean)
+                                                    + (1.0 - s) * _mean_max(phys_h, q.hours_mean))
+                                             + (1.0 - red) * q.hours_mean)
+            work["quarantine"] += n * (ciq - joint) * q.hours_mean
+            if direction == "import" and c is CargoClass.WOOD:
+                work["fumigation"] += n * cfg.demand.fumigation_share_of_wood * q.fumigation_hours_mean
+    calendars = {"officers": regime.officer_calendar, "scan": regime.inspection_calendar,
+                 "physical": regime.inspection_calendar, "quarantine": q.calendar, "fumigation": ROUND_THE_CLOCK}
+    stations = cfg.port.inspection_stations
+    return [Load(f"{side}.officers" if name == "officers" else f"port.inspection_stations.{name}.bays", side,
+                 work[name], regime.officers if name == "officers" else stations[name].bays,
+                 WorkingCalendar.from_config(calendars[name]).open_per_week)
+            for name in work]
+
+
+def inland_loads(cfg: Config, regime: RegimeConfig, side: str) -> list[Load]:
+    """Offered load of each inland customs office's officers and inspection bays: the second
+    declarations of transit imports to its city (only where the regime has them). The transit
+    share depends on the mode; with `demand.mode_choice=cost` the larger of the two is assumed."""
+    t = regime.transit
+    if not t.second_declaration:
+        return []
+    d = cfg.demand
+    imports = declarations_per_week(cfg)["import"]
+    total_share = sum(d.destination_shares.values())
+    open_hours = WorkingCalendar.from_config(t.inland_calendar).open_per_week
+    loads = []
+    for name, dest in cfg.port.destinations.items():
+        if not dest.inland or not d.destination_shares.get(name):
+            continue
+        second = 0.0  # second declarations a week at this office
+        for c in CargoClass:
+            rail = getattr(d.rail_share[name], c.value) if name in d.rail_share and dest.rail_departures else 0.0
+            transit = (max(t.share_rail, t.share_truck) if d.mode_choice == "cost"
+                       else rail * t.share_rail + (1.0 - rail) * t.share_truck)
+            second += imports * d.class_shares["import"].get(c.value, 0.0) * transit
+        second *= d.destination_shares[name] / total_share
+        where = f"at the {name} inland office"
+        loads.append(Load(f"{side}.transit.inland_officers", side,
+                          second * t.inland_check_share * t.inland_doc_check_hours_mean, t.inland_officers,
+                          open_hours, where))
+        loads.append(Load(f"{side}.transit.inland_inspection_bays", side,
+                          second * t.inland_inspection_share * t.inland_inspection_hours_mean,
+                          t.inland_inspection_bays, open_hours, where))
+    return loads
+
+
+def simulated_regimes(cfg: Config) -> dict[str, RegimeConfig]:
+    """The regimes this experiment simulates (a single run never simulates the baseline)."""
+    if cfg.experiment.kind in ("compare", "calibrate"):
+        return {"regime": cfg.regime, "baseline": cfg.baseline}
+    return {"regime": cfg.regime}
+
+
+def overloaded(cfg: Config) -> list[tuple[Load, str]]:
+    """(load, one-line description) of every simulated station offered a load of 1 or more."""
+    out = []
+    for side, regime in simulated_regimes(cfg).items():
+        for s in station_loads(cfg, regime, side) + inland_loads(cfg, regime, side):
+            if s.load >= 1.0:
+                under = "" if s.key.startswith(side) else f" under {side} ({regime.name})"
+                where = f" {s.where}" if s.where else ""
+                out.append((s, f"{s.key}: offered load {s.load:.2f} >= capacity{where}{under}: {s.work_per_week:,.0f} "
+                               f"work hours a week for {s.servers} servers x {s.open_hours:g} open hours; "
+                               "its queue grows without end"))
+    return out
+
+
+def check_stability(cfg: Config) -> Config:
+    """Raise ConfigError naming the capacity key of the first station offered REJECT_LOAD or more,
+    unless run.allow_overload says the overload is deliberate."""
+    if cfg.run.allow_overload:
+        return cfg
+    for s, text in overloaded(cfg):
+        if s.load >= REJECT_LOAD:
+            key, _, problem = text.partition(": ")
+            raise ConfigError(key, f"{problem}: add servers or open hours, or lower the demand "
+                                   "(run.allow_overload=true runs it anyway)")
+    return cfg
+
+
+def overload_warnings(cfg: Config) -> list[str]:
+    """One line per overloaded station that runs anyway (run.allow_overload=true)."""
+    return [text for s, text in overloaded(cfg) if s.load >= REJECT_LOAD] if cfg.run.allow_overload else []

@@ -1,0 +1,40 @@
+"""The record layout: the milestone, attribute and vessel-call columns of a run's tables.
+
+Every layer reads these names; only the model writes them (sim/model/record.py).
+"""
+# Milestone columns (hours from scenario start; NaN = did not happen / not yet).
+# Import: vessel_arrival -> berthed -> in_yard (-> plugged, reefers); lodged -> accepted ->
+#   doc_check_start -> doc_check_end -> inspection_ordered -> inspection_queued (box at the
+#   station) -> inspection_start -> inspection_end (customs, or the joint visit) ->
+#   quarantine_start -> quarantine_end (separate CIQ visit, fumigation) -> duty_paid ->
+#   released (customs release at the port; for a transit box, the transit release) ->
+#   transit_ready (transit formalities done) -> out (gate-out or train departure) ->
+#   inland_arrival -> inland_lodged -> inland_released (second declaration, transit only) ->
+#   delivered (at the consignee's door).
+# Export: gate_arrival -> gate_in -> lodged -> ... -> released -> loaded -> out (vessel departure).
+# Transshipment: vessel_arrival -> berthed -> in_yard -> released (under transit supervision)
+#   -> loaded -> out (connecting vessel departs or land-bridge train leaves).
+# A step a consignment skips stays NaN; so does one that had not happened when the run ended.
+MILESTONES = (
+    "vessel_arrival", "berthed", "in_yard", "gate_arrival", "gate_in", "plugged",
+    "lodged", "accepted", "doc_check_start", "doc_check_end",
+    "inspection_ordered", "inspection_queued", "inspection_start", "inspection_end",
+    "quarantine_start", "quarantine_end", "duty_paid", "released", "transit_ready",
+    "loaded", "out", "inland_arrival", "inland_lodged", "inland_released", "delivered",
+)
+
+# Attribute columns (integers or floats that do not change during the run).
+ATTRIBUTES_INT = (  # int32: ids, counts, and the codes demand draws
+    "consignment_id", "call_id", "direction", "trade", "cargo_class", "destination", "boxes",
+    "rolled_calls", "connect_call_id",
+)
+ATTRIBUTES_CODE = (  # int8: codes, flags and small counts the regime decides
+    "channel", "station", "mode", "inland", "pre_arrival", "transit", "transit_formalities",
+    "declarations", "quarantine", "joint_inspection", "fumigation", "certificate",
+)
+ATTRIBUTES_FLOAT = ("teu", "value_cny", "distance_km")
+
+# Vessel-call columns: one row per call.
+CALL_COLUMNS_INT = ("call_id", "service", "terminal", "import_boxes", "export_boxes", "loaded_boxes")
+CALL_TIMES = ("arrival", "berthed", "discharge_end", "departed")
+CALL_COLUMNS_FLOAT = ("scheduled",) + CALL_TIMES + ("import_teu", "loaded_teu")

@@ -1,0 +1,223 @@
+"""KPIs and TRS stages as pure functions of one replication's tables.
+
+Cohorts: imports whose vessel arrived, and exports that gated in, inside the
+observed window [warm-up, horizon). Durations of cohort members still open when
+the run ended are censored and summarised with Kaplan-Meier (see sim.outputs.stats).
+Nothing here simulates: any KPI can be recomputed from stored Parquet files.
+Tables may be pandas DataFrames, Arrow tables or `sim.outputs.frame.Frame`s; cohorts are Frame
+selections, so only the columns a KPI reads are ever copied.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.config import CostsConfig
+from sim.outputs.costs import COMPONENTS, cost_per_teu, trade_declared
+from sim.outputs.frame import Frame
+from sim.domain import CargoClass, Direction, Mode, Trade
+from sim.outputs.stats import summarize_durations
+
+RELEASE_WITHIN_HOURS = 24.0
+HOURS_PER_YEAR = 8760.0
+IMPORT_STAGES = ("unloading", "preparing", "clearance", "removal")
+EXPORT_STAGES = ("preparing", "clearance", "after_release", "departure")
+
+
+@dataclass(frozen=True)
+class Window:
+    warmup_hours: float
+    horizon_hours: float
+    end_hours: float
+    """When the run stopped: anything not done by then is censored at this time."""
+
+    def contains(self, t: np.ndarray) -> np.ndarray:
+        return (t >= self.warmup_hours) & (t < self.horizon_hours)
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if len(x) else np.nan
+
+
+def import_cohort(table, window: Window) -> Frame:
+    table = Frame.of(table)
+    return table.select((table["direction"] == Direction.IMPORT.code) & window.contains(table["vessel_arrival"]))
+
+
+def export_cohort(table, window: Window) -> Frame:
+    table = Frame.of(table)
+    return table.select((table["direction"] == Direction.EXPORT.code) & window.contains(table["gate_in"]))
+
+
+def transshipment_cohort(table, window: Window) -> Frame:
+    table = Frame.of(table)
+    return table.select((table["direction"] == Direction.TRANSSHIPMENT.code) & window.contains(table["vessel_arrival"]))
+
+
+def foreign(table) -> Frame:
+    table = Frame.of(table)
+    return table.select(table["trade"] == Trade.FOREIGN.code)
+
+
+def duration(table, start: str, end: str, window: Window):
+    """(durations, observed): open items are censored at the end of the run."""
+    s = np.asarray(table[start])
+    e = np.asarray(table[end])
+    observed = ~np.isnan(e)
+    return np.where(observed, e, window.end_hours) - s, observed
+
+
+def import_stages(table) -> pd.DataFrame:
+    """China's four import stages per consignment; they add up to `out - vessel_arrival`.
+
+    Boundaries: arrival -> box in yard -> declaration lodged (or the yard time if it was
+    lodged earlier) -> customs release (or that boundary if released earlier) -> out.
+    """
+    arrival = np.asarray(table["vessel_arrival"])
+    yard = np.asarray(table["in_yard"])
+    b2 = np.fmax(yard, np.asarray(table["lodged"]))
+    b3 = np.fmax(b2, np.asarray(table["released"]))
+    out = np.asarray(table["out"])
+    return pd.DataFrame({
+        "unloading": yard - arrival,
+        "preparing": b2 - yard,
+        "clearance": b3 - b2,
+        "removal": out - b3,
+    }, index=getattr(table, "index", None))
+
+
+def export_stages(table) -> pd.DataFrame:
+    """Four export stages per consignment, adding up to `out - gate_in` (the box's time in port).
+
+    Boundaries, like `import_stages`: gate-in -> declaration lodged (or gate-in if lodged
+    earlier) -> customs release -> loaded onto the vessel -> vessel departure (`out`).
+    """
+    gate_in = np.asarray(table["gate_in"])
+    b1 = np.fmax(gate_in, np.asarray(table["lodged"]))
+    b2 = np.fmax(b1, np.asarray(table["released"]))
+    b3 = np.fmax(b2, np.asarray(table["loaded"]))
+    out = np.asarray(table["out"])
+    return pd.DataFrame({
+        "preparing": b1 - gate_in,
+        "clearance": b2 - b1,
+        "after_release": b3 - b2,
+        "departure": out - b3,
+    }, index=getattr(table, "index", None))
+
+
+def replication_kpis(table, calls, window: Window, berths: int, rates: CostsConfig) -> dict:
+    """Every KPI of one replication, as floats keyed by the names fixed in DESIGN.md.
+
+    Computed section by section, each selecting its own cohorts, so the columns a section
+    copies are freed before the next one starts (a full-year table has ~4 M rows)."""
+    table, calls = Frame.of(table), Frame.of(calls)
+    k: dict[str, float] = {}
+    for section in (clearance_kpis, import_kpis, cost_kpis, transshipment_kpis, reefer_kpis):
+        k.update(section(table, window, rates))
+    imports, exports = import_cohort(table, window), export_cohort(table, window)
+    k.update(volume_kpis(imports, exports, transshipment_cohort(table, window), calls, window))
+    k.update(vessel_kpis(calls, window, berths))
+    k["cohort_open_share"] = _mean(np.isnan(Frame.concat(foreign(imports), foreign(exports))["out"]))
+    return k
+
+
+def clearance_kpis(table: Frame, window: Window, rates=None) -> dict:
+    """Lodged to released (the 24-h share, mean, p90) and accepted to released, per direction."""
+    k = {}
+    for name, part in (("import", foreign(import_cohort(table, window))),
+                       ("export", foreign(export_cohort(table, window)))):
+        d, obs = duration(part, "lodged", "released", window)
+        s = summarize_durations(d, obs, RELEASE_WITHIN_HOURS)
+        k[f"{name}_release_within_24h_share"] = s["within"]
+        k[f"{name}_clearance_hours_mean"] = s["mean"]
+        k[f"{name}_clearance_hours_p90"] = s["p90"]
+        k[f"{name}_declarations"] = float(len(part))
+        d, obs = duration(part, "accepted", "released", window)
+        k[f"{name}_processing_hours_mean"] = summarize_durations(d, obs)["mean"]  # customs' own part (T3)
+    return k
+
+
+def import_kpis(table: Frame, window: Window, rates=None) -> dict:
+    """Foreign imports: time to leave the port, yard dwell, TRS stages, inland door time, transit."""
+    k = {}
+    f_imp = foreign(import_cohort(table, window))
+    d, obs = duration(f_imp, "vessel_arrival", "out", window)
+    k["import_release_hours_mean"] = summarize_durations(d, obs)["mean"]
+    d, obs = duration(f_imp, "in_yard", "out", window)
+    k["import_yard_dwell_hours_mean"] = summarize_durations(d, obs)["mean"]
+    stages = import_stages(f_imp.select(~np.isnan(f_imp["out"])))
+    for stage in IMPORT_STAGES:
+        k[f"import_stage_hours_{stage}"] = _mean(stages[stage].to_numpy())
+
+    inland = f_imp.select(f_imp["inland"] == 1)
+    d, obs = duration(inland, "vessel_arrival", "delivered", window)
+    k["inland_door_hours_mean"] = summarize_durations(d, obs)["mean"]
+    for mode in (Mode.TRUCK, Mode.RAIL):
+        d, obs = duration(inland.select(inland["mode"] == mode.code), "vessel_arrival", "delivered", window)
+        k[f"inland_door_hours_{mode.value}_mean"] = summarize_durations(d, obs)["mean"]
+    k["transit_share"] = _mean(inland["transit"])
+    k["declarations_per_import_mean"] = _mean(f_imp["declarations"])
+    return k
+
+
+def cost_kpis(table: Frame, window: Window, rates: CostsConfig) -> dict:
+    """Logistics cost per TEU of declared foreign trade, in total and per component."""
+    cohort = Frame.concat(foreign(import_cohort(table, window)), foreign(export_cohort(table, window)))
+    costs = cost_per_teu(trade_declared(cohort), rates)
+    k = {"logistics_cost_cny_per_teu_mean": costs["mean"]}
+    for name in COMPONENTS:
+        k[f"logistics_cost_cny_per_teu_{name}"] = costs[name]
+    return k
+
+
+def transshipment_kpis(table: Frame, window: Window, rates: CostsConfig) -> dict:
+    tx = transshipment_cohort(table, window)
+    d, obs = duration(tx.select(tx["mode"] == Mode.VESSEL.code), "vessel_arrival", "out", window)
+    return {
+        "transshipment_teu": float(tx["teu"].sum()),
+        "transshipment_cost_cny_per_teu_mean": cost_per_teu(tx, rates)["mean"],
+        "transshipment_connection_hours_mean": summarize_durations(d, obs)["mean"],
+    }
+
+
+def reefer_kpis(table: Frame, window: Window, rates=None) -> dict:
+    """Mean wait for a reefer plug, from reaching the yard to being plugged in."""
+    reefers = Frame.concat(import_cohort(table, window), export_cohort(table, window),
+                           transshipment_cohort(table, window))
+    reefers = reefers.select(reefers["cargo_class"] == CargoClass.REEFER.code)
+    start = np.where(reefers["direction"] == Direction.EXPORT.code, reefers["gate_in"], reefers["in_yard"])
+    plugged = reefers["plugged"]
+    waited = ~np.isnan(start) & ~np.isnan(plugged)
+    return {"reefer_plug_wait_hours_mean": _mean(plugged[waited] - start[waited])}
+
+
+def volume_kpis(imports: Frame, exports: Frame, tx: Frame, calls: Frame, window: Window) -> dict:
+    in_window = window.contains(calls["departed"])
+    teu = float((calls["import_teu"][in_window] + calls["loaded_teu"][in_window]).sum())
+    years = (window.horizon_hours - window.warmup_hours) / HOURS_PER_YEAR
+    both = Frame.concat(imports, exports, tx)
+    reefer = float(both["teu"][both["cargo_class"] == CargoClass.REEFER.code].sum())
+    imp_teu = imports["teu"]
+    rail = imports["mode"] == Mode.RAIL.code
+    return {
+        "throughput_teu": teu,
+        "throughput_teu_per_year": teu / years,
+        "rail_share": float(imp_teu[rail].sum() / imp_teu.sum()) if imp_teu.sum() else np.nan,
+        "reefer_teu": reefer,
+        "reefer_teu_per_year": reefer / years,
+        "rolled_export_share": _mean(exports["rolled_calls"] > 0),
+    }
+
+
+def vessel_kpis(calls: Frame, window: Window, berths: int) -> dict:
+    arrived = calls.select(window.contains(calls["arrival"]))
+    d, obs = duration(arrived, "arrival", "berthed", window)
+    start = np.maximum(calls["berthed"], window.warmup_hours)
+    stop = np.minimum(np.nan_to_num(calls["departed"], nan=window.end_hours), window.horizon_hours)
+    busy = np.nansum(np.clip(stop - start, 0.0, None))
+    return {
+        "vessel_wait_hours_mean": summarize_durations(d, obs)["mean"],
+        "berth_utilization": float(busy / (berths * (window.horizon_hours - window.warmup_hours))),
+    }

@@ -1,0 +1,69 @@
+"""One run of any experiment kind into a run directory: compare and single here,
+calibrate (sim.calibration) and summary-only runs (sim.experiment.long_run) handed on."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim.calibration.fit import run_calibration
+from sim.config import Config
+from sim.config.stability import check_stability
+from sim.experiment.long_run import run_summary
+from sim.experiment.replications import PARTS_DIR, run_to_precision, sides, summarize
+from sim.experiment.writing import write_results
+from sim.store.atomic import atomic_write_parquet
+
+
+def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None, progress: bool | None = None,
+                   echo: bool = True) -> dict:
+    """Run the configured experiment and write its files into out_dir. Returns the summary.
+
+    `progress`: tqdm bar over replications (None: only when stderr is a terminal).
+    `echo`: print the KPI table (a sweep job prints one line instead, see sim.runs.runner).
+    """
+    check_stability(cfg)  # Python API callers skip sim/__main__.py's checks: still nothing written
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.experiment.kind == "calibrate":
+        return run_calibration(cfg, out_dir, resolved_yaml, echo=echo)
+    if cfg.run.summary_only:
+        return run_summary(cfg, out_dir, resolved_yaml, echo=echo)
+    parts_dir = out_dir / PARTS_DIR if cfg.experiment.write_table else None
+    if parts_dir is not None:
+        shutil.rmtree(parts_dir, ignore_errors=True)  # a killed run's parts must not join this run's tables
+        parts_dir.mkdir()
+    started = time.perf_counter()
+    try:
+        results, precision = run_to_precision(cfg, parts_dir, progress)
+        from sim.viz.plots import clearance_ecdf  # matplotlib only once results exist (import cost)
+
+        stats = summarize(results)
+        stats["precision"] = precision
+        if parts_dir is not None:
+            for name in ("consignments", "calls"):
+                parts = sorted(parts_dir.glob(f"{name}-*.parquet"))
+                atomic_write_parquet(out_dir / f"{name}.parquet", parts)
+        samples = {}
+        for side, _, _, (d, obs), _ in sorted(results, key=lambda x: (x[0], x[1])):
+            prev = samples.get(side, (np.zeros(0), np.zeros(0, bool)))
+            samples[side] = (np.concatenate((prev[0], d)), np.concatenate((prev[1], obs)))
+        regimes = sides(cfg)
+        clearance_ecdf({s: (regimes[s].name, *samples[s]) for s in regimes}, out_dir)
+        text = write_results(cfg, out_dir, stats, resolved_yaml, started)
+        if echo:
+            print(text)
+            if precision is not None:
+                print(precision.describe())
+        if echo and cfg.experiment.report and cfg.experiment.write_table:
+            from sim.viz.report import write_report
+
+            print(f"report: {write_report(out_dir)}")
+        if echo:
+            print(f"results: {out_dir}")
+        return stats
+    finally:
+        if parts_dir is not None:
+            shutil.rmtree(parts_dir, ignore_errors=True)

@@ -1,0 +1,200 @@
+"""Reading the catalog: list runs, collect a sweep into one tidy table, compare two runs.
+
+Why pool by scenario point: a sweep job is one point x a chunk of replications, so a
+point's replications may sit in several runs. `collect` pools them (same point hash)
+before computing intervals, and `compare` pairs replications by index, which is only
+meaningful when both sides share the seed (common random numbers).
+
+    from sim.store.queries import collect, compare, list_runs
+    table = collect("officers")          # latest sweep of +sweep=officers, tidy
+    diff = compare("20261126-...-a1b2c3", "20261126-...-d4e5f6")
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from sim.store.catalog import DEFAULT_PATH, Catalog
+from sim.outputs.stats import paired_difference, t_interval
+
+CHUNK_KEYS = ("run.first_replication",)
+"""Overrides that choose a chunk of a point, not the point: never a parameter column."""
+
+
+class ResultsError(ValueError):
+    """A reference (run, point, sweep) that does not resolve, or a comparison that is not paired."""
+
+
+def _catalog(catalog) -> Catalog:
+    return catalog if isinstance(catalog, Catalog) else Catalog(catalog or DEFAULT_PATH)
+
+
+def list_runs(catalog=None, sweep: str | None = None, status: str | None = None) -> pd.DataFrame:
+    """Runs in the catalog, oldest first; optionally those of one sweep, or with one status."""
+    cat = _catalog(catalog)
+    runs = cat.query("SELECT * FROM runs ORDER BY started_at")
+    if sweep is not None:
+        runs = runs[runs["run_id"].isin(_sweep_jobs(cat, sweep)["run_id"])]
+    if status is not None:
+        runs = runs[runs["status"] == status]
+    return runs.reset_index(drop=True)
+
+
+def list_sweeps(catalog=None) -> pd.DataFrame:
+    """One row per sweep: directory, label, jobs recorded, jobs that reused an earlier run, first record."""
+    return _catalog(catalog).query(
+        "SELECT sweep_dir, any_value(label) AS label, count(*) AS jobs, count_if(reused)::INTEGER AS reused, "
+        "min(recorded_at) AS started FROM sweep_jobs GROUP BY sweep_dir ORDER BY started")
+
+
+def resolve_sweep(catalog, sweep: str | None = None) -> str:
+    """A sweep directory from a path, a label (`officers`: its latest sweep) or None (the latest)."""
+    sweeps = list_sweeps(catalog)
+    if sweeps.empty:
+        raise ResultsError(f"no sweeps in the catalog {_catalog(catalog).path}")
+    if sweep is None:
+        return str(sweeps["sweep_dir"].iloc[-1])
+    path = str(Path(sweep).expanduser().resolve())
+    if path in set(sweeps["sweep_dir"]):
+        return path
+    labelled = sweeps[sweeps["label"] == sweep]
+    if not labelled.empty:
+        return str(labelled["sweep_dir"].iloc[-1])
+    raise ResultsError(f"unknown sweep {sweep!r}: not a sweep directory or label in the catalog")
+
+
+def _sweep_jobs(cat: Catalog, sweep: str | None) -> pd.DataFrame:
+    sweep_dir = resolve_sweep(cat, sweep)
+    return cat.query("SELECT j.job_num, j.reused, j.overrides AS job_overrides, r.* FROM sweep_jobs j "
+                     "JOIN runs r USING (run_id) WHERE j.sweep_dir = ? ORDER BY j.job_num", [sweep_dir])
+
+
+def parameters(overrides: list[list[str]]) -> pd.DataFrame:
+    """The overrides that differ between jobs, one column each, values parsed (numbers stay numbers)."""
+    rows = []
+    for job in overrides:
+        row = {}
+        for item in job:
+            key, _, value = item.partition("=")
+            try:
+                parsed = yaml.safe_load(value)
+            except yaml.YAMLError:
+                parsed = value
+            row[key.lstrip("+~")] = parsed if isinstance(parsed, (int, float, str, bool)) or parsed is None else value
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    varying = [c for c in frame.columns if c not in CHUNK_KEYS and frame[c].astype(str).nunique() > 1]
+    return frame[varying]
+
+
+def collect(sweep: str | None = None, catalog=None, kpis=None, wide: bool = False) -> pd.DataFrame:
+    """One tidy table for a sweep: a row per point x side x KPI with the pooled 95 % interval.
+
+    Columns: one per swept parameter, then side, regime, kpi, mean, ci_low, ci_high, n, point,
+    runs. Chunks of one point (run.first_replication) are pooled; only complete runs count.
+    `wide=True`: one row per point x side, a column of means per KPI.
+    """
+    cat = _catalog(catalog)
+    jobs = _sweep_jobs(cat, sweep)
+    jobs = jobs[jobs["status"] == "complete"]
+    if jobs.empty:
+        raise ResultsError("no complete runs in this sweep yet")
+    params = parameters([json.loads(o) for o in jobs["job_overrides"]]).set_index(jobs.index)
+    reps = _replications(cat, list(jobs["run_id"]))
+    rows = []
+    for point, members in jobs.groupby("point_hash", sort=False):
+        pooled = reps[reps["run_id"].isin(members["run_id"])]
+        pooled = pooled.sort_values("finished_at").drop_duplicates(["side", "replication", "kpi"], keep="last")
+        first = params.loc[members.index[0]].to_dict()
+        for (side, regime, kpi), group in pooled.groupby(["side", "regime", "kpi"], sort=False):
+            if kpis and kpi not in kpis:
+                continue
+            rows.append({**first, "side": side, "regime": regime, "kpi": kpi, **t_interval(group["value"]),
+                         "point": point, "runs": ",".join(sorted(members["run_id"]))})
+    table = pd.DataFrame(rows)
+    order = list(params.columns)
+    table = table.sort_values(order + ["side", "kpi"] if order else ["side", "kpi"], kind="stable")
+    table = table.reset_index(drop=True)
+    if wide:
+        table = table.pivot_table(index=order + ["side", "regime", "point"], columns="kpi", values="mean").reset_index()
+        table.columns.name = None
+    return table
+
+
+def _replications(cat: Catalog, run_ids: list[str]) -> pd.DataFrame:
+    if not run_ids:
+        return pd.DataFrame(columns=["run_id", "side", "regime", "replication", "kpi", "value", "finished_at"])
+    marks = ", ".join("?" * len(run_ids))
+    return cat.query(f"SELECT k.*, r.finished_at FROM replication_kpis k JOIN runs r USING (run_id) "
+                     f"WHERE k.run_id IN ({marks})", run_ids)
+
+
+def resolve_run(catalog, ref: str) -> tuple[pd.DataFrame, str | None]:
+    """Complete runs a reference stands for, and the side it names (`REF:side`).
+
+    REF: a run id or unique prefix, a run directory, or a point hash (prefix) whose chunks pool.
+    """
+    cat = _catalog(catalog)
+    ref, _, side = ref.partition(":") if not Path(ref).exists() else (ref, "", "")
+    runs = cat.query("SELECT * FROM runs WHERE status = 'complete'")
+    path = str(Path(ref).expanduser().resolve())
+    for column, match in (("run_dir", runs["run_dir"] == path), ("run_id", runs["run_id"].str.startswith(ref)),
+                          ("point_hash", runs["point_hash"].str.startswith(ref))):
+        found = runs[match]
+        if found.empty:
+            continue
+        if column == "run_id" and len(found) > 1:
+            raise ResultsError(f"{ref!r} matches {len(found)} runs: {', '.join(found['run_id'][:5])}...")
+        if column == "point_hash" and found["point_hash"].nunique() > 1:
+            raise ResultsError(f"{ref!r} matches {found['point_hash'].nunique()} scenario points; give more characters")
+        return found, side or None
+    raise ResultsError(f"no complete run, run directory or point matches {ref!r}")
+
+
+def _side_values(cat: Catalog, ref: str) -> tuple[pd.DataFrame, int, str]:
+    runs, side = resolve_run(cat, ref)
+    seeds = runs["seed"].unique()
+    if len(seeds) > 1:
+        raise ResultsError(f"{ref!r} pools runs with different seeds ({', '.join(map(str, seeds))})")
+    reps = _replications(cat, list(runs["run_id"]))
+    sides = sorted(reps["side"].unique())
+    if side is None:
+        if len(sides) != 1:
+            raise ResultsError(f"{ref!r} has sides {', '.join(sides)}: write {ref}:{sides[0]} or similar")
+        side = sides[0]
+    if side not in sides:
+        raise ResultsError(f"{ref!r} has no side {side!r}; it has {', '.join(sides)}")
+    reps = reps[reps["side"] == side].sort_values("finished_at")
+    reps = reps.drop_duplicates(["replication", "kpi"], keep="last")
+    return reps, int(seeds[0]), f"{ref}:{side}"
+
+
+def compare(a: str, b: str, catalog=None, kpis=None) -> pd.DataFrame:
+    """Paired comparison b - a per KPI over the replications both share (same seed required).
+
+    Columns: kpi, a_mean, b_mean, diff_mean, diff_ci_low, diff_ci_high, n, rel_change.
+    """
+    cat = _catalog(catalog)
+    (ra, seed_a, name_a), (rb, seed_b, name_b) = _side_values(cat, a), _side_values(cat, b)
+    if seed_a != seed_b:
+        raise ResultsError(f"not paired: {name_a} has seed {seed_a}, {name_b} has {seed_b}; "
+                           "paired intervals need common random numbers (the same run.seed)")
+    both = ra.merge(rb, on=["replication", "kpi"], suffixes=("_a", "_b"))
+    if both.empty:
+        raise ResultsError(f"{name_a} and {name_b} share no replication index")
+    rows = []
+    for kpi, group in both.groupby("kpi", sort=False):
+        if kpis and kpi not in kpis:
+            continue
+        ta, tb = t_interval(group["value_a"]), t_interval(group["value_b"])
+        d = paired_difference(group["value_a"], group["value_b"])
+        rel = (tb["mean"] - ta["mean"]) / ta["mean"] if ta["mean"] and math.isfinite(ta["mean"]) else math.nan
+        rows.append({"kpi": kpi, "a_mean": ta["mean"], "b_mean": tb["mean"], "diff_mean": d["mean"],
+                     "diff_ci_low": d["ci_low"], "diff_ci_high": d["ci_high"], "n": d["n"], "rel_change": rel})
+    table = pd.DataFrame(rows)
+    table.attrs.update(a=name_a, b=name_b, seed=seed_a)
+    return table

@@ -1,0 +1,122 @@
+"""Planning figures across runs: calibration targets vs the model, and what-if sweeps.
+
+Sweep figures take the tidy table of `sim.store.rundir.sweep_table` (one row per run and
+KPI, with the factor values), so they work on any set of stored runs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sim.viz.style import SLIDE, FigureUnavailable, format_value, plt, styled
+
+STATUS_COLOURS = {"pass": "#1a9850", "fail": "#d73027"}
+
+
+def factor_axis_label(name: str) -> str:
+    """A config key as an axis label; shares and probabilities say so."""
+    return f"{name} (share)" if name.endswith("_share") else name
+
+
+def kpi_axis_label(name: str) -> str:
+    """A KPI name as an axis label with its unit (the unit is in the name by convention)."""
+    words = name.replace("_cny_per_teu", "").replace("_hours", "").replace("_", " ")
+    if name.endswith("_share") or name == "berth_utilization":
+        return f"{words} (share)"
+    if "_hours" in name:
+        return f"{words} (hours)"
+    if "_cny_per_teu" in name:
+        return f"{words} (CNY per TEU)"
+    if name.endswith("_teu") or "_teu_" in name:
+        return f"{words} (TEU)"
+    return words
+
+
+@styled
+def calibration_figure(checks):
+    """Each target's model estimate as its distance from the target in tolerances: inside the
+    shaded band passes. Error bars: the 95 % CI across replications."""
+    if not checks:
+        raise FigureUnavailable("no calibration targets")
+    fig, ax = plt.subplots(figsize=(SLIDE[0] * 1.2, 0.55 * len(checks) + 1.8))
+    y = np.arange(len(checks))[::-1]
+    ax.axvspan(-1, 1, color=STATUS_COLOURS["pass"], alpha=0.12, lw=0, label="within tolerance")
+    ax.axvline(0, color="grey", lw=1)
+    lim = 1.5
+    for yi, c in zip(y, checks):
+        if c.status in STATUS_COLOURS:
+            x = (c.model - c.value) / c.half_band
+            lo, hi = (c.ci_low - c.value) / c.half_band, (c.ci_high - c.value) / c.half_band
+            err = [[max(x - lo, 0)], [max(hi - x, 0)]] if np.isfinite(lo) and np.isfinite(hi) else None
+            ax.errorbar([x], [yi], xerr=err, fmt="o", ms=9, color=STATUS_COLOURS[c.status], capsize=4, lw=1.5)
+            unit = "share" if c.unit in ("share", "relative change") else ""
+            ax.annotate(f"{format_value(c.model, unit)} vs {format_value(c.value, unit)}", (x, yi), xytext=(8, 6),
+                        textcoords="offset points", fontsize=10, color=STATUS_COLOURS[c.status])
+            lim = max(lim, abs(x) * 1.15, *(abs(v) * 1.05 for v in (lo, hi) if np.isfinite(v)))
+        else:
+            ax.text(0, yi, f"not evaluable: {c.reason}", ha="center", va="center", fontsize=10, color="grey",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    ax.set_xlim(-lim, lim)
+    if lim > 10:  # far misses would squash the band: linear inside +-2 tolerances, logarithmic beyond
+        ax.set_xscale("symlog", linthresh=2.0)
+    ax.set_yticks(y, [f"{c.id} ({c.regime})" for c in checks])
+    ax.set_ylim(-0.7, len(checks) - 0.3)
+    ax.set_xlabel("Model - target, in tolerances (shaded band = pass; log scale beyond +-2)" if lim > 10
+                  else "Model - target, in tolerances (shaded band = pass)")
+    ax.set_ylabel("Calibration target (side)")
+    ax.set_title("Calibration: model estimate vs target")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def _level_colours(levels) -> dict:
+    """Deterministic colours for the levels of a second factor (ordered, light to dark)."""
+    cmap = plt.get_cmap("viridis")
+    n = len(levels)
+    return {lv: cmap(0.15 + 0.7 * (k / max(n - 1, 1))) for k, lv in enumerate(levels)}
+
+
+@styled
+def sweep_response_figure(table, factor: str, kpis, by: str | None = None):
+    """Response curves: each KPI against one factor, 95 % CI bands, one line per level of `by`."""
+    kpis = list(kpis)
+    fig, axes = plt.subplots(1, len(kpis), figsize=(SLIDE[0] * 0.6 * max(len(kpis), 2), SLIDE[1]), squeeze=False)
+    levels = sorted(table[by].unique()) if by else [None]
+    colours = _level_colours(levels)
+    for ax, kpi in zip(axes.ravel(), kpis):
+        part = table[table["kpi"] == kpi]
+        for level in levels:
+            rows = (part if level is None else part[part[by] == level]).sort_values(factor)
+            colour = colours[level] if by else "#2166ac"
+            ax.plot(rows[factor], rows["mean"], marker="o", color=colour, lw=2,
+                    label=None if level is None else f"{by.split('.')[-1]} = {level:g}")
+            ax.fill_between(rows[factor], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0)
+        ax.set_xlabel(factor_axis_label(factor))
+        ax.set_ylabel(kpi_axis_label(kpi))
+        ax.set_title(kpi.replace("_", " "), fontsize=12)
+        if by:
+            ax.legend(fontsize=10)
+    fig.suptitle(f"Response to {factor} (bands: 95 % CI across replications)")
+    fig.tight_layout()
+    return fig
+
+
+@styled
+def sweep_heatmap_figure(table, x: str, y: str, kpi: str):
+    """A two-factor heatmap of one KPI's mean, each cell annotated with its value."""
+    grid = table[table["kpi"] == kpi].pivot_table(index=y, columns=x, values="mean")
+    if grid.empty:
+        raise FigureUnavailable(f"no values of {kpi}")
+    fig, ax = plt.subplots()
+    image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns])
+    ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
+    finite = grid.to_numpy()[np.isfinite(grid.to_numpy())]
+    middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for (i, j), v in np.ndenumerate(grid.to_numpy()):
+        ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="white" if v < middle else "black", fontsize=12)
+    ax.set_xlabel(factor_axis_label(x))
+    ax.set_ylabel(factor_axis_label(y))
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, label=kpi_axis_label(kpi))
+    ax.set_title(kpi.replace("_", " "))
+    return fig

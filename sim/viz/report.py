@@ -1,0 +1,191 @@
+"""`python -m sim.report RUN_DIR [--out FILE]`: one self-contained HTML file from a stored run.
+
+For people without Python: the scenario, the KPI table with confidence intervals, every
+figure embedded (base64 PNG), the calibration status against `scenarios/<port>/targets.yaml`
+and the resolved config. It never re-simulates: everything comes from the run directory.
+The report is built in memory and written under a temporary name, then renamed, so a
+failure leaves no partial file; bad input ends as one `error:` line and a non-zero exit.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+
+from sim.calibration.targets import TargetsError, check_targets, checks_table, load_targets, targets_path
+from sim.viz.plots import run_figures, save_run_figures
+from sim.viz.style import FigureUnavailable, format_interval, format_value, save
+from sim.store.rundir import load_run
+from sim.store.atomic import atomic_write_text
+
+REPORT_NAME = "report.html"
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1150px; margin: 2em auto;
+       padding: 0 1em; color: #222; line-height: 1.4; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: 0.92em; margin: 0.5em 0 1em; }
+th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #eee; text-align: right; }
+th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
+tr.significant td { background: #eef4fb; } .before { color: #b2182b; } .after { color: #2166ac; }
+.pass { color: #1a9850; font-weight: bold; } .fail { color: #d73027; font-weight: bold; }
+.not-evaluable { color: #777; } figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.92em; } pre { background: #f8f8f8; padding: 1em; overflow-x: auto;
+font-size: 0.82em; } .note { color: #555; font-size: 0.92em; }
+"""
+
+
+def _unit(kpi: str) -> str:
+    return "share" if kpi.endswith("_share") or kpi == "berth_utilization" else ""
+
+
+def _esc(x) -> str:
+    return html.escape(str(x))
+
+
+def scenario_section(run) -> str:
+    cfg = run.config
+    r, demand = cfg.get("run", {}), cfg.get("demand", {})
+    names = run.regime_names
+    compared = (f'<span class="before">{_esc(names["before"])}</span> (before) vs '
+                f'<span class="after">{_esc(names["after"])}</span> (after)' if run.comparison is not None
+                else f'{_esc(names["single"])} (single regime)')
+    rows = [
+        ("Regimes", compared),
+        ("Port / demand", f'{_esc(cfg.get("port", {}).get("name", "?"))} / {_esc(demand.get("name", "?"))}, '
+                          f'demand.scale = {_esc(demand.get("scale", 1.0))}'),
+        ("Horizon", f'{_esc(r.get("horizon_days"))} days, of which {_esc(r.get("warmup_days"))} warm-up; '
+                    f'{_esc(r.get("drain_days", 0))} days drain after it'),
+        ("Replications", f'{_esc(r.get("replications"))}'
+                         + (" paired (common random numbers)" if run.comparison is not None else "")
+                         + (f'; summary-only: segments of {_esc(r.get("segment_days"))} days are the batches '
+                            "of the intervals (no milestone table)" if r.get("summary_only") else "")),
+        ("Seed", _esc(r.get("seed"))),
+        ("Run directory", f"<code>{_esc(run.path.resolve())}</code>"),
+    ]
+    body = "".join(f"<tr><th>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows)
+    return f"<h2>Scenario</h2><table>{body}</table>"
+
+
+def kpi_section(run) -> str:
+    from sim.outputs.summaries import kpi_table
+
+    table = kpi_table(run)
+    if run.comparison is not None:
+        head = ("<tr><th>KPI</th><th>before</th><th>95 % CI</th><th>after</th><th>95 % CI</th><th>change</th>"
+                "<th>after - before</th><th>95 % CI (paired)</th></tr>")
+        rows = []
+        for name, row in table.iterrows():
+            u = _unit(name)
+            low, high = row["diff_ci_low"], row["diff_ci_high"]
+            significant = math.isfinite(low) and math.isfinite(high) and (low > 0 or high < 0)
+            change = f'{row["change"]:+.1%}' if math.isfinite(row["change"]) else "n/a"
+            diff = row["diff_mean"]
+            diff_text = "n/a" if not math.isfinite(diff) else (f"{100 * diff:+.1f} pp" if u else format_value(diff))
+            rows.append(
+                f"<tr{' class=significant' if significant else ''}><td>{_esc(name)}</td>"
+                f"<td>{format_value(row['before_mean'], u)}</td>"
+                f"<td>{format_interval(row['before_ci_low'], row['before_ci_high'], u)}</td>"
+                f"<td>{format_value(row['after_mean'], u)}</td>"
+                f"<td>{format_interval(row['after_ci_low'], row['after_ci_high'], u)}</td>"
+                f"<td>{change}</td><td>{diff_text}</td>"
+                f"<td>{format_interval(low, high, u, difference=True)}</td></tr>")
+        note = ("95 % t intervals across replications; the difference is paired by replication (common random "
+                "numbers). Shaded rows: its interval excludes zero.")
+    else:
+        head = "<tr><th>KPI</th><th>mean</th><th>95 % CI</th><th>n</th></tr>"
+        rows = [f"<tr><td>{_esc(name)}</td><td>{format_value(row['mean'], _unit(name))}</td>"
+                f"<td>{format_interval(row['ci_low'], row['ci_high'], _unit(name))}</td><td>{_esc(row['n'])}</td></tr>"
+                for name, row in table.iterrows()]
+        note = "95 % t intervals across replications."
+    return (f"<h2>KPIs</h2><p class=note>{note} Hours and CNY; shares in percent.</p>"
+            f"<table>{head}{''.join(rows)}</table>")
+
+
+def _figure_html(stem: str, png: Path, caption: str) -> str:
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    return (f'<figure id="fig-{_esc(stem)}"><img src="data:image/png;base64,{data}" alt="{_esc(caption)}">'
+            f"<figcaption><b>{_esc(stem)}</b>: {_esc(caption)}</figcaption></figure>")
+
+
+def calibration_section(run, figures: dict) -> str:
+    """Targets vs the run; adds the calibration figure to `figures` when there is one."""
+    from sim.viz.plots_planning import calibration_figure
+
+    path = targets_path(run)
+    if not path.is_file():
+        return f"<h2>Calibration</h2><p class=note>No targets file for this port ({_esc(path)}).</p>"
+    try:
+        checks = check_targets(run, load_targets(path))
+    except TargetsError as e:
+        return f"<h2>Calibration</h2><p class=fail>{_esc(e)}</p>"
+    table = checks_table(checks)
+    rows = []
+    for tid, row in table.iterrows():
+        u = "share" if row["unit"] in ("share", "relative change") else ""
+        status = row["status"]
+        verdict = status if status != "not evaluable" else f"not evaluable: {row['reason']}"
+        band = format_interval(row["band_low"], row["band_high"], u)
+        rows.append(f"<tr><td>{_esc(tid)}</td><td style='text-align:left'>{_esc(row['target'])}</td>"
+                    f"<td>{_esc(row['side'])}</td><td>{format_value(row['value'], u)}</td><td>{band}</td>"
+                    f"<td>{format_value(row['model'], u)}</td>"
+                    f"<td>{format_interval(row['ci_low'], row['ci_high'], u)}</td>"
+                    f"<td class='{status.replace(' ', '-')}' style='text-align:left'>{_esc(verdict)}</td></tr>")
+    passed = sum(c.status == "pass" for c in checks)
+    failed = sum(c.status == "fail" for c in checks)
+    html_text = (f"<h2>Calibration</h2><p class=note>Targets from <code>{_esc(path)}</code>: {passed} pass, "
+                 f"{failed} fail, {len(checks) - passed - failed} cannot be evaluated on this run.</p>"
+                 "<table><tr><th>id</th><th>target</th><th>side</th><th>value</th><th>tolerance band</th>"
+                 f"<th>model</th><th>95 % CI</th><th>status</th></tr>{''.join(rows)}</table>")
+    try:
+        fig = calibration_figure(checks)
+    except FigureUnavailable:
+        return html_text
+    caption = "Model estimate vs target in units of the tolerance; the shaded band passes."
+    paths = save(fig, run.path, "calibration")
+    figures["calibration"] = (paths, caption)
+    return html_text + _figure_html("calibration", paths[0], caption)
+
+
+def build_report(run) -> str:
+    """The whole HTML page, figures saved into the run directory and embedded."""
+    made, skipped = save_run_figures(run)
+    captions = {stem: caption for stem, (_, caption) in run_figures().items()}
+    figures = {stem: (paths, captions[stem]) for stem, paths in made.items()}
+    calibration = calibration_section(run, figures)
+    body = "".join(_figure_html(stem, paths[0], caption) for stem, (paths, caption) in figures.items()
+                   if stem != "calibration")
+    missing = "".join(f"<li><b>{_esc(stem)}</b>: {_esc(why)}</li>" for stem, why in skipped.items())
+    listing = ", ".join(_esc(stem) for stem in figures)
+    names = run.regime_names
+    title = (f"{names['before']} vs {names['after']}" if run.comparison is not None else names["single"])
+    config_text = (run.path / "config.yaml").read_text()
+    return (
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+        f"<title>portclear report: {_esc(title)}</title><style>{CSS}</style></head><body>"
+        f"<h1>portclear report: {_esc(title)}</h1>"
+        "<p class=note>Discrete-event simulation of customs clearance at the port. Time in hours, money in CNY. "
+        "Made from the stored run directory; nothing was re-simulated.</p>"
+        + scenario_section(run) + kpi_section(run)
+        + f'<h2>Figures</h2><p class=note id="figure-list" data-count="{len(figures)}">{len(figures)} figures: '
+        f"{listing}. Each is also in the run directory as PNG and SVG.</p>"
+        + (f"<p class=note>Not available for this run:</p><ul>{missing}</ul>" if missing else "")
+        + body + calibration
+        + "<h2>Resolved configuration</h2><details><summary>config.yaml (click to open)</summary>"
+        f"<pre>{_esc(config_text)}</pre></details></body></html>\n"
+    )
+
+
+def write_report(run_dir, out=None) -> Path:
+    """Write the report of a stored run (default `RUN_DIR/report.html`) and return its path.
+
+    Raises RunDirError for a run directory that cannot be read.
+    """
+    run = load_run(run_dir)
+    out = Path(out) if out is not None else run.path / REPORT_NAME
+    text = build_report(run)
+    atomic_write_text(out, text)
+    return out

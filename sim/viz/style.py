@@ -1,0 +1,100 @@
+"""The house style shared by every figure module: backend, fonts, colours per side, saving,
+and the number formats people read (figures, tables, the report)."""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import matplotlib
+
+if "ipykernel" not in sys.modules:
+    matplotlib.use("Agg")  # files only; inside Jupyter keep the notebook's inline backend
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+SIDE_COLOURS = {"before": "#b2182b", "after": "#2166ac", "single": "#2166ac"}
+SIDE_MARKERS = {"before": "o", "after": "s", "single": "s"}
+FIGURE_FORMATS = ("png", "svg")
+SLIDE = (10.0, 5.6)
+"""16:9 at a size that stays legible when a slide shrinks it."""
+STYLE = {
+    "figure.figsize": SLIDE, "font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13,
+    "xtick.labelsize": 12, "ytick.labelsize": 12, "legend.fontsize": 11, "legend.frameon": False,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
+    "svg.hashsalt": "portclear",  # stable SVG element ids: the same run gives the same file
+}
+# Stage colours: fixed by position, so a stage has the same colour in every figure.
+STAGE_COLOURS = ("#8c8c8c", "#e08214", "#2c7fb8", "#41ab5d")
+
+
+class FigureUnavailable(Exception):
+    """The run lacks what a figure needs (no consignment table, an empty cohort)."""
+
+
+def styled(builder):
+    """Build the figure under the house style (fonts, grid, spines)."""
+    @functools.wraps(builder)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(STYLE):
+            fig = builder(*args, **kwargs)
+            # Jupyter's inline backend switches interactive mode on when the first figure loads
+            # it; leaving the context would undo that and hide every later figure.
+            interactive = matplotlib.is_interactive()
+        matplotlib.interactive(interactive)
+        return fig
+    return wrapper
+
+
+def save(fig, out_dir: Path, stem: str, close: bool = True) -> list[Path]:
+    """Write `stem.png` and `stem.svg` (each under a temporary name, then renamed)."""
+    paths = []
+    for fmt in FIGURE_FORMATS:
+        path = Path(out_dir) / f"{stem}.{fmt}"
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            metadata = {"Date": None} if fmt == "svg" else {}
+            with plt.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"]}):
+                fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        paths.append(path)
+    if close:
+        plt.close(fig)
+    return paths
+
+
+def side_label(run, side: str) -> str:
+    name = run.regime_names.get(side, side)
+    return name if side == "single" else f"{side}: {name}"
+
+
+def need_table(run) -> None:
+    if not run.has_table:
+        raise FigureUnavailable("the run has no consignments.parquet (experiment.write_table=false or "
+                                "run.summary_only=true)")
+
+
+def format_value(x: float, unit: str = "") -> str:
+    """A KPI value for people: shares as percent, big numbers with separators."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    if unit == "share":
+        return f"{x:.1%}"
+    if abs(x) >= 1e4:
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:,.1f}"
+    return f"{x:.2f}"
+
+
+def format_interval(low: float, high: float, unit: str = "", difference: bool = False) -> str:
+    """A 95 % CI; a difference of shares reads in percentage points."""
+    if low is None or high is None or not (np.isfinite(low) and np.isfinite(high)):
+        return "n/a"
+    if unit == "share" and difference:
+        return f"[{100 * low:+.1f}, {100 * high:+.1f}] pp"
+    return f"[{format_value(low, unit)}, {format_value(high, unit)}]"

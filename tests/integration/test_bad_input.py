@@ -1,0 +1,190 @@
+"""Bad input: one `error: <dotted.key>: <problem>` line, exit 2, no traceback, no results directory.
+
+The whole catalogue runs in-process through `first_config_error` (about 0.2 s a case);
+a handful also goes through the real CLI to check the exit status, stderr and that
+nothing was written.
+"""
+from __future__ import annotations
+
+import pytest
+from conftest import SMALL, make_config, run_cli
+
+from sim.cli.preflight import first_config_error
+from sim.config import ConfigError, validate
+
+# (overrides, key the message must start with, words the problem must contain)
+CASES = [
+    # 1. wrong types (OmegaConf rejects bools for int and float fields)
+    ("run.replications=abc", "run.replications", "could not be converted to Integer"),
+    ("port.terminals.dct.berths=2.5", "port.terminals.dct.berths", "could not be converted to Integer"),
+    ("run.horizon_days=true", "run.horizon_days", "could not be converted to Float"),
+    ("experiment.write_table=maybe", "experiment.write_table", "not a valid bool"),
+    ("regime.officer_calendar.days=[1,x]", "regime.officer_calendar.days[1]", "could not be converted to Integer"),
+    ("regime.officers=null", "regime.officers", "not Optional"),
+    # intermodal: a train that cannot hold one 40-foot box, rail shares without trains,
+    # an unknown mode-choice option, an empty plug yard
+    ("port.destinations.shenyang.rail_capacity_teu=1", "port.destinations.shenyang.rail_capacity_teu",
+     "at least one 40-foot box"),
+    (("port.destinations.tongliao.rail_departures=[]", "port.destinations.tongliao.rail_arrivals=[]"),
+     "demand.rail_share.tongliao", "has no trains"),
+    ("demand.mode_choice=fastest", "demand.mode_choice", "unknown option"),
+    ("port.reefer_plugs=0", "port.reefer_plugs", "capacity must be >= 1"),
+    # 2. NaN and infinities
+    ("run.horizon_days=nan", "run.horizon_days", "must be a finite number"),
+    ("demand.scale=inf", "demand.scale", "must be a finite number"),
+    ("demand.scale=-inf", "demand.scale", "must be a finite number"),
+    ("baseline.duty_hours_mean=nan", "baseline.duty_hours_mean", "must be a finite number"),
+    ("demand.services.japan_1.import_boxes_per_call=nan", "demand.services.japan_1.import_boxes_per_call",
+     "must be a finite number"),
+    ("port.gate.hours_per_truck=inf", "port.gate.hours_per_truck", "must be a finite number"),
+    ("regime.officers=1e400", "regime.officers", "could not be converted to Integer"),
+    # 3. negative rates and durations
+    ("regime.duty_hours_mean=-1", "regime.duty_hours_mean", "must be >= 0"),
+    ("port.terminals.dct.crane_moves_per_hour=-5", "port.terminals.dct.crane_moves_per_hour", "must be > 0"),
+    ("baseline.acceptance_hours_mean=-0.5", "baseline.acceptance_hours_mean", "must be >= 0"),
+    ("run.drain_days=-1", "run.drain_days", "must be >= 0"),
+    ("demand.irregular.calls_per_week=-1", "demand.irregular.calls_per_week", "must be >= 0"),
+    ("costs.handling_cny_per_teu=-1", "costs.handling_cny_per_teu", "must be >= 0"),
+    ("regime.officers=-3", "regime.officers", "capacity must be >= 1"),
+    # 3b. zero rates and durations that must be positive
+    ("port.terminals.dct.crane_moves_per_hour=0", "port.terminals.dct.crane_moves_per_hour", "must be > 0"),
+    ("regime.doc_check_hours_mean.import=0", "regime.doc_check_hours_mean.import", "must be > 0"),
+    ("regime.inspection_hours_mean.scan=0", "regime.inspection_hours_mean.scan", "must be > 0"),
+    ("demand.scale=0", "demand.scale", "must be > 0"),
+    ("run.horizon_days=0", "run.horizon_days", "must be > 0"),
+    ("port.rail_terminal.boxes_per_hour_per_track=0", "port.rail_terminal.boxes_per_hour_per_track", "must be > 0"),
+    ("demand.services.japan_1.calls_per_week=0", "demand.services.japan_1.calls_per_week", "must be >= 1"),
+    ("run.replications=0", "run.replications", "must be >= 1"),
+    # 4. probabilities outside [0, 1]
+    ("regime.pre_arrival_share=1.5", "regime.pre_arrival_share", "probability in [0, 1]"),
+    ("demand.domestic_share=-0.1", "demand.domestic_share", "probability in [0, 1]"),
+    # 5. shares not summing to 1
+    ("regime.channels.import.general.red=0.5", "regime.channels.import.general", "must sum to 1"),
+    ("demand.destination_shares.dalian=0.9", "demand.destination_shares", "must sum to 1"),
+    ("demand.class_shares.import.general=0.5", "demand.class_shares.import", "must sum to 1"),
+    ("demand.services.japan_1.transship_to.europe_1=0.9", "demand.services.japan_1.transship_to", "must sum to 1"),
+    # 6. zero capacities
+    ("port.terminals.dct.berths=0", "port.terminals.dct.berths", "capacity must be >= 1"),
+    ("regime.officers=0", "regime.officers", "capacity must be >= 1"),
+    ("port.inspection_stations.scan.bays=0", "port.inspection_stations.scan.bays", "capacity must be >= 1"),
+    ("port.gate.in_lanes=0", "port.gate.in_lanes", "capacity must be >= 1"),
+    ("regime.transit.inland_officers=0", "regime.transit.inland_officers", "capacity must be >= 1"),
+    ("port.destinations.shenyang.rail_capacity_teu=0", "port.destinations.shenyang.rail_capacity_teu",
+     "at least one 40-foot box"),
+    # 6b. capacity far below the offered load (sim/stability.py): the queue would grow without end
+    ("regime.officers=5", "regime.officers", "offered load 4.27 >= capacity"),
+    ("port.inspection_stations.physical.bays=5", "port.inspection_stations.physical.bays", "offered load"),
+    # 6c. empty timetables and calendars
+    ("port.destinations.shenyang.rail_departures=[]", "port.destinations.shenyang.rail_departures",
+     "empty timetable, but demand.rail_share.shenyang sends imports by rail"),
+    ("port.destinations.harbin.rail_arrivals=[]", "port.destinations.harbin.rail_arrivals", "sends exports by rail"),
+    ("regime.officer_calendar.days=[]", "regime.officer_calendar.days", "at least one working day"),
+    ("regime.quarantine.calendar.days=[]", "regime.quarantine.calendar.days", "at least one working day"),
+    (("regime.officer_calendar.open_hour=18", "regime.officer_calendar.close_hour=8"), "regime.officer_calendar",
+     "need 0 <= open_hour < close_hour <= 24"),
+    # 7. unknown keys and unknown group options (these list what is available)
+    ("run.foo=1", "run.foo", "unknown key; expected one of horizon_days, warmup_days"),
+    ("foo=1", "foo", "unknown key; expected one of run, experiment"),
+    ("port.terminals.nope.berths=3", "port.terminals.nope", "unknown key; expected one of dct"),
+    ("regime=nonexistent", "regime", "unknown option 'nonexistent'; available: after_reform, before_reform"),
+    ("experiment=nope", "experiment", "unknown option 'nope'; available: calibrate, compare, single"),
+    ("regime@baseline=nope", "regime@baseline", "unknown option 'nope'; available: after_reform, before_reform"),
+    # 8. '+' on schema keys, and '+'/'++' adding keys the schema lacks
+    ("+run.seed=5", "run.seed", "already in the schema"),
+    ("+run.newkey=1", "run.newkey", "unknown key"),
+    ("+regime.newthing=1", "regime.newthing", "unknown key"),
+    ("++run.newkey=1", "run.newkey", "unknown key"),
+    ("+foo=1", "foo", "unknown key"),
+    ("+port.terminals.dct.foo=1", "port.terminals.dct.foo", "unknown key; expected one of berths"),
+    ("+regime=after_reform", "regime", "already in the defaults list"),
+    ("+demand.scale=2", "demand.scale", "already in the schema"),
+    ("port=nope", "port", "unknown option 'nope'; available: dalian"),
+    ("+sweep=nope", "sweep", "unknown option 'nope'; available: demand_growth"),
+    # 9. cross-field checks
+    ("run.warmup_days=28", "run.warmup_days", "must be shorter than run.horizon_days"),
+    (("run.horizon_days=5", "run.warmup_days=6"), "run.warmup_days", "must be shorter than run.horizon_days"),
+    ("run.horizon_days=7", "run.warmup_days", "must be shorter than run.horizon_days"),  # equal is not shorter
+    ("run.replications=1", "run.replications", "needs >= 2 replications"),
+    # 10. bad override syntax
+    ("run.seed=[", "run.seed", "cannot parse override"),
+    ("run.seed=1,2", "run.seed", "is a sweep"),
+]
+
+
+@pytest.mark.parametrize("overrides, key, problem", CASES, ids=[str(c[0]) for c in CASES])
+def test_bad_input_is_one_line_naming_the_key(overrides, key, problem):
+    overrides = [overrides] if isinstance(overrides, str) else list(overrides)
+    message = first_config_error(overrides)
+    assert message is not None, "bad input was accepted"
+    assert message.startswith(f"{key}: "), message
+    assert problem in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("overrides", [
+    [],
+    [*SMALL, "hydra.run.dir=/tmp/portclear-never-created"],
+    ["experiment=single", "run.replications=1", "++run.seed=5", "regime@baseline=after_reform"],
+], ids=["defaults", "small", "single"])
+def test_valid_input_passes(overrides):
+    assert first_config_error(overrides) is None
+
+
+def test_validate_rejects_stray_attributes_and_bools():
+    """Configs built without Hydra get the same checks: a typo'd attribute, a bool for a number."""
+    cfg = make_config()
+    cfg.run.horizon = 3
+    with pytest.raises(ConfigError, match=r"^run\.horizon: unknown key"):
+        validate(cfg)
+    cfg = make_config()
+    cfg.regime.officers = True
+    with pytest.raises(ConfigError, match=r"^regime\.officers: must be a number"):
+        validate(cfg)
+
+
+def _emptied(path: str):
+    def empty(cfg):
+        *parents, name = path.split(".")
+        node = cfg
+        for p in parents:
+            node = getattr(node, p)
+        setattr(node, name, {})
+        if path == "demand.services":
+            cfg.demand.irregular.calls_per_week = 0.0
+    return empty
+
+
+@pytest.mark.parametrize("path, key, problem", [
+    ("demand.services", "demand.services", "nothing arrives"),
+    ("port.terminals", "port.terminals", "at least one terminal"),
+    ("port.destinations", "port.destinations", "at least one destination"),
+    ("demand.destination_shares", "demand.destination_shares", "at least one share"),
+])
+def test_validate_rejects_empty_services_and_tables(path, key, problem):
+    """Empty collections, as a notebook might build them (on the command line Hydra merges `{}` into the dict)."""
+    cfg = make_config()
+    _emptied(path)(cfg)
+    with pytest.raises(ConfigError) as e:
+        validate(cfg)
+    assert str(e.value).startswith(f"{key}: ") and problem in str(e.value)
+
+
+@pytest.mark.parametrize("args, key", [
+    (["run.replications=abc"], "run.replications"),                      # type error
+    (["regime.pre_arrival_share=1.5"], "regime.pre_arrival_share"),      # semantic error
+    (["run.foo=1"], "run.foo"),                                          # unknown key
+    (["regime@baseline=nope"], "regime@baseline"),                       # unknown group option
+    (["+run.seed=5"], "run.seed"),                                       # '+' on a schema key
+    (["regime.officers=5"], "regime.officers"),                          # overloaded station (stability)
+    (["--config-name=config", "run.replications=1"], "run.replications"),  # caught in app(), after Hydra made the dir
+], ids=["type", "semantic", "unknown-key", "unknown-option", "plus-key", "overloaded", "in-app"])
+def test_cli_bad_input(tmp_path, args, key):
+    out = tmp_path / "out"
+    result = run_cli(*args, f"hydra.run.dir={out}", timeout=60)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {key}: "), result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout == ""
+    assert not out.exists(), "bad input left a results directory"
+    assert tmp_path.exists(), "removed a directory it did not create"

@@ -1,0 +1,88 @@
+"""Calibration (sim/calibration.py, `python -m sim experiment=calibrate`): knobs, loss, report."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import yaml
+
+from sim.calibration import fit as cal
+from tests.conftest import REPO, make_config, run_cli
+
+SCEN = REPO / "scenarios" / "dalian"
+
+
+def test_knobs_are_real_unsourced_parameters_inside_their_bounds():
+    cfg = make_config()
+    spec = cal.load_knobs(SCEN / "knobs.yaml")
+    targets = cal.load_targets(SCEN / "targets.yaml")
+    assert set(spec["fit_targets"]) <= set(targets)
+    for k in spec["knobs"]:
+        lo, hi = k["bounds"]
+        assert lo <= float(cal.get_path(cfg, k["key"])) <= hi, k["key"]
+        assert set(k["targets"]) <= set(targets) and k["why"]
+
+
+def test_set_path_reaches_dataclasses_and_dicts_and_keeps_types():
+    cfg = make_config()
+    cal.set_path(cfg, "regime.query_share.export", 0.2)
+    cal.set_path(cfg, "costs.spoilage_share_per_day.reefer", 0.02)
+    cal.set_path(cfg, "regime.officers", 80.0)
+    assert cal.get_path(cfg, "regime.query_share.export") == 0.2
+    assert cal.get_path(cfg, "costs.spoilage_share_per_day.reefer") == 0.02
+    assert cfg.regime.officers == 80 and isinstance(cfg.regime.officers, int)
+
+
+def test_fit_overrides_are_validated():
+    cfg = make_config()
+    small = cal.apply_overrides(cfg, ["demand.scale=0.1", "run.replications=3"])
+    assert small.demand.scale == 0.1 and small.run.replications == 3 and cfg.demand.scale == 1.0
+    with pytest.raises(cal.ConfigError, match="experiment.fit_overrides"):
+        cal.apply_overrides(cfg, ["demand.nope=1"])
+    with pytest.raises(cal.ConfigError):
+        cal.apply_overrides(cfg, ["regime.officers=0"])
+
+
+def test_loss_and_pass_fail_use_the_target_tolerances():
+    targets = {"A": {"target": "a", "value": 0.5, "tolerance": 0.1, "unit": "share", "kpi": "a", "regime": "after"},
+               "B": {"target": "b", "value": 10.0, "tolerance": 0.3, "relative": True, "unit": "h", "kpi": "b",
+                     "regime": "before"}}
+    values = {"A": {"mean": 0.7, "ci_low": 0.6, "ci_high": 0.8, "n": 3},
+              "B": {"mean": 12.0, "ci_low": 11.0, "ci_high": 13.0, "n": 3}}
+    assert cal.tolerance(targets["B"]) == pytest.approx(3.0)
+    assert cal.loss(values, targets, ["A", "B"]) == pytest.approx(4.0 + (2 / 3) ** 2)
+    rows = cal.report_rows(values, targets, ["A"])
+    assert [r["met"] for r in rows] == [False, True] and [r["fitted"] for r in rows] == [True, False]
+    assert "**no**" in cal.format_report(rows, None, "h")
+
+
+def test_model_values_scale_volumes_and_pair_changes():
+    cfg = make_config("demand.scale=0.5")
+    targets = yaml.safe_load((SCEN / "targets.yaml").read_text())
+    per = {"before": {"logistics_cost_cny_per_teu_mean": [100.0, 200.0], "throughput_teu_per_year": [4e6, 5e6]},
+           "after": {"logistics_cost_cny_per_teu_mean": [90.0, 170.0], "throughput_teu_per_year": [4e6, 5e6]}}
+    v = cal.model_values({"per_replication": per}, targets, cfg)
+    assert v["T2"]["mean"] == pytest.approx(260 / 300 - 1)
+    assert v["T4"]["mean"] == pytest.approx(9e6)
+    assert v["T6"] is None and v["T8"]["mean"] == pytest.approx(108)
+
+
+def test_calibrate_cli_writes_a_report(tmp_path):
+    out = tmp_path / "cal"
+    r = run_cli("experiment=calibrate", "experiment.max_evaluations=2", "run.workers=1", f"hydra.run.dir={out}",
+                "run.catalog=",
+                "experiment.fit_overrides=['demand.scale=0.03','run.horizon_days=6','run.warmup_days=2',"
+                "'run.drain_days=3','run.replications=2']")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((out / "calibration.json").read_text())
+    assert doc["fit"]["evaluations"] == 2
+    t1 = next(row for row in doc["targets"] if row["target"] == "T1")
+    assert t1["model"]["n"] == 2 and t1["met"] in (True, False) and math.isfinite(t1["model"]["mean"])
+    assert "| T1 " in (out / "calibration.md").read_text()
+    assert json.loads((out / "run.json").read_text())["status"] == "complete"
+
+
+def test_calibrate_rejects_a_bad_budget():
+    r = run_cli("experiment=calibrate", "experiment.max_evaluations=0")
+    assert r.returncode == 2 and "experiment.max_evaluations" in r.stderr

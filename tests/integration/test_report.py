@@ -1,0 +1,164 @@
+"""`python -m sim.report`: one self-contained HTML file from a stored run, never re-simulating;
+bad input ends as one line, a non-zero exit and no report."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import sim.experiment.replications
+import sim.model.port
+from sim.viz import plots, report
+from tests.conftest import REPO
+from tests.stored_runs import copy_of, stored_run
+
+
+def _no_simulation(*args, **kwargs):
+    raise AssertionError("the report must not simulate")
+
+
+@pytest.fixture(scope="module")
+def compare_report(tmp_path_factory):
+    """A report written from a copy of a stored comparison, with the simulator disabled."""
+    run_dir = copy_of(stored_run(tmp_path_factory, "compare"), tmp_path_factory.mktemp("report") / "run")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sim.model.port, "simulate", _no_simulation)
+        mp.setattr(sim.experiment.replications, "simulate", _no_simulation)
+        path = report.write_report(run_dir)
+    return run_dir, path, path.read_text()
+
+
+def run_report(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-m", "sim.report", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_report_is_written_into_the_run_directory(compare_report):
+    run_dir, path, html = compare_report
+    assert path == run_dir / "report.html"
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert not list(run_dir.glob(".*.tmp")), "no temporary files left behind"
+
+
+def test_report_embeds_every_figure_it_made(compare_report):
+    run_dir, _, html = compare_report
+    count = int(re.search(r'id="figure-list" data-count="(\d+)"', html).group(1))
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)"', html)
+    figures = re.findall(r'<figure id="fig-([a-z_]+)">', html)
+    assert count == len(images) == len(figures)
+    assert set(figures) == set(plots.run_figures()) | {"calibration"}
+    for stem, data in zip(figures, images):
+        png = (run_dir / f"{stem}.png").read_bytes()
+        assert base64.b64decode(data) == png, f"{stem} embeds the PNG saved in the run directory"
+        assert (run_dir / f"{stem}.svg").is_file()
+    assert "Not available for this run" not in html
+    assert "<script" not in html and "http" not in html.split("<pre>")[0], "self-contained, nothing to fetch"
+
+
+def test_report_describes_the_scenario_and_every_kpi(compare_report):
+    run_dir, _, html = compare_report
+    for fact in ("before_reform", "after_reform", "10.0 days", "2.0 warm-up", "2 paired", "20150701",
+                 "demand.scale = 0.05"):
+        assert fact in html, fact
+    for name in json.loads((run_dir / "comparison.json").read_text()):
+        assert f"<td>{name}</td>" in html, name
+    assert "95 % CI (paired)" in html
+
+
+def test_report_shows_calibration_status(compare_report):
+    _, _, html = compare_report
+    section = html[html.index("<h2>Calibration</h2>"):html.index("<h2>Resolved configuration</h2>")]
+    for tid in ("T1", "T2", "T9"):
+        assert f"<td>{tid}</td>" in section
+    assert "not evaluable: a full-scale volume; this run has demand.scale=0.05" in section
+    assert re.search(r"class='(pass|fail)'", section)
+
+
+def test_report_embeds_the_resolved_config(compare_report):
+    run_dir, _, html = compare_report
+    config = html[html.index("<pre>") + 5:html.index("</pre>")]
+    assert "horizon_days: 10.0" in config
+    assert config.replace("&#x27;", "'").replace("&quot;", '"') == (run_dir / "config.yaml").read_text()
+
+
+def test_report_without_targets_says_so(tmp_path_factory, tmp_path, monkeypatch):
+    run_dir = copy_of(stored_run(tmp_path_factory, "compare"), tmp_path / "run",
+                      without=("consignments.parquet",))
+    monkeypatch.setattr("sim.calibration.targets.SCENARIOS_DIR", tmp_path / "no-scenarios")
+    html = report.write_report(run_dir, tmp_path / "r.html").read_text()
+    assert "No targets file" in html
+    assert "Not available for this run" in html and "experiment.write_table=false" in html
+    assert html.count("<img") == 2  # the KPI table and the cost breakdown need no consignment table
+
+
+def test_single_regime_report(tmp_path_factory, tmp_path):
+    run_dir = copy_of(stored_run(tmp_path_factory, "single"), tmp_path / "run")
+    html = report.write_report(run_dir).read_text()
+    assert "(single regime)" in html
+    assert html.count("<img") == int(re.search(r'data-count="(\d+)"', html).group(1)) >= 12
+    assert "this run is a single regime" in html  # before/after targets cannot be checked on it
+
+
+def test_command_line_writes_where_it_is_told(tmp_path_factory, tmp_path):
+    run_dir = copy_of(stored_run(tmp_path_factory, "compare"), tmp_path / "run", without=("consignments.parquet",))
+    proc = run_report(str(run_dir), "--out", str(tmp_path / "shared.html"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"report: {tmp_path / 'shared.html'}\n" and proc.stderr == ""
+    assert (tmp_path / "shared.html").read_text().count("<img") == 3  # KPI table, costs, calibration
+    assert not (run_dir / "report.html").exists()
+
+
+def _damage(run_dir, how: str):
+    if how == "corrupt_json":
+        (run_dir / "comparison.json").write_text('{"export_release_within_24h_share": {"before": ')
+        return run_dir / "comparison.json", "not valid JSON"
+    if how == "not_parquet":
+        (run_dir / "consignments.parquet").write_text("hello")
+        return run_dir / "consignments.parquet", "not a readable Parquet file"
+    if how == "damaged_parquet":  # footer intact, data pages garbled: only reading the columns finds out
+        path = run_dir / "consignments.parquet"
+        data = bytearray(path.read_bytes())
+        middle = len(data) // 2
+        data[middle - 20000:middle + 20000] = bytes(40000)
+        path.write_bytes(bytes(data))
+        return path, "not a readable Parquet file"
+    if how == "no_results":
+        (run_dir / "comparison.json").unlink()
+        return run_dir, "no results here"
+    raise ValueError(how)
+
+
+@pytest.mark.parametrize("how", ["corrupt_json", "not_parquet", "damaged_parquet", "no_results"])
+def test_bad_run_directory_gets_one_line_and_no_report(tmp_path_factory, tmp_path, capsys, how):
+    run_dir = copy_of(stored_run(tmp_path_factory, "compare"), tmp_path / "run")
+    culprit, problem = _damage(run_dir, how)
+    with pytest.raises(SystemExit) as exit_:
+        report.main([str(run_dir)])
+    assert exit_.value.code == report.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    assert str(culprit) in err and problem in err, err
+    assert not (run_dir / "report.html").exists()
+    assert not list(run_dir.glob(".report.html*")), "no partial report"
+
+
+def test_missing_directory_from_the_command_line(tmp_path):
+    proc = run_report(str(tmp_path / "nowhere"))
+    assert proc.returncode == report.EXIT_BAD_INPUT
+    assert proc.stderr == f"error: {tmp_path / 'nowhere'}: no such directory\n"
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_output_directory_must_exist(tmp_path_factory, tmp_path, capsys):
+    run_dir = stored_run(tmp_path_factory, "compare")
+    with pytest.raises(SystemExit) as exit_:
+        report.main([str(run_dir), "--out", str(tmp_path / "missing" / "r.html")])
+    assert exit_.value.code != 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no directory" in err and str(tmp_path / "missing") in err

@@ -19,6 +19,7 @@ run: $(STAMP)
 	$(PY) -m sim
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 # Regression baseline (scenarios/dalian/baseline.json): regenerate on purpose after a model

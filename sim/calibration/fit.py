@@ -19,12 +19,12 @@ import numpy as np
 import yaml
 from scipy import optimize
 
+from sim.calibration.targets import load_targets  # one reader for targets.yaml (validated)
 from sim.config import Config, ConfigError, validate
 from sim.config.locations import SCENARIOS_DIR
 from sim.experiment.replications import compare, run_replications, summarize
 from sim.outputs.stats import t_interval
 from sim.store.atomic import atomic_write_json, atomic_write_text
-from sim.calibration.targets import load_targets  # one reader for targets.yaml (validated)
 
 SHARE_GROUPS = ("green", "yellow", "red")
 

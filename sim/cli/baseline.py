@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from sim.cli.compose import compose_config
-from sim.runs.baseline import BASELINE_FILE, K, as_number, same_value, band, build, load, outside_band
+from sim.runs.baseline import BASELINE_FILE, K, as_number, band, build, load, outside_band, same_value
 from sim.store.atomic import atomic_write_json
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.cli.compose import CONFIG_DIR, to_config
-from sim.cli.errors import launcher_hint, describe, fail
+from sim.cli.errors import describe, fail, launcher_hint
 from sim.config import ConfigError
 
 MULTIRUN_FLAGS = ("-m", "--multirun")

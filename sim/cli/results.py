@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.store.catalog import DEFAULT_PATH, Catalog
 from sim.store.atomic import atomic_write_bytes, atomic_write_text
+from sim.store.catalog import DEFAULT_PATH, Catalog
 
 LIST_COLUMNS = ["run_id", "status", "kind", "label", "job_num", "first_replication", "replications",
                 "config_hash", "wall_seconds", "run_dir"]

@@ -16,7 +16,6 @@ from omegaconf import MISSING
 
 from sim.domain import Direction
 
-HOURS_PER_WEEK = 168.0
 DECLARED = (Direction.IMPORT, Direction.EXPORT)
 """Directions that carry a customs declaration (transshipment moves under transit supervision)."""
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.config import CalendarConfig, Config, ConfigError, RegimeConfig
-from sim.domain.calendar import WorkingCalendar
 from sim.domain import CargoClass
+from sim.domain.calendar import WorkingCalendar
 
 REJECT_LOAD = 1.0
 """Offered load at which a config is rejected (a queue with no steady state)."""

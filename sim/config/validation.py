@@ -6,9 +6,10 @@ import math
 from dataclasses import fields, is_dataclass
 from typing import Dict
 
-from sim.config.schema import (DECLARED, HOURS_PER_WEEK, CalendarConfig, ClassSharesConfig, Config, ConfigError,
-                               CostsConfig, DemandConfig, ExperimentConfig, PortConfig, RegimeConfig, RunConfig)
+from sim.config.schema import (DECLARED, CalendarConfig, ClassSharesConfig, Config, ConfigError, CostsConfig,
+                               DemandConfig, ExperimentConfig, PortConfig, RegimeConfig, RunConfig)
 from sim.domain import CargoClass, Channel
+from sim.domain.units import HOURS_PER_WEEK
 
 EXPERIMENT_KINDS = ("compare", "single", "calibrate")
 MODE_CHOICES = ("shares", "cost")

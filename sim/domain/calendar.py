@@ -9,7 +9,8 @@ from __future__ import annotations
 import bisect
 import math
 
-HOURS_PER_WEEK = 168.0
+from sim.domain.units import HOURS_PER_WEEK
+
 CLOSING_TOLERANCE = 1e-9  # hours (a few microseconds)
 
 

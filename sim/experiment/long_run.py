@@ -30,6 +30,7 @@ import numpy as np
 
 from sim.config import Config, RegimeConfig
 from sim.domain import MILESTONES
+from sim.domain.units import DAYS_PER_WEEK, HOURS_PER_DAY
 from sim.experiment.replications import sides, summarize
 from sim.experiment.writing import write_results
 from sim.model.demand import HOURS_PER_WEEK, generate_weeks
@@ -37,8 +38,6 @@ from sim.model.port import simulate
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import Window, replication_kpis
 
-HOURS_PER_DAY = 24.0
-DAYS_PER_WEEK = 7
 SEGMENTS_FILE = "segments.csv"
 AGREE_HOURS = 1e-6
 """Two segments agree on a milestone within this (their clocks differ by whole weeks, so

@@ -15,9 +15,9 @@ import numpy as np
 
 from sim.config import DemandConfig, PortConfig
 from sim.domain import CargoClass, Direction, Trade
+from sim.domain.units import HOURS_PER_WEEK
 from sim.model.streams import stream
 
-HOURS_PER_WEEK = 168.0
 IRREGULAR = "irregular"
 
 

@@ -21,7 +21,6 @@ from sim.config import Config, RegimeConfig
 from sim.domain.calendar import WorkingCalendar
 from sim.model.queues import fifo_servers_on_calendar, weekly_times
 
-HOURS_PER_WEEK = 168.0
 GATE_RECORD_BLOCK = 65_536  # trucks served from the out-gate line between two writes of their exits
 
 

@@ -13,12 +13,11 @@ import numpy as np
 
 from sim.config import Config, RegimeConfig
 from sim.domain import CargoClass, Channel, Direction, Mode, Station, Trade
-from sim.model.demand import Calls, Consignments
 from sim.domain.calendar import WorkingCalendar
+from sim.domain.units import HOURS_PER_WEEK, HOURS_PER_YEAR
+from sim.model.demand import Calls, Consignments
 from sim.model.queues import allocate_trains, fifo_servers, fifo_servers_on_calendar, weekly_times
 
-HOURS_PER_WEEK = 168.0
-HOURS_PER_YEAR = 8760.0
 DECLARED = (Direction.IMPORT, Direction.EXPORT)
 
 

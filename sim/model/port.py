@@ -13,19 +13,18 @@ import pyarrow as pa
 import simpy
 
 from sim.config import Config, RegimeConfig
-from sim.model.memory import return_freed_arrays
-from sim.domain.calendar import WorkingCalendar
 from sim.domain import CALL_TIMES, MILESTONES, Direction, Station, Trade
+from sim.domain.calendar import WorkingCalendar
+from sim.domain.units import HOURS_PER_DAY
 from sim.model.clearance import Clearance
 from sim.model.demand import generate_calls, generate_consignments
 from sim.model.hinterland import Hinterland
 from sim.model.inspection import StaffedStation
+from sim.model.memory import return_freed_arrays
 from sim.model.plan import plan
+from sim.model.record import call_columns, consignment_columns
 from sim.model.vessels import PortSide
 from sim.model.yard import plug_reefers
-from sim.model.record import call_columns, consignment_columns
-
-HOURS_PER_DAY = 24.0
 
 
 @dataclass

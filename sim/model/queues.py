@@ -13,7 +13,7 @@ from collections import deque
 
 import numpy as np
 
-HOURS_PER_WEEK = 168.0
+from sim.domain.units import HOURS_PER_WEEK
 
 
 def fifo_servers(arrival: np.ndarray, service: np.ndarray, servers: int) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.domain import (ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, CALL_COLUMNS_FLOAT, CALL_COLUMNS_INT,
-                             MILESTONES)
+                        MILESTONES)
 
 NOT_APPLICABLE = -1
 

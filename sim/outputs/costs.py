@@ -10,11 +10,10 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CostsConfig
-from sim.outputs.frame import Frame
 from sim.domain import CargoClass, Direction, Mode, Station, Trade
+from sim.domain.units import HOURS_PER_DAY, HOURS_PER_YEAR
+from sim.outputs.frame import Frame
 
-HOURS_PER_DAY = 24.0
-HOURS_PER_YEAR = 8760.0
 COMPONENTS = (
     "handling", "storage", "reefer_power", "demurrage", "detention", "inspection", "brokerage",
     "transit_formalities", "certificates", "hinterland", "inventory", "spoilage",

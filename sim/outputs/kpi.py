@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CostsConfig
+from sim.domain import CargoClass, Direction, Mode, Trade
+from sim.domain.units import HOURS_PER_YEAR
 from sim.outputs.costs import COMPONENTS, cost_per_teu, trade_declared
 from sim.outputs.frame import Frame
-from sim.domain import CargoClass, Direction, Mode, Trade
 from sim.outputs.stats import summarize_durations
 
 RELEASE_WITHIN_HOURS = 24.0
-HOURS_PER_YEAR = 8760.0
 IMPORT_STAGES = ("unloading", "preparing", "clearance", "removal")
 EXPORT_STAGES = ("preparing", "clearance", "after_release", "departure")
 

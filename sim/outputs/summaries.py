@@ -11,15 +11,15 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.domain import CargoClass, Channel, Direction, Mode, Station
+from sim.domain.units import HOURS_PER_WEEK
 from sim.outputs.costs import COMPONENTS
 from sim.outputs.frame import Frame
-from sim.outputs.kpi import (EXPORT_STAGES, IMPORT_STAGES, duration, export_cohort, export_stages, foreign, import_cohort,
-                     import_stages, transshipment_cohort)
-from sim.domain import CargoClass, Channel, Direction, Mode, Station
+from sim.outputs.kpi import (EXPORT_STAGES, IMPORT_STAGES, duration, export_cohort, export_stages, foreign,
+                             import_cohort, import_stages, transshipment_cohort)
 from sim.outputs.stats import kaplan_meier, km_mean
 
 NICE_BIN_HOURS = (1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 168)
-HOURS_PER_WEEK = 168.0
 
 
 FIGURE_COLUMNS = (

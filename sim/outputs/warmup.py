@@ -22,9 +22,8 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.domain import Direction, Trade
+from sim.domain.units import HOURS_PER_DAY, HOURS_PER_WEEK
 
-HOURS_PER_DAY = 24.0
-HOURS_PER_WEEK = 168.0
 SERIES = {
     "export_clearance_hours": (Direction.EXPORT, "lodged", "released", "export clearance time (h)"),
     "import_clearance_hours": (Direction.IMPORT, "lodged", "released", "import clearance time (h)"),

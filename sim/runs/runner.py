@@ -15,15 +15,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sim.store import catalog as catalog_module
-from sim.store.catalog import RUN_FILE, Catalog, RunRecord
 from sim.config import Config, ConfigError
+from sim.config.stability import check_stability
 from sim.experiment.replications import sides
 from sim.runs.kinds import run_experiment
-from sim.store.identity import code_hash, code_version, config_hash, host, new_run_id, now_iso, point_hash
-from sim.config.stability import check_stability
+from sim.store import catalog as catalog_module
 from sim.store.atomic import atomic_write_json
-
+from sim.store.catalog import RUN_FILE, Catalog, RunRecord
+from sim.store.identity import code_hash, code_version, config_hash, host, new_run_id, now_iso, point_hash
 
 
 @dataclass

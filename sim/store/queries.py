@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim.store.catalog import DEFAULT_PATH, Catalog
 from sim.outputs.stats import paired_difference, t_interval
+from sim.store.catalog import DEFAULT_PATH, Catalog
 
 CHUNK_KEYS = ("run.first_replication",)
 """Overrides that choose a chunk of a point, not the point: never a parameter column."""

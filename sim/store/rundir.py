@@ -19,10 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from sim.domain.units import HOURS_PER_DAY
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import Window
 
-HOURS_PER_DAY = 24.0
 SIDE_ORDER = ("before", "after", "single")
 
 

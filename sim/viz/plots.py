@@ -16,8 +16,8 @@ from matplotlib.ticker import PercentFormatter
 
 from sim.outputs.stats import kaplan_meier
 from sim.viz import plots_flows, plots_time
-from sim.viz.style import (SIDE_COLOURS, SLIDE, STAGE_COLOURS, FigureUnavailable, format_interval, format_value, plt,
-                           need_table, save, side_label, styled)
+from sim.viz.style import (SIDE_COLOURS, SLIDE, STAGE_COLOURS, FigureUnavailable, format_interval, format_value,
+                           need_table, plt, save, side_label, styled)
 
 MAX_CURVE_POINTS = 2000
 

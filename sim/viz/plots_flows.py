@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 
-from sim.viz.style import SIDE_COLOURS, SIDE_MARKERS, SLIDE, FigureUnavailable, need_table, plt, side_label, styled
 from sim.viz.plots_time import HOURS_PER_DAY, mark_window
+from sim.viz.style import SIDE_COLOURS, SIDE_MARKERS, SLIDE, FigureUnavailable, need_table, plt, side_label, styled
 
 MODE_HATCH = {"truck": "", "rail": "//"}
 

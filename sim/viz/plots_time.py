@@ -10,9 +10,8 @@ import math
 
 import numpy as np
 
+from sim.domain.units import HOURS_PER_DAY
 from sim.viz.style import SIDE_COLOURS, SLIDE, FigureUnavailable, need_table, plt, side_label, styled
-
-HOURS_PER_DAY = 24.0
 
 
 def mark_window(ax, run) -> None:

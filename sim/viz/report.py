@@ -14,10 +14,10 @@ import math
 from pathlib import Path
 
 from sim.calibration.targets import TargetsError, check_targets, checks_table, load_targets, targets_path
+from sim.store.atomic import atomic_write_text
+from sim.store.rundir import load_run
 from sim.viz.plots import run_figures, save_run_figures
 from sim.viz.style import FigureUnavailable, format_interval, format_value, save
-from sim.store.rundir import load_run
-from sim.store.atomic import atomic_write_text
 
 REPORT_NAME = "report.html"
 EXIT_BAD_INPUT = 2

@@ -14,7 +14,6 @@ if "ipykernel" not in sys.modules:
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-
 SIDE_COLOURS = {"before": "#b2182b", "after": "#2166ac", "single": "#2166ac"}
 SIDE_MARKERS = {"before": "o", "after": "s", "single": "s"}
 FIGURE_FORMATS = ("png", "svg")

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from sim.domain.calendar import HOURS_PER_WEEK, WorkingCalendar
+from sim.domain.calendar import WorkingCalendar
+from sim.domain.units import HOURS_PER_WEEK
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 OFFICE = WorkingCalendar([MON, TUE, WED, THU, FRI], 8.5, 17.0)  # 42.5 h per week

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from sim.config import DestinationConfig
 from sim.model.hinterland import RailCorridor
-from sim.model.queues import HOURS_PER_WEEK, allocate_trains, fifo_servers, fifo_servers_until_leaving, weekly_times
+from sim.domain.units import HOURS_PER_WEEK
+from sim.model.queues import allocate_trains, fifo_servers, fifo_servers_until_leaving, weekly_times
 
 EPS = 1e-9
 

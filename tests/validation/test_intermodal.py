@@ -22,7 +22,8 @@ from sim.outputs.kpi import Window, import_cohort, replication_kpis
 from sim.domain import CargoClass, Direction, Mode, Trade
 from sim.model.demand import generate_calls, generate_consignments
 from sim.model.port import simulate
-from sim.model.queues import HOURS_PER_WEEK, weekly_times
+from sim.domain.units import HOURS_PER_WEEK
+from sim.model.queues import weekly_times
 from tests.conftest import make_config
 
 IMPORT, EXPORT, TX = Direction.IMPORT.code, Direction.EXPORT.code, Direction.TRANSSHIPMENT.code

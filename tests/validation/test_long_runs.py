@@ -99,7 +99,8 @@ def test_neighbouring_segments_couple_on_the_weeks_they_share():
 
 
 def test_a_week_draws_the_same_traffic_in_every_window():
-    from sim.model.demand import HOURS_PER_WEEK, generate_weeks
+    from sim.domain.units import HOURS_PER_WEEK
+    from sim.model.demand import generate_weeks
 
     cfg = make_config("demand.scale=0.05")
     calls, cons, week = generate_weeks(cfg.demand, cfg.port, 3, 6, 1, 0)

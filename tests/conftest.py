@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 
-from sim.cli.compose import CONFIG_DIR, to_config  # also registers the schema with Hydra
+import sim
 from sim.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,9 +22,7 @@ SMALL = (
 
 def make_config(*overrides: str) -> Config:
     """Compose configs/config.yaml with overrides and validate it, as `python -m sim` does."""
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=list(overrides))
-    return to_config(cfg)
+    return sim.load_config(overrides)
 
 
 def run_cli(*args: str, cwd: Path = REPO, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -8,7 +8,7 @@ validate every point up front: a bad point is one line, and nothing is written.
 With `sim/__main__.py`, the only modules that import Hydra. Uses three of Hydra's
 internals (BasicSweeper.split_arguments, Sweeper.validate_batch_is_legal,
 ConfigLoaderImpl._apply_overrides_to_config), stable across 1.3.x (hydra-core is pinned
-below 1.4); tests/test_sweeps.py covers them.
+below 1.4); tests/integration/test_sweeps.py covers them.
 """
 from __future__ import annotations
 

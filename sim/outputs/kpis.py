@@ -15,7 +15,7 @@ computed alone in registry order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from sim.config import CostsConfig
 from sim.outputs.costs import COMPONENTS

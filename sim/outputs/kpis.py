@@ -1,12 +1,12 @@
 """The KPI registry: the one place that declares which KPIs a replication reports.
 
 Each entry names a KPI, its unit, a label for people, whether the end-of-run table prints it
-(`headline`), whether the figure/report table shows it (`key`), and where its value comes
-from: a family of `sim.outputs.kpi` (vectorised functions that compute several KPIs from the
-same cohorts, for speed) or a function of the run's tables computing this KPI alone. The
-printed table, the figure's KPI table, the report's units and the check of
-`run.precision_kpi` all read this registry, so adding a KPI is one entry here (plus its
-computation when a family computes it).
+(`headline`), whether the KPI-table figure shows it (`key`; the report embeds that figure), and
+where its value comes from: a family of `sim.outputs.kpi` (vectorised functions that compute
+several KPIs from the same cohorts, for speed) or a function of the run's tables computing this
+KPI alone. The printed table, the KPI-table figure, the units in the report and on sweep axes,
+and the check of `run.precision_kpi` all read this registry, so adding a KPI is one entry here
+(plus its computation when a family computes it).
 
 Registry order is the order the end-of-run table prints. The order of the values returned by
 `replication_kpis` (kpis.json, replications.csv) is the families' order, then the KPIs
@@ -14,8 +14,8 @@ computed alone in registry order.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sim.config import CostsConfig
 from sim.outputs.costs import COMPONENTS
@@ -58,7 +58,7 @@ copies are freed before the next starts (a full-year table has ~4 M rows)."""
 class Kpi:
     name: str
     unit: str
-    """"h", "share" (a proportion, shown in percent), "CNY/TEU", "TEU", "TEU/yr" or "" (a count or ratio)."""
+    """One of h, share (a proportion, shown in percent), CNY/TEU, TEU, TEU/yr, or empty (a count or ratio)."""
     label: str
     source: str | Callable[[RunTables], float]
     """A key of FAMILIES, or a function of the run's tables that computes this KPI alone."""
@@ -74,7 +74,9 @@ _KPIS: dict[str, Kpi] = {}
 
 
 def register(kpi: Kpi, after: str | None = None) -> Kpi:
-    """Add a KPI (printed last, or right after `after`). Returns it, so tests can unregister it."""
+    """Add a KPI (printed last, or right after `after`). For tests and notebooks: a KPI the
+    project keeps is an entry in the list below, so worker processes (spawned, not forked, on
+    some platforms) know it too."""
     if kpi.name in _KPIS:
         raise KpiRegistryError(f"KPI {kpi.name!r} is already registered")
     if isinstance(kpi.source, str) and kpi.source not in FAMILIES:
@@ -112,7 +114,7 @@ def headline_names() -> tuple[str, ...]:
 
 
 def key_kpis() -> dict[str, tuple[str, str]]:
-    """{name: (label, unit)} of the KPIs the figure and report KPI table shows, in order."""
+    """{name: (label, unit)} of the KPIs the KPI-table figure shows, in order."""
     return {k.name: (k.label, k.unit) for k in _KPIS.values() if k.key}
 
 

@@ -23,6 +23,7 @@ from sim.calibration.targets import load_targets  # one reader for targets.yaml 
 from sim.config import Config, ConfigError, validate
 from sim.config.locations import SCENARIOS_DIR
 from sim.experiment.replications import compare, run_replications, summarize
+from sim.outputs.formatting import format_number
 from sim.outputs.stats import t_interval
 from sim.store.atomic import atomic_write_json, atomic_write_text
 
@@ -190,9 +191,8 @@ def report_rows(values: dict, targets: dict, fit_ids) -> list[dict]:
 
 
 def _f(x) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+    """Three significant digits, whole numbers from 1,000: targets are known no better."""
+    return format_number(x, significant=3, whole_from=1000)
 
 
 def format_report(rows: list[dict], result: dict | None, header: str) -> str:

@@ -7,12 +7,14 @@ import sys
 from pathlib import Path
 
 from sim.cli.compose import compose_config
+from sim.outputs.formatting import format_number
 from sim.runs.baseline import BASELINE_FILE, K, as_number, band, build, load, outside_band, same_value
 from sim.store.atomic import atomic_write_json
 
 
 def _fmt(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{x:.6g}"
+    """Six significant digits: enough to see a move inside the tolerance band."""
+    return format_number(x, significant=6, whole_from=math.inf)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,15 +35,15 @@ def compose_config(overrides: Sequence[str] = ()) -> Config:
 
 
 def _check_precision_kpi(config: Config) -> None:
-    """run.precision_kpi must be a reported KPI; checked here because the names live with the
-    experiment, not the schema (the experiment checks again once KPIs exist)."""
+    """run.precision_kpi must be a headline KPI of the registry; checked here because the names
+    live with the outputs, not the schema (the experiment checks again once KPIs exist)."""
     if not config.run.target_half_width > 0:
         return
-    from sim.experiment.writing import HEADLINE
+    from sim.outputs.kpis import headline_names
 
-    if config.run.precision_kpi not in HEADLINE:
+    if config.run.precision_kpi not in headline_names():
         raise ConfigError("run.precision_kpi", f"unknown KPI {config.run.precision_kpi!r}; "
-                                               f"expected one of {', '.join(HEADLINE)}")
+                                               f"expected one of {', '.join(headline_names())}")
 
 
 def remaining_share(*shares) -> float:

@@ -36,7 +36,8 @@ from sim.experiment.writing import write_results
 from sim.model.demand import HOURS_PER_WEEK, generate_weeks
 from sim.model.port import simulate
 from sim.outputs.frame import Frame
-from sim.outputs.kpi import Window, replication_kpis
+from sim.outputs.kpi import Window
+from sim.outputs.kpis import replication_kpis
 
 SEGMENTS_FILE = "segments.csv"
 AGREE_HOURS = 1e-6

@@ -22,7 +22,8 @@ from sim.experiment.precision import next_total, precision_of
 from sim.experiment.progress import bar
 from sim.model.port import simulate
 from sim.outputs.frame import Frame
-from sim.outputs.kpi import Window, duration, export_cohort, foreign, replication_kpis
+from sim.outputs.kpi import Window, duration, export_cohort, foreign
+from sim.outputs.kpis import replication_kpis
 from sim.outputs.stats import paired_difference, t_interval
 from sim.store.atomic import write_part
 

@@ -1,8 +1,8 @@
 """A paired or single run's result files (config.yaml, kpis.json, replications.csv,
-comparison.json) and the KPI table printed at the end of a run."""
+comparison.json) and the KPI table printed at the end of a run (the registry's headline KPIs,
+in registry order: sim.outputs.kpis)."""
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -10,7 +10,8 @@ from omegaconf import OmegaConf
 
 from sim.config import Config
 from sim.experiment.replications import compare, sides
-from sim.outputs.costs import COMPONENTS as COST_COMPONENTS
+from sim.outputs.formatting import SHARE, format_number
+from sim.outputs.kpis import headline_names
 from sim.store.atomic import atomic_write_json, atomic_write_text
 
 
@@ -41,31 +42,9 @@ def _write_replication_table(out_dir: Path, per_rep: dict, indices: dict) -> Non
 
 
 # ------------------------------------------------------------------ printing
-HEADLINE = (
-    "export_release_within_24h_share", "import_release_within_24h_share",
-    "export_clearance_hours_mean", "export_clearance_hours_p90",
-    "import_clearance_hours_mean", "import_clearance_hours_p90",
-    "import_release_hours_mean", "import_yard_dwell_hours_mean", "import_stage_hours_unloading", "import_stage_hours_preparing",
-    "import_stage_hours_clearance", "import_stage_hours_removal", "inland_door_hours_mean",
-    "inland_door_hours_truck_mean", "inland_door_hours_rail_mean", "transit_share",
-    "declarations_per_import_mean",
-    "logistics_cost_cny_per_teu_mean",
-) + tuple(f"logistics_cost_cny_per_teu_{c}" for c in COST_COMPONENTS) + (
-    "throughput_teu_per_year", "rail_share", "transshipment_teu", "transshipment_connection_hours_mean",
-    "transshipment_cost_cny_per_teu_mean",
-    "reefer_teu", "reefer_plug_wait_hours_mean", "vessel_wait_hours_mean",
-    "berth_utilization", "rolled_export_share", "cohort_open_share",
-)
-
-
 def _fmt(x: float) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    if abs(x) >= 1e5:
-        return f"{x:,.0f}"
-    if abs(x) >= 100:
-        return f"{x:,.1f}"
-    return f"{x:.3f}"
+    """Three decimals below 100, whole numbers from 100,000: the table stays 12 characters wide."""
+    return format_number(x, decimals=3, whole_from=1e5)
 
 
 def _batches(cfg: Config) -> str:
@@ -79,12 +58,11 @@ def format_comparison(comparison: dict, cfg: Config, wall: float, n: int | None 
         f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
         f"{'KPI':40s} {'before':>12s} {'after':>12s} {'change':>8s}   95% CI of after - before",
     ]
-    for name in HEADLINE:
+    for name in headline_names():
         c = comparison.get(name)
         if c is None:
             continue
-        rel = c["rel_change"]
-        change = f"{100 * rel:+.1f}%" if math.isfinite(rel) else "n/a"
+        change = format_number(c["rel_change"], SHARE, signed=True)
         d = c["diff"]
         lines.append(f"{name:40s} {_fmt(c['before']['mean']):>12s} {_fmt(c['after']['mean']):>12s} {change:>8s}   "
                      f"[{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]")
@@ -97,7 +75,7 @@ def format_single(summary: dict, cfg: Config, wall: float, n: int | None = None)
         f"({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
         f"{'KPI':40s} {'mean':>12s}   95% CI",
     ]
-    for name in HEADLINE:
+    for name in headline_names():
         s = summary.get(name)
         if s is not None:
             lines.append(f"{name:40s} {_fmt(s['mean']):>12s}   [{_fmt(s['ci_low'])}, {_fmt(s['ci_high'])}]")

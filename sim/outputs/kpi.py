@@ -5,7 +5,9 @@ observed window [warm-up, horizon). Durations of cohort members still open when
 the run ended are censored and summarised with Kaplan-Meier (see sim.outputs.stats).
 Nothing here simulates: any KPI can be recomputed from stored Parquet files.
 Tables may be pandas DataFrames, Arrow tables or `sim.outputs.frame.Frame`s; cohorts are Frame
-selections, so only the columns a KPI reads are ever copied.
+selections, so only the columns a KPI reads are ever copied. Which KPIs exist, their units and
+the order they print in are declared in `sim.outputs.kpis` (the registry), which also runs
+the families below (`replication_kpis`).
 """
 from __future__ import annotations
 
@@ -107,20 +109,10 @@ def export_stages(table) -> pd.DataFrame:
     }, index=getattr(table, "index", None))
 
 
-def replication_kpis(table, calls, window: Window, berths: int, rates: CostsConfig) -> dict:
-    """Every KPI of one replication, as floats keyed by the names fixed in DESIGN.md.
-
-    Computed section by section, each selecting its own cohorts, so the columns a section
-    copies are freed before the next one starts (a full-year table has ~4 M rows)."""
-    table, calls = Frame.of(table), Frame.of(calls)
-    k: dict[str, float] = {}
-    for section in (clearance_kpis, import_kpis, cost_kpis, transshipment_kpis, reefer_kpis):
-        k.update(section(table, window, rates))
+def cohort_open_share(table, window: Window) -> float:
+    """Share of the foreign import and export cohort still in port when the run stopped."""
     imports, exports = import_cohort(table, window), export_cohort(table, window)
-    k.update(volume_kpis(imports, exports, transshipment_cohort(table, window), calls, window))
-    k.update(vessel_kpis(calls, window, berths))
-    k["cohort_open_share"] = _mean(np.isnan(Frame.concat(foreign(imports), foreign(exports))["out"]))
-    return k
+    return _mean(np.isnan(Frame.concat(foreign(imports), foreign(exports))["out"]))
 
 
 def clearance_kpis(table: Frame, window: Window, rates=None) -> dict:

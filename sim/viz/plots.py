@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 from matplotlib.ticker import PercentFormatter
 
+from sim.outputs.formatting import SHARE, format_interval, format_number
+from sim.outputs.kpis import key_kpis
 from sim.outputs.stats import kaplan_meier
 from sim.viz import plots_flows, plots_time
-from sim.viz.style import (SIDE_COLOURS, SLIDE, STAGE_COLOURS, FigureUnavailable, format_interval, format_value,
-                           need_table, plt, save, side_label, styled)
+from sim.viz.style import (SIDE_COLOURS, SLIDE, STAGE_COLOURS, FigureUnavailable, need_table, plt, save, side_label,
+                           styled)
 
 MAX_CURVE_POINTS = 2000
 
@@ -177,45 +179,29 @@ def logistics_cost_figure(run):
 
 
 # ---------------------------------------------------------------- KPI table
-KEY_KPIS = {
-    "export_release_within_24h_share": ("Exports released within 24 h", "share"),
-    "import_release_within_24h_share": ("Imports released within 24 h", "share"),
-    "export_clearance_hours_mean": ("Export clearance time, mean", "h"),
-    "import_clearance_hours_mean": ("Import clearance time, mean", "h"),
-    "import_release_hours_mean": ("Import release time (TRS), mean", "h"),
-    "inland_door_hours_mean": ("Inland door-to-door time, mean", "h"),
-    "logistics_cost_cny_per_teu_mean": ("Logistics cost per TEU", "CNY"),
-    "transit_share": ("Inland imports under transit", "share"),
-    "declarations_per_import_mean": ("Declarations per import", ""),
-    "rail_share": ("Rail share of import TEU", "share"),
-    "throughput_teu_per_year": ("Throughput per year", "TEU"),
-    "transshipment_teu": ("Transshipment volume", "TEU"),
-    "vessel_wait_hours_mean": ("Vessel wait for a berth, mean", "h"),
-    "berth_utilization": ("Berth utilisation", "share"),
-}
-
-
-def kpi_table_text(run, kpis: dict = KEY_KPIS):
-    """The headline KPIs as readable strings (a DataFrame indexed by label) plus a column
-    `significant`: the 95 % CI of the paired difference excludes zero (compare runs)."""
+def kpi_table_text(run, kpis: dict | None = None):
+    """The key KPIs (of the registry, sim.outputs.kpis, unless `kpis` = {name: (label, unit)})
+    as readable strings (a DataFrame indexed by label) plus a column `significant`: the 95 % CI
+    of the paired difference excludes zero (compare runs)."""
     import pandas as pd
 
     from sim.outputs.summaries import kpi_table
 
+    kpis = key_kpis() if kpis is None else kpis
     table = kpi_table(run, [k for k in kpis if k in run.kpis[run.sides[0]]])
     rows = {}
     for name, row in table.iterrows():
         label, unit = kpis[name]
-        label = f"{label} ({unit})" if unit and unit != "share" else label
+        label = f"{label} ({unit})" if unit and unit != SHARE else label
         if run.comparison is not None:
             low, high, change = row["diff_ci_low"], row["diff_ci_high"], row["change"]
-            rows[label] = {"before": format_value(row["before_mean"], unit),
-                           "after": format_value(row["after_mean"], unit),
-                           "change": f"{change:+.1%}" if np.isfinite(change) else "n/a",
+            rows[label] = {"before": format_number(row["before_mean"], unit),
+                           "after": format_number(row["after_mean"], unit),
+                           "change": format_number(change, SHARE, signed=True),
                            "95 % CI of after - before": format_interval(low, high, unit, difference=True),
                            "significant": bool(np.isfinite(low) and (low > 0 or high < 0))}
         else:
-            rows[label] = {run.regime_names["single"]: format_value(row["mean"], unit),
+            rows[label] = {run.regime_names["single"]: format_number(row["mean"], unit),
                            "95 % CI": format_interval(row["ci_low"], row["ci_high"], unit), "significant": False}
     text = pd.DataFrame.from_dict(rows, orient="index")
     text.index.name = "KPI"
@@ -224,8 +210,8 @@ def kpi_table_text(run, kpis: dict = KEY_KPIS):
 
 
 @styled
-def kpi_table_figure(run, kpis: dict = KEY_KPIS):
-    """The headline KPIs as a table a slide can carry: before, after, change, 95 % CI of the difference."""
+def kpi_table_figure(run, kpis: dict | None = None):
+    """The key KPIs as a table a slide can carry: before, after, change, 95 % CI of the difference."""
     text = kpi_table_text(run, kpis)
     if text.empty:
         raise FigureUnavailable("none of the headline KPIs is in the run")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.viz.style import SLIDE, FigureUnavailable, format_value, plt, styled
+from sim.outputs.formatting import SHARE, format_number
+from sim.outputs.kpis import unit_of
+from sim.viz.style import SLIDE, FigureUnavailable, plt, styled
 
 STATUS_COLOURS = {"pass": "#1a9850", "fail": "#d73027"}
 
@@ -17,18 +19,15 @@ def factor_axis_label(name: str) -> str:
     return f"{name} (share)" if name.endswith("_share") else name
 
 
+AXIS_UNITS = {SHARE: "share", "h": "hours", "CNY/TEU": "CNY per TEU", "TEU": "TEU", "TEU/yr": "TEU"}
+"""Registry units as axis text ("TEU/yr" reads "TEU": the name already says "per year")."""
+
+
 def kpi_axis_label(name: str) -> str:
-    """A KPI name as an axis label with its unit (the unit is in the name by convention)."""
+    """A KPI name as an axis label with its unit from the registry (sim.outputs.kpis)."""
     words = name.replace("_cny_per_teu", "").replace("_hours", "").replace("_", " ")
-    if name.endswith("_share") or name == "berth_utilization":
-        return f"{words} (share)"
-    if "_hours" in name:
-        return f"{words} (hours)"
-    if "_cny_per_teu" in name:
-        return f"{words} (CNY per TEU)"
-    if name.endswith("_teu") or "_teu_" in name:
-        return f"{words} (TEU)"
-    return words
+    unit = AXIS_UNITS.get(unit_of(name), "")
+    return f"{words} ({unit})" if unit else words
 
 
 @styled
@@ -48,8 +47,8 @@ def calibration_figure(checks):
             lo, hi = (c.ci_low - c.value) / c.half_band, (c.ci_high - c.value) / c.half_band
             err = [[max(x - lo, 0)], [max(hi - x, 0)]] if np.isfinite(lo) and np.isfinite(hi) else None
             ax.errorbar([x], [yi], xerr=err, fmt="o", ms=9, color=STATUS_COLOURS[c.status], capsize=4, lw=1.5)
-            unit = "share" if c.unit in ("share", "relative change") else ""
-            ax.annotate(f"{format_value(c.model, unit)} vs {format_value(c.value, unit)}", (x, yi), xytext=(8, 6),
+            unit = SHARE if c.unit in ("share", "relative change") else ""
+            ax.annotate(f"{format_number(c.model, unit)} vs {format_number(c.value, unit)}", (x, yi), xytext=(8, 6),
                         textcoords="offset points", fontsize=10, color=STATUS_COLOURS[c.status])
             lim = max(lim, abs(x) * 1.15, *(abs(v) * 1.05 for v in (lo, hi) if np.isfinite(v)))
         else:

@@ -14,10 +14,12 @@ import math
 from pathlib import Path
 
 from sim.calibration.targets import TargetsError, check_targets, checks_table, load_targets, targets_path
+from sim.outputs.formatting import SHARE, format_interval, format_number, format_points
+from sim.outputs.kpis import unit_of
 from sim.store.atomic import atomic_write_text
 from sim.store.rundir import load_run
 from sim.viz.plots import run_figures, save_run_figures
-from sim.viz.style import FigureUnavailable, format_interval, format_value, save
+from sim.viz.style import FigureUnavailable, save
 
 REPORT_NAME = "report.html"
 EXIT_BAD_INPUT = 2
@@ -36,10 +38,6 @@ tr.significant td { background: #eef4fb; } .before { color: #b2182b; } .after { 
 figcaption { color: #555; font-size: 0.92em; } pre { background: #f8f8f8; padding: 1em; overflow-x: auto;
 font-size: 0.82em; } .note { color: #555; font-size: 0.92em; }
 """
-
-
-def _unit(kpi: str) -> str:
-    return "share" if kpi.endswith("_share") or kpi == "berth_utilization" else ""
 
 
 def _esc(x) -> str:
@@ -79,17 +77,17 @@ def kpi_section(run) -> str:
                 "<th>after - before</th><th>95 % CI (paired)</th></tr>")
         rows = []
         for name, row in table.iterrows():
-            u = _unit(name)
+            u = unit_of(name)
             low, high = row["diff_ci_low"], row["diff_ci_high"]
             significant = math.isfinite(low) and math.isfinite(high) and (low > 0 or high < 0)
-            change = f'{row["change"]:+.1%}' if math.isfinite(row["change"]) else "n/a"
+            change = format_number(row["change"], SHARE, signed=True)
             diff = row["diff_mean"]
-            diff_text = "n/a" if not math.isfinite(diff) else (f"{100 * diff:+.1f} pp" if u else format_value(diff))
+            diff_text = format_points(diff) if u == SHARE else format_number(diff)
             rows.append(
                 f"<tr{' class=significant' if significant else ''}><td>{_esc(name)}</td>"
-                f"<td>{format_value(row['before_mean'], u)}</td>"
+                f"<td>{format_number(row['before_mean'], u)}</td>"
                 f"<td>{format_interval(row['before_ci_low'], row['before_ci_high'], u)}</td>"
-                f"<td>{format_value(row['after_mean'], u)}</td>"
+                f"<td>{format_number(row['after_mean'], u)}</td>"
                 f"<td>{format_interval(row['after_ci_low'], row['after_ci_high'], u)}</td>"
                 f"<td>{change}</td><td>{diff_text}</td>"
                 f"<td>{format_interval(low, high, u, difference=True)}</td></tr>")
@@ -97,8 +95,8 @@ def kpi_section(run) -> str:
                 "numbers). Shaded rows: its interval excludes zero.")
     else:
         head = "<tr><th>KPI</th><th>mean</th><th>95 % CI</th><th>n</th></tr>"
-        rows = [f"<tr><td>{_esc(name)}</td><td>{format_value(row['mean'], _unit(name))}</td>"
-                f"<td>{format_interval(row['ci_low'], row['ci_high'], _unit(name))}</td><td>{_esc(row['n'])}</td></tr>"
+        rows = [f"<tr><td>{_esc(name)}</td><td>{format_number(row['mean'], unit_of(name))}</td>"
+                f"<td>{format_interval(row['ci_low'], row['ci_high'], unit_of(name))}</td><td>{_esc(row['n'])}</td></tr>"
                 for name, row in table.iterrows()]
         note = "95 % t intervals across replications."
     return (f"<h2>KPIs</h2><p class=note>{note} Hours and CNY; shares in percent.</p>"
@@ -125,13 +123,13 @@ def calibration_section(run, figures: dict) -> str:
     table = checks_table(checks)
     rows = []
     for tid, row in table.iterrows():
-        u = "share" if row["unit"] in ("share", "relative change") else ""
+        u = SHARE if row["unit"] in ("share", "relative change") else ""
         status = row["status"]
         verdict = status if status != "not evaluable" else f"not evaluable: {row['reason']}"
         band = format_interval(row["band_low"], row["band_high"], u)
         rows.append(f"<tr><td>{_esc(tid)}</td><td style='text-align:left'>{_esc(row['target'])}</td>"
-                    f"<td>{_esc(row['side'])}</td><td>{format_value(row['value'], u)}</td><td>{band}</td>"
-                    f"<td>{format_value(row['model'], u)}</td>"
+                    f"<td>{_esc(row['side'])}</td><td>{format_number(row['value'], u)}</td><td>{band}</td>"
+                    f"<td>{format_number(row['model'], u)}</td>"
                     f"<td>{format_interval(row['ci_low'], row['ci_high'], u)}</td>"
                     f"<td class='{status.replace(' ', '-')}' style='text-align:left'>{_esc(verdict)}</td></tr>")
     passed = sum(c.status == "pass" for c in checks)

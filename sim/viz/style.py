@@ -1,5 +1,5 @@
-"""The house style shared by every figure module: backend, fonts, colours per side, saving,
-and the number formats people read (figures, tables, the report)."""
+"""The house style shared by every figure module: backend, fonts, colours per side, saving.
+Numbers people read are written by sim.outputs.formatting."""
 from __future__ import annotations
 
 import functools
@@ -12,7 +12,6 @@ import matplotlib
 if "ipykernel" not in sys.modules:
     matplotlib.use("Agg")  # files only; inside Jupyter keep the notebook's inline backend
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 SIDE_COLOURS = {"before": "#b2182b", "after": "#2166ac", "single": "#2166ac"}
 SIDE_MARKERS = {"before": "o", "after": "s", "single": "s"}
@@ -76,24 +75,3 @@ def need_table(run) -> None:
         raise FigureUnavailable("the run has no consignments.parquet (experiment.write_table=false or "
                                 "run.summary_only=true)")
 
-
-def format_value(x: float, unit: str = "") -> str:
-    """A KPI value for people: shares as percent, big numbers with separators."""
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    if unit == "share":
-        return f"{x:.1%}"
-    if abs(x) >= 1e4:
-        return f"{x:,.0f}"
-    if abs(x) >= 100:
-        return f"{x:,.1f}"
-    return f"{x:.2f}"
-
-
-def format_interval(low: float, high: float, unit: str = "", difference: bool = False) -> str:
-    """A 95 % CI; a difference of shares reads in percentage points."""
-    if low is None or high is None or not (np.isfinite(low) and np.isfinite(high)):
-        return "n/a"
-    if unit == "share" and difference:
-        return f"[{100 * low:+.1f}, {100 * high:+.1f}] pp"
-    return f"[{format_value(low, unit)}, {format_value(high, unit)}]"

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from sim.outputs.costs import COMPONENTS, consignment_costs, trade_declared
-from sim.outputs.kpi import Window, import_cohort, replication_kpis
+from sim.outputs.kpi import Window, import_cohort
+from sim.outputs.kpis import replication_kpis
 from sim.domain import CargoClass, Direction, Mode, Trade
 from sim.model.demand import generate_calls, generate_consignments
 from sim.model.port import simulate

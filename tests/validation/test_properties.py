@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
 from sim.config import STATIONS
-from sim.outputs.kpi import Window, export_stages, import_stages, replication_kpis
+from sim.outputs.kpi import Window, export_stages, import_stages
+from sim.outputs.kpis import replication_kpis
 from sim.domain import (ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Channel, Direction,
                              Mode, Station, Trade)
 from sim.model.demand import generate_calls, generate_consignments

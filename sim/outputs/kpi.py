@@ -108,7 +108,7 @@ def export_stages(table) -> pd.DataFrame:
 
 
 def replication_kpis(table, calls, window: Window, berths: int, rates: CostsConfig) -> dict:
-    """Every KPI of one replication, as floats keyed by the names fixed in DESIGN.md.
+    """Every KPI of one replication, as floats keyed by the public KPI names (README, "Reading the numbers").
 
     Computed section by section, each selecting its own cohorts, so the columns a section
     copies are freed before the next one starts (a full-year table has ~4 M rows)."""

@@ -24,6 +24,8 @@ from tests.conftest import REPO
 from tests.integration.test_cli import CONTRACT_KPIS
 
 VERSION = "portclear " + tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+# Nothing from the caller's environment may put the checkout on the path.
+ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")} | {"PYTHONNOUSERSITE": "1"}
 RUN = ("demand.scale=0.02", "run.horizon_days=7", "run.warmup_days=1", "run.drain_days=2",
        "run.replications=2", "run.workers=1")
 
@@ -48,7 +50,7 @@ def build_wheel(tmp: Path) -> Path:
     # Without the build dependency at hand (an older venv), pip fetches it in an isolated build.
     isolation = ["--no-build-isolation"] if can_build_in_place() else []
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-w", str(tmp / "dist"),
-                           str(src)], capture_output=True, text=True, timeout=600)
+                           str(src)], env=ENV, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     (wheel,) = (tmp / "dist").glob("portclear-*.whl")
     return wheel
@@ -56,13 +58,15 @@ def build_wheel(tmp: Path) -> Path:
 
 def make_venv(tmp: Path, wheel: Path) -> Path:
     venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], env=ENV, check=True, timeout=120)
     python = venv / "bin" / "python"
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+                               env=ENV, capture_output=True, text=True, check=True).stdout.strip())
     (site / "portclear_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # --ignore-installed: the editable install's metadata is visible through the .pth line; pip
+    # must neither take it for this wheel nor try to uninstall it.
     proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                           str(wheel)], capture_output=True, text=True, timeout=300)
+                           "--ignore-installed", str(wheel)], env=ENV, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return python
 
@@ -78,11 +82,8 @@ def test_wheel_install_runs_outside_the_repository(tmp_path):
     python = make_venv(tmp_path, wheel)
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    env["PYTHONNOUSERSITE"] = "1"
-
     def run(*args, timeout=600):
-        return subprocess.run([str(python), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run([str(python), *args], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
 
     probe = run("-c", "import json, sim; from sim.config import locations as l; "
                       "from sim.store.identity import code_version; "

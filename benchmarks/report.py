@@ -131,7 +131,7 @@ def _visits(v: dict) -> list[str]:
     ]
     ref = v.get("simpy", {}).get("visits_per_s")
     rows = [(name, f"portclear replication, {name.split(':', 1)[1]}") for name in cases]
-    rows += [("simpy", "SimPy reference (eng_simpy)"), ("heapq", "hand-written heapq loop (eng_heapq, context)")]
+    rows += [("simpy", "SimPy reference (benchmarks/reference.py)"), ("heapq", "hand-written heapq loop (context)")]
     for name, label in rows:
         if name in v:
             rate = v[name]["visits_per_s"]
@@ -156,7 +156,7 @@ def _visits(v: dict) -> list[str]:
             "reference because every consignment (not only those at a customs step) is still drawn, planned, "
             "recorded and moved through gates, yard and trains (see the profile in (d)).")
     else:
-        lines.append(f"\nReference engines not found in `{v['engines_dir']}` (set BENCH_ENGINES).")
+        lines.append("\nNo reference runs in these results.")
     return lines + [""]
 
 

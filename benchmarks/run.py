@@ -7,12 +7,12 @@ and write benchmarks/RESULTS.md.
 (a) a full-year, full-scale replication (`experiment=single regime=after_reform
     run.horizon_days=365 run.replications=1 run.workers=1`) as a planner runs it: wall time
     and peak RSS of the whole `python -m sim` process;
-(b) resource visits per second of one replication vs the idiomatic SimPy reference in
-    shared/bench/engines (and its hand-written heapq loop), see benchmarks/visits.py;
+(b) resource visits per second of one replication vs the idiomatic SimPy reference model
+    of a customs tandem network (benchmarks/reference.py, with a hand-written heapq loop of
+    it for context), see benchmarks/visits.py;
 (c) parallel efficiency of a many-job sweep on this machine's cores (joblib launcher);
 (d) a cProfile of one replication.
-Environment: BENCH_QUICK=1, BENCH_OUT (report path), BENCH_ENGINES (reference engines
-folder, default ../shared/bench/engines), BENCH_ONLY (e.g. "a,c": sections to run).
+Environment: BENCH_QUICK=1, BENCH_OUT (report path), BENCH_ONLY (e.g. "a,c": sections to run).
 """
 from __future__ import annotations
 
@@ -81,11 +81,9 @@ def full_year(tmp: Path) -> dict:
 
 
 def visits() -> dict:
-    engines = os.environ.get("BENCH_ENGINES", str(REPO.parent / "shared" / "bench" / "engines"))
-    out = checked(python(str(HERE / "visits.py"), json.dumps(VISITS), str(REF_HOURS), str(REPEATS), engines),
-                  "(b) visits")
+    out = checked(python(str(HERE / "visits.py"), json.dumps(VISITS), str(REF_HOURS), str(REPEATS)), "(b) visits")
     result = json.loads(out)
-    result["engines_dir"] = engines
+    result["reference"] = "benchmarks/reference.py"
     return result
 
 

@@ -1,6 +1,6 @@
 """Resource visits per second: one portclear replication vs the SimPy reference model.
 
-usage: python benchmarks/visits.py CASES_JSON REF_HOURS REPEATS ENGINES_DIR
+usage: python benchmarks/visits.py CASES_JSON REF_HOURS REPEATS
 
 CASES_JSON: {case name: overrides} - one portclear replication per case (e.g. per regime).
 
@@ -16,7 +16,8 @@ the model runs it (SimPy resource, or a closed-form queue where nothing feeds ba
   - reefer_plug: a reefer box that got a plug (a plug is held until the box leaves),
   - rail_loading: a block train loaded on one of the port's loading tracks.
 The first three are the customs steps (the only ones counted before 2026-11-27); the
-reference counts the same kind of thing for its entities: doc check + release per departed
+reference (benchmarks/reference.py, with a hand-written heapq loop of the same network for
+context) counts the same kind of thing for its entities: doc check + release per departed
 entity, plus inspection for routed ones. All counts come from the replication's own tables.
 Both timed regions cover building the model, simulating and collecting one record per
 entity; imports are excluded. Ours also draws all random numbers and builds the Arrow
@@ -30,7 +31,6 @@ import json
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -103,13 +103,13 @@ def count_visits(rep) -> dict:
     }
 
 
-def reference(engine: str, hours: float) -> dict:
-    import common
+def reference_run(engine: str, hours: float) -> dict:
+    import reference
 
-    eng = __import__(f"eng_{engine}")
+    run = {"simpy": reference.run_simpy, "heapq": reference.run_heapq}[engine]
     gc.collect()
     started = time.perf_counter()
-    records, n_arrivals = eng.run(hours, common.WARMUP_HOURS, 12345)
+    records, n_arrivals = run(hours, reference.WARMUP_HOURS, 12345)
     wall = time.perf_counter() - started
     a = np.asarray(records, dtype=float)
     visits = 2 * a.shape[0] + int(np.count_nonzero(~np.isnan(a[:, 2])))
@@ -118,18 +118,14 @@ def reference(engine: str, hours: float) -> dict:
 
 
 def main() -> None:
-    cases, ref_hours, repeats, engines = json.loads(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    have_ref = Path(engines, "eng_simpy.py").is_file()
-    if have_ref:
-        sys.path.insert(0, engines)
+    cases, ref_hours, repeats = json.loads(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
     runs = {**{f"ours:{case}": [] for case in cases}, "simpy": [], "heapq": []}
     our_replication(next(iter(cases.values())))  # untimed: lazy imports and first-call costs
     for _ in range(repeats):  # interleaved, so drifting machine load hits all alike
         for case, overrides in cases.items():
             runs[f"ours:{case}"].append(our_replication(overrides))
-        if have_ref:
-            runs["simpy"].append(reference("simpy", ref_hours))
-            runs["heapq"].append(reference("heapq", ref_hours))
+        runs["simpy"].append(reference_run("simpy", ref_hours))
+        runs["heapq"].append(reference_run("heapq", ref_hours))
     out = {}
     for name, results in runs.items():
         if not results:

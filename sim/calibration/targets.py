@@ -1,6 +1,6 @@
 """Calibration targets against a stored run: target, tolerance, model estimate, pass or fail.
 
-Targets live in `scenarios/<port>/targets.yaml` (from calibration.md). Some cannot be
+Targets live in `scenarios/<port>/targets.yaml` (sourced in its SOURCES.md). Some cannot be
 checked on every run: an input rather than a KPI, a growth that needs a second scenario,
 a full-scale volume on a scaled-down run, a 'before' figure on a single-regime run.
 Those are reported as not evaluable, with the reason, never as a pass.

@@ -15,12 +15,10 @@ import subprocess
 from dataclasses import asdict
 from datetime import datetime, timezone
 from functools import lru_cache
-from pathlib import Path
 
 from sim.config import Config
-from sim.config.locations import REPO_DIR
+from sim.config.locations import PACKAGE_DIR, REPO_DIR
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
 HASH_CHARS = 16
 
 EXECUTION_ONLY = ("workers", "skip_complete", "catalog")
@@ -64,14 +62,16 @@ def code_hash() -> str:
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """The git commit (with -dirty for uncommitted changes) if this is a checkout, else the package version."""
-    try:
-        out = subprocess.run(["git", "-C", str(REPO_DIR), "describe", "--always", "--dirty", "--abbrev=12"],
-                             capture_output=True, text=True, timeout=10)
-        if out.returncode == 0 and out.stdout.strip():
-            return f"git:{out.stdout.strip()}"
-    except (OSError, subprocess.SubprocessError):
-        pass
+    """The git commit (with -dirty for uncommitted changes) if this is a checkout, else the package version.
+    A wheel install never asks git: its site-packages may sit inside some unrelated repository."""
+    if REPO_DIR is not None:
+        try:
+            out = subprocess.run(["git", "-C", str(REPO_DIR), "describe", "--always", "--dirty", "--abbrev=12"],
+                                 capture_output=True, text=True, timeout=10)
+            if out.returncode == 0 and out.stdout.strip():
+                return f"git:{out.stdout.strip()}"
+        except (OSError, subprocess.SubprocessError):
+            pass
     try:
         from importlib.metadata import version
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import SMALL, run_cli
 
-# The KPI names fixed in DESIGN.md that this version produces (transshipment comes with
+# The public KPI names (README, "Reading the numbers") that this version produces (transshipment comes with
 # the intermodal issue).
 CONTRACT_KPIS = (
     "export_release_within_24h_share", "import_release_within_24h_share",

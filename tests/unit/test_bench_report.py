@@ -14,7 +14,7 @@ RESULTS = {
                 "platform": "linux", "python": "3.11.7", "packages": {"simpy": "4.1.2"}},
     "full_year": {"command": ["experiment=single"], "wall_s": 80.0, "user_s": 60.0, "sys_s": 20.0,
                   "peak_rss_mb": 6000.0, "experiment_wall_s": 77.0, "consignments": 10},
-    "visits": {"engines_dir": "x",
+    "visits": {"reference": "benchmarks/reference.py",
                "ours:after_reform": {"visits_per_s": 300.0, "customs_visits_per_s": 30.0, "events_per_s": 100.0,
                                      "runs": [{"visits": {"berth": 1, "officer": 2, "out_gate": 3}, "consignments": 9,
                                                "calls": 1, "wall_s": 1.0, "simpy_events": 60}]},

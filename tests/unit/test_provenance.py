@@ -114,3 +114,30 @@ def test_own_line_comment_above_key_does_not_count_but_enclosing_key_does():
                                         ("calibrated (T1)", True), ("setting: seed", False), ("guess", False)])
 def test_markers(comment, ok):
     assert (missing_provenance(f"v: 1  # {comment}\n") == []) == ok
+
+
+SOURCES = REPO / "scenarios" / "dalian" / "SOURCES.md"
+OUTSIDE = ("../shared", "shared/bench", "DESIGN.md")  # where sources and references once lived, outside the repo
+
+
+def test_cited_sources_sections_exist():
+    """A comment citing `SOURCES.md, "Section"` (or `SOURCES.md, Section)`) names a real section."""
+    sections = {line.lstrip("#").strip() for line in SOURCES.read_text().splitlines() if line.startswith("## ")}
+    cite = re.compile(r'SOURCES\.md,\s*(?:"([^"]+)"|([A-Z][\w ]*)\))')
+    cited = 0
+    for path in [*CONFIGS.rglob("*.yaml"), *SOURCES.parent.glob("*.yaml")]:
+        for match in cite.finditer(path.read_text()):
+            cited += 1
+            assert (match.group(1) or match.group(2)) in sections, (path, match.group(0))
+    assert cited >= 5
+
+
+def test_nothing_refers_to_files_outside_the_repository():
+    files = [p for top in ("sim", "configs", "scenarios", "benchmarks", "notebooks", "tests")
+             for p in (REPO / top).rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".md", ".ipynb", ".json")]
+    files += [REPO / "README.md", REPO / "pyproject.toml", REPO / "Makefile"]
+    for path in files:
+        if path.resolve() == Path(__file__).resolve():
+            continue
+        text = path.read_text(errors="replace")
+        assert not any(ref in text for ref in OUTSIDE), path

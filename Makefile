@@ -36,7 +36,7 @@ bench: $(STAMP)
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
 	.lockvenv/bin/pip install --quiet -e ".[test]"
-	.lockvenv/bin/pip freeze --exclude-editable | grep -v '^portclear' > constraints.txt
+	.lockvenv/bin/pip freeze --all --exclude-editable | grep -v -e '^portclear' -e '^pip==' > constraints.txt
 	rm -rf .lockvenv
 
 clean:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 
@@ -49,7 +48,7 @@ class StationType:
     """
 
     station: Station
-    calendar: Union[str, FixedHours]
+    calendar: str | FixedHours
     hours_mean: str
     start: str
     end: str

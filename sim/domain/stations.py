@@ -45,6 +45,8 @@ class StationType:
     of the alternatives for the red channel's customs visit, chosen by the `station`
     column. A visit is recorded in `start`/`end` (a box with several visits recorded in
     the same columns keeps the first start and the last end), and in `queued` if set.
+    For a station visited on its own flag, the clearance plan holds the arrays `<visits>`
+    (does it visit) and `<visits>_work` (working hours), filled by its visit rule.
     """
 
     station: Station

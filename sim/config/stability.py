@@ -23,14 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.config import CalendarConfig, Config, ConfigError, RegimeConfig
-from sim.domain import CargoClass
+from sim.config import Config, ConfigError, RegimeConfig
+from sim.domain import CargoClass, Station
 from sim.domain.calendar import WorkingCalendar
+from sim.domain.stations import JOINT, calendar_of, hours_mean_of, lookup, station_types
 
 REJECT_LOAD = 1.0
 """Offered load at which a config is rejected (a queue with no steady state)."""
-ROUND_THE_CLOCK = CalendarConfig([0, 1, 2, 3, 4, 5, 6], 0.0, 24.0)
-"""Fumigation (gas exposure) runs round the clock, as in sim.model.port."""
 
 
 @dataclass
@@ -60,40 +59,46 @@ def declarations_per_week(cfg: Config) -> dict[str, float]:
     return {"import": imports * foreign, "export": exports * foreign}
 
 
-def _mean_max(a: float, b: float) -> float:
-    """E[max(X, Y)] of independent exponentials with means a and b (a joint visit lasts the longer)."""
-    return a + b - (a * b / (a + b) if a + b > 0 else 0.0)
+def _visit_shares(cfg: Config, regime: RegimeConfig, direction: str, c: CargoClass):
+    """The visit rules, as `sim.model.plan` routes a declaration of this direction and class:
+    (share of red-channel customs visits per customs station, share CIQ inspects, share
+    that visits each other station on its own). The one piece a new station type adds here."""
+    s = regime.red_scan_share
+    customs = {Station.SCAN: s, Station.PHYSICAL: 1.0 - s}
+    imported = direction == "import"
+    others = {Station.QUARANTINE: getattr(cfg.demand.quarantine_share, c.value) if imported else 0.0,
+              Station.FUMIGATION: cfg.demand.fumigation_share_of_wood if imported and c is CargoClass.WOOD else 0.0}
+    return customs, others
 
 
 def station_loads(cfg: Config, regime: RegimeConfig, side: str) -> list[Load]:
-    """Offered load of officers, scan, physical, quarantine and fumigation under one regime."""
+    """Offered load of the officers and of every inspection station type under one regime."""
     rates = declarations_per_week(cfg)
-    work = {"officers": 0.0, "scan": 0.0, "physical": 0.0, "quarantine": 0.0, "fumigation": 0.0}
-    scan_h, phys_h = regime.inspection_hours_mean["scan"], regime.inspection_hours_mean["physical"]
-    s, q = regime.red_scan_share, regime.quarantine
+    types = station_types()
+    hours = {st.station: hours_mean_of(st, regime) for st in types}
+    work = {"officers": 0.0} | {st.key: 0.0 for st in types}
+    joined, bay = JOINT.joins, JOINT.bay.value
     for direction, rate in rates.items():
         for c in CargoClass:
             n = rate * cfg.demand.class_shares[direction].get(c.value, 0.0)
             channels = getattr(regime.channels[direction], c.value)
             red = channels.red
             work["officers"] += n * (channels.yellow + red) * regime.doc_check_hours_mean[direction]
-            ciq = getattr(cfg.demand.quarantine_share, c.value) if direction == "import" else 0.0
-            joint = ciq * getattr(q.joint, c.value)  # one joint visit at the physical station
-            work["scan"] += n * red * s * (1.0 - joint) * scan_h
-            work["physical"] += n * red * (1.0 - s) * (1.0 - joint) * phys_h
-            work["physical"] += n * joint * (red * (s * _mean_max(scan_h, q.hours_mean)
-                                                    + (1.0 - s) * _mean_max(phys_h, q.hours_mean))
-                                             + (1.0 - red) * q.hours_mean)
-            work["quarantine"] += n * (ciq - joint) * q.hours_mean
-            if direction == "import" and c is CargoClass.WOOD:
-                work["fumigation"] += n * cfg.demand.fumigation_share_of_wood * q.fumigation_hours_mean
-    calendars = {"officers": regime.officer_calendar, "scan": regime.inspection_calendar,
-                 "physical": regime.inspection_calendar, "quarantine": q.calendar, "fumigation": ROUND_THE_CLOCK}
+            customs, others = _visit_shares(cfg, regime, direction, c)
+            joint = others.get(joined, 0.0) * getattr(lookup(regime, JOINT.share), c.value)  # one visit at the bay
+            for st, share in customs.items():
+                work[st.value] += n * red * share * (1.0 - joint) * hours[st]
+            work[bay] += n * joint * (red * sum(share * JOINT.mean_work(hours[st], hours[joined])
+                                                for st, share in customs.items())
+                                      + (1.0 - red) * hours[joined])
+            for st, share in others.items():
+                if share:
+                    work[st.value] += n * (share - (joint if st is joined else 0.0)) * hours[st]
     stations = cfg.port.inspection_stations
-    return [Load(f"{side}.officers" if name == "officers" else f"port.inspection_stations.{name}.bays", side,
-                 work[name], regime.officers if name == "officers" else stations[name].bays,
-                 WorkingCalendar.from_config(calendars[name]).open_per_week)
-            for name in work]
+    loads = [Load(f"{side}.officers", side, work["officers"], regime.officers,
+                  WorkingCalendar.from_config(regime.officer_calendar).open_per_week)]
+    return loads + [Load(f"port.inspection_stations.{st.key}.bays", side, work[st.key], stations[st.key].bays,
+                         WorkingCalendar.from_config(calendar_of(st, regime)).open_per_week) for st in types]
 
 
 def inland_loads(cfg: Config, regime: RegimeConfig, side: str) -> list[Load]:

@@ -9,12 +9,14 @@ from typing import Dict
 from sim.config.schema import (DECLARED, CalendarConfig, ClassSharesConfig, Config, ConfigError, CostsConfig,
                                DemandConfig, ExperimentConfig, PortConfig, RegimeConfig, RunConfig)
 from sim.domain import CargoClass, Channel
+from sim.domain.stations import calendar_of, hours_mean_of, station_types
 from sim.domain.units import HOURS_PER_WEEK
 
 EXPERIMENT_KINDS = ("compare", "single", "calibrate")
 MODE_CHOICES = ("shares", "cost")
 MAX_BOX_TEU = 2.0
-STATIONS = ("scan", "physical", "quarantine", "fumigation")
+STATIONS = tuple(st.key for st in station_types())
+"""The station config keys every port needs (from the registry, sim.domain.stations)."""
 SHARE_TOLERANCE = 1e-6
 
 
@@ -166,7 +168,7 @@ def _check_port(port: PortConfig) -> None:
             raise ConfigError(f"{key}.cranes_per_berth", f"capacity must be >= 1, got {t.cranes_per_berth}")
         _positive(t.crane_moves_per_hour, f"{key}.crane_moves_per_hour")
         _non_negative(t.berth_setup_hours, f"{key}.berth_setup_hours")
-    for name in STATIONS:
+    for name in (st.key for st in station_types()):
         if name not in port.inspection_stations:
             raise ConfigError(f"port.inspection_stations.{name}", "missing; inspections need it")
     for name, s in port.inspection_stations.items():
@@ -312,9 +314,12 @@ def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
         _probability(v, f"{key}.query_share.{direction}")
     _non_negative(r.query_response_hours_mean, f"{key}.query_response_hours_mean")
     _probability(r.red_scan_share, f"{key}.red_scan_share")
-    for station in ("scan", "physical"):
-        if station not in r.inspection_hours_mean:
-            raise ConfigError(f"{key}.inspection_hours_mean.{station}", "missing")
+    for st in station_types():  # each station type's settings, where the registry says they are
+        for path, get in ((st.hours_mean, hours_mean_of), (st.calendar, calendar_of)):
+            try:
+                get(st, r)
+            except KeyError:
+                raise ConfigError(f"{key}.{path}", "missing") from None
     for station, v in r.inspection_hours_mean.items():
         if station not in port.inspection_stations:
             raise ConfigError(f"{key}.inspection_hours_mean.{station}", f"unknown station; expected one of {', '.join(port.inspection_stations)}")
@@ -348,7 +353,7 @@ def _check_costs(c: CostsConfig, port: PortConfig) -> None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             _non_negative(value, f"costs.{f.name}")
     _class_probabilities(c.spoilage_share_per_day, "costs.spoilage_share_per_day")
-    for station in port.inspection_stations:
+    for station in dict.fromkeys([st.fee_key for st in station_types()] + list(port.inspection_stations)):
         if station not in c.inspection_cny_per_box:
             raise ConfigError(f"costs.inspection_cny_per_box.{station}", "missing")
     for station, v in c.inspection_cny_per_box.items():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.domain import Direction
+from sim.domain.stations import station_types
 
 DISPATCH_BLOCK = 65_536
 
@@ -26,6 +27,9 @@ class Clearance:
         self.stations = stations          # station code -> StaffedStation
         self.drayage = drayage            # station code -> one-way drayage hours
         self.port_side = port_side        # knows when import boxes reach the yard; removes them
+        # station code -> the record's (queued or None, start, end) columns of a visit there
+        self.columns = {st.code: (getattr(rec, st.queued) if st.queued else None, getattr(rec, st.start),
+                                  getattr(rec, st.end)) for st in station_types()}
         self.import_code = Direction.IMPORT.code
         # The declarations that visit a station (not closed form, papers done), by start time;
         # selected before sorting, so no full-length temporary (a full year has ~4 M rows).
@@ -70,20 +74,18 @@ class Clearance:
         if is_import:
             yield from self.port_side.wait_in_yard(i)
         back = 0.0
-        for code, work, customs in plan.visits(i):
+        for code, work, _customs in plan.visits(i):
             dray = self.drayage[code]
             if back + dray > 0:
                 yield env.timeout(back + dray)
             started = []
             queued = env.now
             yield from self.stations[code].serve(work, started)
-            if customs:  # the customs inspection, or the joint one that serves customs and CIQ
-                rec.inspection_queued[i] = queued
-                rec.inspection_start[i] = started[0]
-                rec.inspection_end[i] = env.now
-            else:        # a separate CIQ visit or fumigation
-                if np.isnan(rec.quarantine_start[i]):
-                    rec.quarantine_start[i] = started[0]
-                rec.quarantine_end[i] = env.now
+            queued_at, start, end = self.columns[code]
+            if queued_at is not None:  # the customs inspection, or the joint one that serves customs and CIQ
+                queued_at[i] = queued
+            if np.isnan(start[i]):     # several visits in the same columns: the first start, the last end
+                start[i] = started[0]
+            end[i] = env.now
             back = dray
         return back

@@ -14,6 +14,7 @@ import numpy as np
 from sim.config import Config, RegimeConfig
 from sim.domain import CargoClass, Channel, Direction, Mode, Station, Trade
 from sim.domain.calendar import WorkingCalendar
+from sim.domain.stations import JOINT, customs_types, hours_mean_of, lookup, of, separate_types, station_types
 from sim.domain.units import HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.model.demand import Calls, Consignments
 from sim.model.queues import allocate_trains, fifo_servers, fifo_servers_on_calendar, weekly_times
@@ -75,20 +76,26 @@ class ClearancePlan:
         for name in self.SETUP_ONLY:
             setattr(self, name, None)
 
+    def __post_init__(self):
+        # (code, visits?, work, merged into a joint visit?) of each station visited on its own
+        # flag, in visit order; read per declaration in the event loop, so built once.
+        self.separate_visits = tuple(
+            (st.code, getattr(self, st.visits), getattr(self, f"{st.visits}_work"), st.station is JOINT.joins)
+            for st in separate_types())
+
     def visits(self, i: int):
         """Station visits of consignment i, in order: (station code, work hours, is the customs visit)."""
         out = []
         red = self.station[i] != Station.NONE.code
-        if self.joint[i] and self.quarantine[i]:
-            work = max(self.customs_work[i] if red else 0.0, self.quarantine_work[i])
-            out.append((Station.PHYSICAL.code, work, True))
-        else:
-            if red:
-                out.append((int(self.station[i]), self.customs_work[i], True))
-            if self.quarantine[i]:
-                out.append((Station.QUARANTINE.code, self.quarantine_work[i], False))
-        if self.fumigation[i]:
-            out.append((Station.FUMIGATION.code, self.fumigation_work[i], False))
+        joint = self.joint[i] and self.quarantine[i]
+        if joint:
+            work = JOINT.work(self.customs_work[i] if red else 0.0, self.quarantine_work[i])
+            out.append((JOINT.bay.code, work, True))
+        elif red:
+            out.append((int(self.station[i]), self.customs_work[i], True))
+        for code, visits, work, joined in self.separate_visits:
+            if visits[i] and not (joined and joint):
+                out.append((code, work[i], False))
         return out
 
 
@@ -222,18 +229,18 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     red = channel == Channel.RED.code
     station = np.where(cons.take("u_scan") < regime.red_scan_share, Station.SCAN.code, Station.PHYSICAL.code)
     station = np.where(red, station, Station.NONE.code)
-    insp_mean = np.zeros(len(Station))
-    insp_mean[Station.SCAN.code] = regime.inspection_hours_mean["scan"]
-    insp_mean[Station.PHYSICAL.code] = regime.inspection_hours_mean["physical"]
+    insp_mean = np.zeros(1 + max(st.code for st in station_types()))
+    for st in customs_types():
+        insp_mean[st.code] = hours_mean_of(st, regime)
     customs_work = np.where(red, cons.take("e_inspection") * insp_mean[station], np.nan)
 
-    q = regime.quarantine
     ciq = is_import & declared & (cons.take("u_quarantine") < _class_shares(cfg.demand.quarantine_share, cls))
-    joint = ciq & (cons.take("u_joint") < _class_shares(q.joint, cls))
-    quarantine_work = np.where(ciq, cons.take("e_quarantine") * q.hours_mean, np.nan)
+    joint = ciq & (cons.take("u_joint") < _class_shares(lookup(regime, JOINT.share), cls))
+    quarantine_work = np.where(ciq, cons.take("e_quarantine") * hours_mean_of(of(Station.QUARANTINE), regime), np.nan)
     fumigation = (is_import & declared & (cls == CargoClass.WOOD.code)
                   & (cons.take("u_fumigation") < cfg.demand.fumigation_share_of_wood))
-    fumigation_work = np.where(fumigation, cons.take("e_fumigation") * q.fumigation_hours_mean, np.nan)
+    fumigation_work = np.where(fumigation, cons.take("e_fumigation") * hours_mean_of(of(Station.FUMIGATION), regime),
+                               np.nan)
     visits = (np.where(joint, 1, red.astype(int) + ciq.astype(int)) + fumigation.astype(int)).astype(np.int8)
 
     t = regime.transit

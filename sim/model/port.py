@@ -13,8 +13,9 @@ import pyarrow as pa
 import simpy
 
 from sim.config import Config, RegimeConfig
-from sim.domain import CALL_TIMES, MILESTONES, Direction, Station, Trade
+from sim.domain import CALL_TIMES, MILESTONES, Direction, Trade
 from sim.domain.calendar import WorkingCalendar
+from sim.domain.stations import JOINT, calendar_of, separate_types, station_types
 from sim.domain.units import HOURS_PER_DAY
 from sim.model.clearance import Clearance
 from sim.model.demand import generate_calls, generate_consignments
@@ -61,15 +62,11 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
     officer_calendar = WorkingCalendar.from_config(regime.officer_calendar)
     port_side = PortSide(env, cfg.port, calls, cons, rec, crec, p, hinterland, officer_calendar,
                          regime.transshipment_formalities_hours)
-    calendars = {
-        Station.SCAN: WorkingCalendar.from_config(regime.inspection_calendar),
-        Station.PHYSICAL: WorkingCalendar.from_config(regime.inspection_calendar),
-        Station.QUARANTINE: WorkingCalendar.from_config(regime.quarantine.calendar),
-        Station.FUMIGATION: WorkingCalendar(range(7), 0.0, 24.0),  # gas exposure runs round the clock
-    }
-    stations = {st.code: StaffedStation(env, st.value, cfg.port.inspection_stations[st.value].bays, cal)
-                for st, cal in calendars.items()}
-    drayage = {st.code: cfg.port.inspection_stations[st.value].drayage_hours for st in calendars}
+    types = station_types()
+    stations = {st.code: StaffedStation(env, st.key, cfg.port.inspection_stations[st.key].bays,
+                                        WorkingCalendar.from_config(calendar_of(st, regime)))
+                for st in types}
+    drayage = {st.code: cfg.port.inspection_stations[st.key].drayage_hours for st in types}
     clearance = Clearance(env, rec, p, stations, drayage, port_side)
 
     env.process(port_side.dispatch(end))
@@ -105,9 +102,9 @@ def _consignment_record(cfg: Config, cons, p):
     shared = {name: getattr(cons, name) for name in ("direction", "trade", "cargo_class", "boxes", "destination",
                                                       "teu", "value_cny")}
     shared.update({name: getattr(p, name) for name in ("mode", "channel", "station", "pre_arrival", "declarations")})
-    shared.update({name: flag.view(np.int8) for name, flag in (
-        ("transit", p.transit), ("quarantine", p.quarantine), ("joint_inspection", p.joint),
-        ("fumigation", p.fumigation), ("certificate", p.certificate))})
+    flags = [("transit", p.transit), (JOINT.flag, p.joint), ("certificate", p.certificate)]
+    flags += [(st.visits, getattr(p, st.visits)) for st in separate_types()]  # the plan names them as the table
+    shared.update({name: flag.view(np.int8) for name, flag in flags})
     # Lodging, acceptance and the officers' document check are known up front (closed form), and
     # so is the release of a declaration with no station visit (`plan` leaves the others NaN for
     # the run to fill in); anything later than the end of the run is blanked out after it.

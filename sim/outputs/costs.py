@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CostsConfig
-from sim.domain import CargoClass, Direction, Mode, Station, Trade
+from sim.domain import CargoClass, Direction, Mode, Trade
+from sim.domain.stations import JOINT, customs_types, separate_types
 from sim.domain.units import HOURS_PER_DAY, HOURS_PER_YEAR
 from sim.outputs.frame import Frame
 
@@ -55,15 +56,16 @@ def consignment_costs(table, rates: CostsConfig) -> pd.DataFrame:
 
     fee = rates.inspection_cny_per_box
     station = _col(table, "station")
-    quarantine = _col(table, "quarantine") == 1
-    joint = _col(table, "joint_inspection") == 1
-    customs_fee = np.where(station == Station.SCAN.code, fee["scan"],
-                           np.where(station == Station.PHYSICAL.code, fee["physical"], 0.0))
-    # One joint "3 + 1" visit replaces the customs and CIQ visits: one drayage and one handling,
-    # charged as the dearer of the two it replaces rather than both.
-    quarantine_fee = np.where(quarantine, fee["quarantine"], 0.0)
-    inspection = np.where(joint, np.maximum(customs_fee, quarantine_fee), customs_fee + quarantine_fee)
-    inspection = inspection + np.where(_col(table, "fumigation") == 1, fee["fumigation"], 0.0)
+    inspection = np.zeros(len(station))
+    for st in customs_types():
+        inspection = np.where(station == st.code, fee[st.fee_key], inspection)
+    joint = _col(table, JOINT.flag) == 1
+    for st in separate_types():
+        visit_fee = np.where(_col(table, st.visits) == 1, fee[st.fee_key], 0.0)
+        if st.station is JOINT.joins:  # the joint "3 + 1" visit replaces the customs one and this one
+            inspection = np.where(joint, JOINT.fee(inspection, visit_fee), inspection + visit_fee)
+        else:
+            inspection = inspection + visit_fee
 
     mode = _col(table, "mode")
     km = _col(table, "distance_km")

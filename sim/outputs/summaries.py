@@ -11,7 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.domain import CargoClass, Channel, Direction, Mode, Station
+from sim.domain import CargoClass, Channel, Direction, Mode
+from sim.domain.stations import JOINT, customs_types, of, separate_types, station_types
 from sim.domain.units import HOURS_PER_WEEK
 from sim.outputs.costs import COMPONENTS
 from sim.outputs.frame import Frame
@@ -183,40 +184,53 @@ def _side_capacity(run, getter) -> dict:
     return {side: getter(run.regime_config(side)) for side in run.sides}
 
 
-RESOURCE_COLUMNS = ("doc_check_start", "doc_check_end", "station", "quarantine", "joint_inspection", "fumigation",
-                    "inspection_start", "inspection_end", "quarantine_start", "quarantine_end")
+def _resource_columns() -> tuple[str, ...]:
+    """The columns `resource_use` reads: officers, and every station type's visits."""
+    cols = ["doc_check_start", "doc_check_end", "station", JOINT.flag]
+    for st in station_types():
+        cols += [c for c in (st.visits, st.start, st.end) if c]
+    return tuple(dict.fromkeys(cols))
+
+
+def _bay_rows(frame: Frame) -> dict:
+    """Station type -> the rows whose recorded start and end are a visit to it.
+
+    A joint "3 + 1" visit is recorded as the customs visit, at the joint visit's bay. A box
+    with several separate visits recorded in the same columns is left out of all of them: the
+    table keeps only the first start and the last end, so which bay was busy when is unknown."""
+    joint = (frame[JOINT.flag] == 1) & (frame[of(JOINT.joins).visits] == 1)
+    customs_station = np.where(joint, JOINT.bay.code, frame["station"])
+    rows = {st: customs_station == st.code for st in customs_types()}
+    separate = {st: (frame[st.visits] == 1) & ~joint if st.station is JOINT.joins else frame[st.visits] == 1
+                for st in separate_types()}
+    for st, mine in separate.items():
+        others = [v for o, v in separate.items() if o is not st and (o.start, o.end) == (st.start, st.end)]
+        rows[st] = mine & ~np.logical_or.reduce(others) if others else mine
+    return rows
 
 
 def resource_use(run) -> dict[str, tuple[pd.DataFrame, dict]]:
     """Busy servers over time: {resource: (timeline, capacity per side)}.
 
     A server is busy from the recorded start to the end of a job (officers and bays hold a
-    job overnight when their shift ends). The joint "3 + 1" visit takes a physical bay. Boxes
-    with both a separate CIQ visit and fumigation are left out of those two panels: the table
-    keeps only the first start and the last end of their CIQ visits, so which bay was busy
-    when is unknown (the panels are then a lower bound).
+    job overnight when their shift ends). The joint "3 + 1" visit takes its bay (physical).
+    Boxes with both a separate CIQ visit and fumigation are left out of those two panels (see
+    `_bay_rows`; the panels are then a lower bound).
     """
     edges = bin_edges(run)
     port = run.config.get("port", {})
     bays = {name: int(s.get("bays", 0)) for name, s in port.get("inspection_stations", {}).items()}
     berths = sum(int(t.get("berths", 0)) for t in port.get("terminals", {}).values())
-    frame = run.frame(RESOURCE_COLUMNS)
-    joint = (frame["joint_inspection"] == 1) & (frame["quarantine"] == 1)
-    customs_station = np.where(joint, Station.PHYSICAL.code, frame["station"])
-    separate_ciq = (frame["quarantine"] == 1) & ~joint
-    fumigated = frame["fumigation"] == 1
+    frame = run.frame(_resource_columns())
     out = {
         "berths": (_timeline(run, run.call_frame, "berthed", "departed", edges), dict.fromkeys(run.sides, berths)),
         "document-check officers": (_timeline(run, frame, "doc_check_start", "doc_check_end", edges),
                                     _side_capacity(run, lambda r: int(r.get("officers", 0)))),
     }
-    for st in (Station.SCAN, Station.PHYSICAL):
-        part = frame.select(customs_station == st.code)
-        out[f"{st.value} inspection bays"] = (_timeline(run, part, "inspection_start", "inspection_end", edges),
-                                              dict.fromkeys(run.sides, bays.get(st.value, 0)))
-    for st, rows in ((Station.QUARANTINE, separate_ciq & ~fumigated), (Station.FUMIGATION, fumigated & ~separate_ciq)):
-        out[f"{st.value} bays"] = (_timeline(run, frame.select(rows), "quarantine_start", "quarantine_end", edges),
-                                   dict.fromkeys(run.sides, bays.get(st.value, 0)))
+    for st, rows in _bay_rows(frame).items():
+        name = f"{st.key} inspection bays" if st.customs else f"{st.key} bays"
+        out[name] = (_timeline(run, frame.select(rows), st.start, st.end, edges),
+                     dict.fromkeys(run.sides, bays.get(st.key, 0)))
     return out
 
 

@@ -26,8 +26,6 @@ from sim.experiment.replications import compare, run_replications, summarize
 from sim.outputs.stats import t_interval
 from sim.store.atomic import atomic_write_json, atomic_write_text
 
-SHARE_GROUPS = ("green", "yellow", "red")
-
 
 def scenario_dir(cfg: Config) -> Path:
     return SCENARIOS_DIR / cfg.port.name

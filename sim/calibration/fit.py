@@ -22,7 +22,7 @@ from scipy import optimize
 from sim.calibration.targets import RunValues, TargetCheck, evaluate_targets, load_targets
 from sim.config import Config, ConfigError, validate
 from sim.config.locations import SCENARIOS_DIR
-from sim.experiment.replications import compare, run_replications, summarize
+from sim.experiment.replications import compare, run_replications, sides, summarize
 from sim.store.atomic import atomic_write_json, atomic_write_text
 
 
@@ -100,6 +100,17 @@ def loss(values: dict[str, TargetCheck], targets: dict, fit: list[str]) -> float
         m = v.model if v is not None and v.evaluated else math.nan
         total += ((m - float(targets[tid]["value"])) / tolerance(targets[tid])) ** 2 if math.isfinite(m) else 1e6
     return total
+
+
+def check_regimes(cfg: Config, targets: dict, ids) -> None:
+    """Refuse to fit a target measured under a regime the fitting run does not simulate (e.g.
+    T9, a before_reform figure, with regime@baseline=after_reform): its loss would be a constant."""
+    simulated = {regime.name for regime in sides(cfg).values()}
+    for tid in ids:
+        missing = {targets[tid].get("regime"), targets[tid].get("change_from")} - {None} - simulated
+        if missing:
+            raise ConfigError("knobs.fit_targets", f"{tid} is measured under {', '.join(sorted(missing))}, which this "
+                              f"calibration does not simulate (it runs {', '.join(sorted(simulated))})")
 
 
 def evaluate(cfg: Config, targets: dict):
@@ -209,6 +220,7 @@ def run_calibration(cfg: Config, out_dir: Path, resolved_yaml: str | None = None
     spec = load_knobs(scen / "knobs.yaml")
     fit_ids = list(spec["fit_targets"])
     fit_cfg = apply_overrides(cfg, cfg.experiment.fit_overrides)
+    check_regimes(fit_cfg, targets, fit_ids + list(spec.get("reach_targets", [])))
     log = print if echo else (lambda *_: None)
     knobs = fitted_knobs(spec, fit_ids)
     log(f"calibrating {', '.join(k['key'] for k in knobs)} to {', '.join(fit_ids)} "
@@ -225,8 +237,9 @@ def run_calibration(cfg: Config, out_dir: Path, resolved_yaml: str | None = None
         log(f"how far the bounds reach for {tid}: {', '.join(k['key'] for k in rknobs)}")
         r = fit(final_cfg, rknobs, targets, [tid], cfg.experiment.max_evaluations, log)
         _, rvalues = evaluate(with_knobs(final_cfg, rknobs, list(r["fitted"].values())), targets)
-        reach[tid] = {"model": _model(rvalues[tid]), "reason": rvalues[tid].reason, "knobs": r["fitted"], "start": r["start"],
-                      "evaluations": r["evaluations"], "bounds": {k["key"]: k["bounds"] for k in rknobs}}
+        reach[tid] = {"model": _model(rvalues[tid]), "reason": rvalues[tid].reason, "knobs": r["fitted"],
+                      "start": r["start"], "evaluations": r["evaluations"],
+                      "bounds": {k["key"]: k["bounds"] for k in rknobs}}
 
     volumes = [tid for tid, t in targets.items() if t.get("full_scale")]
     header = (f"Fitting run: {fit_cfg.run.replications} paired replications, {fit_cfg.run.horizon_days:g} days "

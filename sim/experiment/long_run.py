@@ -30,8 +30,8 @@ import numpy as np
 
 from sim.config import Config, RegimeConfig
 from sim.domain import MILESTONES
-from sim.domain.units import DAYS_PER_WEEK, HOURS_PER_DAY
 from sim.domain.sides import Side
+from sim.domain.units import DAYS_PER_WEEK, HOURS_PER_DAY
 from sim.experiment.replications import ReplicationResult, sides, summarize
 from sim.experiment.writing import write_results
 from sim.model.demand import HOURS_PER_WEEK, generate_weeks

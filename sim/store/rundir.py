@@ -25,7 +25,6 @@ from sim.outputs.frame import Frame
 from sim.outputs.kpi import Window
 
 
-
 class RunDirError(Exception):
     """A run directory (or one of its files) that cannot be read; `path` names the culprit."""
 

@@ -49,7 +49,8 @@ def test_loss_and_pass_fail_use_the_target_tolerances():
     targets = {"A": {"target": "a", "value": 0.5, "tolerance": 0.1, "unit": "share", "kpi": "a", "regime": "new"},
                "B": {"target": "b", "value": 10.0, "tolerance": 0.3, "relative": True, "unit": "h", "kpi": "b",
                      "regime": "old"}}
-    a, b = {"mean": 0.7, "ci_low": 0.6, "ci_high": 0.8, "n": 3}, {"mean": 12.0, "ci_low": 11.0, "ci_high": 13.0, "n": 3}
+    a = {"mean": 0.7, "ci_low": 0.6, "ci_high": 0.8, "n": 3}
+    b = {"mean": 12.0, "ci_low": 11.0, "ci_high": 13.0, "n": 3}
     run = RunValues({"before": "old", "after": "new"}, {"before": {"a": a, "b": b}, "after": {"a": a, "b": b}}, None, {})
     values = {c.id: c for c in evaluate_targets(run, targets)}
     assert cal.tolerance(targets["B"]) == pytest.approx(3.0)
@@ -87,6 +88,14 @@ def test_calibrate_cli_writes_a_report(tmp_path):
     assert t1["model"]["n"] == 2 and t1["met"] in (True, False) and math.isfinite(t1["model"]["mean"])
     assert "| T1 " in (out / "calibration.md").read_text()
     assert json.loads((out / "run.json").read_text())["status"] == "complete"
+
+
+def test_fitting_a_target_of_a_regime_the_run_does_not_simulate_is_refused():
+    cfg = make_config("experiment=calibrate", "regime@baseline=after_reform")
+    targets = cal.load_targets(SCEN / "targets.yaml")
+    cal.check_regimes(cfg, targets, ["T1"])
+    with pytest.raises(cal.ConfigError, match="T9 is measured under before_reform"):
+        cal.check_regimes(cfg, targets, ["T1", "T9"])
 
 
 def test_calibrate_rejects_a_bad_budget():

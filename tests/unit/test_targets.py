@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from sim.calibration.targets import (FAIL, NOT_EVALUABLE, PASS, RunValues, TargetsError, evaluate_targets,
-                                     load_targets)
+from sim.calibration.targets import FAIL, NOT_EVALUABLE, PASS, RunValues, TargetsError, evaluate_targets, load_targets
 from sim.domain.sides import Side
 from sim.experiment.replications import ReplicationResult, compare, summarize
 from sim.outputs.stats import paired_difference

@@ -13,6 +13,7 @@ import pytest
 
 import sim.experiment.replications
 import sim.model.port
+from sim.cli import report as report_cli
 from sim.viz import plots, report
 from tests.conftest import REPO
 from tests.stored_runs import copy_of, stored_run
@@ -144,7 +145,7 @@ def test_bad_run_directory_gets_one_line_and_no_report(tmp_path_factory, tmp_pat
     run_dir = copy_of(stored_run(tmp_path_factory, "compare"), tmp_path / "run")
     culprit, problem = _damage(run_dir, how)
     with pytest.raises(SystemExit) as exit_:
-        report.main([str(run_dir)])
+        report_cli.main([str(run_dir)])
     assert exit_.value.code == report.EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: "), err
@@ -163,7 +164,7 @@ def test_missing_directory_from_the_command_line(tmp_path):
 def test_output_directory_must_exist(tmp_path_factory, tmp_path, capsys):
     run_dir = stored_run(tmp_path_factory, "compare")
     with pytest.raises(SystemExit) as exit_:
-        report.main([str(run_dir), "--out", str(tmp_path / "missing" / "r.html")])
+        report_cli.main([str(run_dir), "--out", str(tmp_path / "missing" / "r.html")])
     assert exit_.value.code != 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no directory" in err and str(tmp_path / "missing") in err

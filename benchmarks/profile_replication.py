@@ -14,6 +14,7 @@ def main() -> None:
     from hydra import compose, initialize_config_dir
 
     from sim.cli.compose import CONFIG_DIR, to_config
+    from sim.domain.sides import Side
     from sim.experiment.replications import Job, run_job
 
     overrides, top, prefix = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -21,7 +22,7 @@ def main() -> None:
         cfg = to_config(compose(config_name="config", overrides=overrides))
     profiler = cProfile.Profile()
     profiler.enable()
-    run_job(cfg, Job("single", cfg.regime, 0), None)
+    run_job(cfg, Job(Side.SINGLE, cfg.regime, 0), None)
     profiler.disable()
     profiler.dump_stats(prefix + ".pstats")
     for key in ("tottime", "cumulative"):

@@ -19,15 +19,12 @@ import numpy as np
 import yaml
 from scipy import optimize
 
-from sim.calibration.targets import load_targets  # one reader for targets.yaml (validated)
+from sim.calibration.targets import RunValues, TargetCheck, evaluate_targets, load_targets
 from sim.config import Config, ConfigError, validate
 from sim.config.locations import SCENARIOS_DIR
-from sim.experiment.replications import compare, run_replications, summarize
+from sim.experiment.replications import compare, run_replications, sides, summarize
 from sim.outputs.formatting import format_number
-from sim.outputs.stats import t_interval
 from sim.store.atomic import atomic_write_json, atomic_write_text
-
-SHARE_GROUPS = ("green", "yellow", "red")
 
 
 def scenario_dir(cfg: Config) -> Path:
@@ -84,34 +81,10 @@ def with_knobs(cfg: Config, knobs: list[dict], values) -> Config:
 
 
 # ------------------------------------------------------------------ model values
-def _ratio_interval(before, after) -> dict:
-    """Relative change after vs before: ratio of means, CI from the per-replication ratios."""
-    b, a = np.asarray(before, float), np.asarray(after, float)
-    ci = t_interval(a / b - 1.0)
-    return {**ci, "mean": float(a.mean() / b.mean() - 1.0)}
-
-
-def model_values(stats: dict, targets: dict, cfg: Config) -> dict:
-    """{target id: {mean, ci_low, ci_high, n} or None} from a paired run's per-replication KPIs."""
-    per = stats["per_replication"]
-    scale = cfg.demand.scale
-    out = {}
-    for tid, t in targets.items():
-        kpi, side = t["kpi"], t["regime"]
-        if tid == "T8":
-            per_ship = [term.cranes_per_berth * term.crane_moves_per_hour for term in cfg.port.terminals.values()]
-            m = float(np.mean(per_ship))
-            out[tid] = {"mean": m, "ci_low": min(per_ship), "ci_high": max(per_ship), "n": 0, "note": "input"}
-        elif side == "change" and kpi in per["before"]:
-            out[tid] = _ratio_interval(per["before"][kpi], per["after"][kpi])
-        elif side in ("before", "after") and kpi in per[side]:
-            values = np.asarray(per[side][kpi], float)
-            if kpi.endswith("_per_year"):
-                values = values / scale  # full-scale equivalent
-            out[tid] = t_interval(values)
-        else:
-            out[tid] = None  # needs another experiment (T6, T7)
-    return out
+def model_values(stats: dict, targets: dict, cfg: Config) -> dict[str, TargetCheck]:
+    """{target id: its check} from the replications of `cfg` (sim.calibration.targets, the same
+    evaluator as the report's)."""
+    return {c.id: c for c in evaluate_targets(RunValues.of_stats(stats, cfg), targets)}
 
 
 def tolerance(t: dict) -> float | None:
@@ -120,13 +93,25 @@ def tolerance(t: dict) -> float | None:
     return float(t["tolerance"]) * (abs(float(t["value"])) if t.get("relative") else 1.0)
 
 
-def loss(values: dict, targets: dict, fit: list[str]) -> float:
+def loss(values: dict[str, TargetCheck], targets: dict, fit: list[str]) -> float:
+    """Sum of squared misses in tolerances; a fitted target without a value costs 1e6."""
     total = 0.0
     for tid in fit:
         v = values.get(tid)
-        m = v["mean"] if v else math.nan
+        m = v.model if v is not None and v.evaluated else math.nan
         total += ((m - float(targets[tid]["value"])) / tolerance(targets[tid])) ** 2 if math.isfinite(m) else 1e6
     return total
+
+
+def check_regimes(cfg: Config, targets: dict, ids) -> None:
+    """Refuse to fit a target measured under a regime the fitting run does not simulate (e.g.
+    T9, a before_reform figure, with regime@baseline=after_reform): its loss would be a constant."""
+    simulated = {regime.name for regime in sides(cfg).values()}
+    for tid in ids:
+        missing = {targets[tid].get("regime"), targets[tid].get("change_from")} - {None} - simulated
+        if missing:
+            raise ConfigError("knobs.fit_targets", f"{tid} is measured under {', '.join(sorted(missing))}, which this "
+                              f"calibration does not simulate (it runs {', '.join(sorted(simulated))})")
 
 
 def evaluate(cfg: Config, targets: dict):
@@ -176,17 +161,23 @@ def _simplex(x0: np.ndarray, step: float = 0.25) -> np.ndarray:
     return np.array(pts)
 
 
-def report_rows(values: dict, targets: dict, fit_ids) -> list[dict]:
+def _model(c: TargetCheck) -> dict | None:
+    """A check's estimate as calibration.json stores it (None when not evaluable)."""
+    if not c.evaluated:
+        return None
+    return {"mean": c.model, "ci_low": c.ci_low, "ci_high": c.ci_high, "n": c.n, "side": c.side}
+
+
+def report_rows(values: dict[str, TargetCheck], targets: dict, fit_ids) -> list[dict]:
+    """calibration.json's targets: `model` {mean, ci_low, ci_high, n} (None when not evaluable),
+    `met` True / False / None, and why a target is not evaluable."""
     rows = []
     for tid, t in targets.items():
-        v, tol = values.get(tid), tolerance(t)
-        if v is None or tol is None:
-            met = None
-        else:
-            met = abs(v["mean"] - float(t["value"])) <= tol
-        rows.append({"target": tid, "description": t["target"], "value": t["value"], "tolerance": tol,
-                     "unit": t["unit"], "kpi": t["kpi"], "regime": t["regime"], "fitted": tid in fit_ids,
-                     "model": v, "met": met})
+        c = values[tid]
+        model = _model(c)
+        rows.append({"target": tid, "description": t["target"], "value": t["value"], "tolerance": tolerance(t),
+                     "unit": t["unit"], "kpi": t["kpi"], "regime": c.regime_label, "fitted": tid in fit_ids,
+                     "model": model, "met": None if not c.evaluated else c.status == "pass", "reason": c.reason})
     return rows
 
 
@@ -200,7 +191,8 @@ def format_report(rows: list[dict], result: dict | None, header: str) -> str:
              "| target | value | tolerance | model (95 % CI) | met | fitted |", "|---|---|---|---|---|---|"]
     for r in rows:
         v = r["model"]
-        model = "not in this run" if v is None else f"{_f(v['mean'])} [{_f(v['ci_low'])}, {_f(v['ci_high'])}]"
+        model = (f"not evaluable: {r['reason']}" if v is None
+                 else f"{_f(v['mean'])} [{_f(v['ci_low'])}, {_f(v['ci_high'])}]")
         met = {True: "yes", False: "**no**", None: "n/a"}[r["met"]]
         lines.append(f"| {r['target']} {r['description']} | {_f(float(r['value']))} {r['unit']} | "
                      f"{'n/a' if r['tolerance'] is None else '±' + _f(r['tolerance'])} | {model} | {met} | "
@@ -228,6 +220,7 @@ def run_calibration(cfg: Config, out_dir: Path, resolved_yaml: str | None = None
     spec = load_knobs(scen / "knobs.yaml")
     fit_ids = list(spec["fit_targets"])
     fit_cfg = apply_overrides(cfg, cfg.experiment.fit_overrides)
+    check_regimes(fit_cfg, targets, fit_ids + list(spec.get("reach_targets", [])))
     log = print if echo else (lambda *_: None)
     knobs = fitted_knobs(spec, fit_ids)
     log(f"calibrating {', '.join(k['key'] for k in knobs)} to {', '.join(fit_ids)} "
@@ -244,12 +237,15 @@ def run_calibration(cfg: Config, out_dir: Path, resolved_yaml: str | None = None
         log(f"how far the bounds reach for {tid}: {', '.join(k['key'] for k in rknobs)}")
         r = fit(final_cfg, rknobs, targets, [tid], cfg.experiment.max_evaluations, log)
         _, rvalues = evaluate(with_knobs(final_cfg, rknobs, list(r["fitted"].values())), targets)
-        reach[tid] = {"model": rvalues[tid], "knobs": r["fitted"], "start": r["start"],
-                      "evaluations": r["evaluations"], "bounds": {k["key"]: k["bounds"] for k in rknobs}}
+        reach[tid] = {"model": _model(rvalues[tid]), "reason": rvalues[tid].reason, "knobs": r["fitted"],
+                      "start": r["start"], "evaluations": r["evaluations"],
+                      "bounds": {k["key"]: k["bounds"] for k in rknobs}}
 
+    volumes = [tid for tid, t in targets.items() if t.get("full_scale")]
     header = (f"Fitting run: {fit_cfg.run.replications} paired replications, {fit_cfg.run.horizon_days:g} days "
               f"({fit_cfg.run.warmup_days:g} warm-up, {fit_cfg.run.drain_days:g} drain), demand.scale "
-              f"{fit_cfg.demand.scale:g}, seed {fit_cfg.run.seed}. Volumes (T4, T5) are scaled to full scale. "
+              f"{fit_cfg.demand.scale:g}, seed {fit_cfg.run.seed}. Volumes ({', '.join(volumes)}) are scaled to "
+              "full scale. "
               f"Model values at the fitted knobs (fitted targets: {', '.join(fit_ids)}).")
     text = format_report(rows, result, header) + format_reach(reach, targets)
     doc = {"targets": rows, "fit": result, "reach": reach, "fit_overrides": list(cfg.experiment.fit_overrides),
@@ -272,8 +268,10 @@ def format_reach(reach: dict, targets: dict) -> str:
     lines = []
     for tid, r in reach.items():
         v = r["model"]
+        best = (f"not evaluable ({r['reason']})" if v is None
+                else f"{_f(v['mean'])} [{_f(v['ci_low'])}, {_f(v['ci_high'])}]")
         lines += ["", f"## How far the knob bounds reach for {tid} ({targets[tid]['target']})", "",
-                  f"Best {tid} within the bounds: {_f(v['mean'])} [{_f(v['ci_low'])}, {_f(v['ci_high'])}] "
+                  f"Best {tid} within the bounds: {best} "
                   f"against {_f(float(targets[tid]['value']))} ± {_f(tolerance(targets[tid]))} "
                   f"({r['evaluations']} evaluations). Exploratory: these values are not written back.", "",
                   "| knob | bounds | default | best for the target |", "|---|---|---|---|"]

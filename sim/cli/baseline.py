@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from sim.cli.compose import compose_config
+from sim.domain.sides import PAIRED
 from sim.outputs.formatting import format_number
 from sim.runs.baseline import BASELINE_FILE, K, as_number, band, build, load, outside_band, same_value
 from sim.store.atomic import atomic_write_json
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"new baseline (none before): {path}")
     else:
         moved = outside_band(old["kpis"], new["kpis"])
-        changed = [(s, k) for s in ("before", "after") for k, v in new["kpis"][s].items()
+        changed = [(s, k) for s in PAIRED for k, v in new["kpis"][s].items()
                    if not same_value(old["kpis"][s].get(k, {}).get("mean"), v["mean"])]
         print(f"{len(changed)} KPI means changed; {len(moved)} outside the old tolerance band (k = {K:.2f} SE):")
         print(f"{'side':7s} {'KPI':45s} {'old':>12s} {'new':>12s} {'change':>12s} {'band':>10s}  out?")

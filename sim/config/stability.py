@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sim.config import Config, ConfigError, RegimeConfig
 from sim.domain import CargoClass, Station
 from sim.domain.calendar import WorkingCalendar
+from sim.domain.sides import sides_of
 from sim.domain.stations import JOINT, calendar_of, hours_mean_of, lookup, station_types
 
 REJECT_LOAD = 1.0
@@ -135,9 +136,8 @@ def inland_loads(cfg: Config, regime: RegimeConfig, side: str) -> list[Load]:
 
 def simulated_regimes(cfg: Config) -> dict[str, RegimeConfig]:
     """The regimes this experiment simulates (a single run never simulates the baseline)."""
-    if cfg.experiment.kind in ("compare", "calibrate"):
-        return {"regime": cfg.regime, "baseline": cfg.baseline}
-    return {"regime": cfg.regime}
+    keys = dict.fromkeys(side.config_key for side in reversed(sides_of(cfg.experiment.kind)))  # regime first
+    return {key: getattr(cfg, key) for key in keys}
 
 
 def overloaded(cfg: Config) -> list[tuple[Load, str]]:

@@ -9,10 +9,11 @@ from typing import Dict
 from sim.config.schema import (DECLARED, CalendarConfig, ClassSharesConfig, Config, ConfigError, CostsConfig,
                                DemandConfig, ExperimentConfig, PortConfig, RegimeConfig, RunConfig)
 from sim.domain import CargoClass, Channel
+from sim.domain.sides import KIND_SIDES
 from sim.domain.stations import calendar_of, hours_mean_of, station_types
 from sim.domain.units import HOURS_PER_WEEK
 
-EXPERIMENT_KINDS = ("compare", "single", "calibrate")
+EXPERIMENT_KINDS = tuple(KIND_SIDES)  # a kind is known once it says which sides it runs
 MODE_CHOICES = ("shares", "cost")
 MAX_BOX_TEU = 2.0
 STATIONS = tuple(st.key for st in station_types())

@@ -30,8 +30,9 @@ import numpy as np
 
 from sim.config import Config, RegimeConfig
 from sim.domain import MILESTONES
+from sim.domain.sides import Side
 from sim.domain.units import DAYS_PER_WEEK, HOURS_PER_DAY
-from sim.experiment.replications import sides, summarize
+from sim.experiment.replications import ReplicationResult, sides, summarize
 from sim.experiment.writing import write_results
 from sim.model.demand import HOURS_PER_WEEK, generate_weeks
 from sim.model.port import simulate
@@ -121,13 +122,13 @@ def coupled_share(before: dict, after: dict) -> float:
     return float(np.mean(agree.all(axis=1)))
 
 
-def run_long(cfg: Config, sides: dict[str, RegimeConfig], on_segment=None) -> dict:
+def run_long(cfg: Config, sides: dict[Side, RegimeConfig], on_segment=None) -> dict:
     """Every segment of every replication and side, in order, keeping only KPIs.
 
     Returns {side: [(replication, segment, kpis, coupled share)]}, and calls
     `on_segment(side, replication, segment, kpis, coupled)` as each finishes (streaming).
     The first segment of a replication has nothing to couple to (NaN)."""
-    out: dict[str, list] = {side: [] for side in sides}
+    out: dict[Side, list] = {side: [] for side in sides}
     first = cfg.run.first_replication
     for replication in range(first, first + cfg.run.replications):
         for side, regime in sides.items():
@@ -160,7 +161,7 @@ def run_summary(cfg: Config, out_dir: Path, resolved_yaml: str | None = None, ec
 
         out = run_long(cfg, sides(cfg), on_segment)
     # Each segment is a batch: summarize/compare treat batches as they treat replications.
-    results = [(side, r * len(segs) + k, kpis, None, None) for side, rows in out.items() for r, k, kpis, _ in rows]
+    results = [ReplicationResult(side, r * len(segs) + k, kpis) for side, rows in out.items() for r, k, kpis, _ in rows]
     stats = summarize(results)
     stats["precision"] = None
     stats["coupled_share"] = {side: float(np.nanmean([c for *_, c in rows])) for side, rows in out.items()}

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from sim.config import ConfigError
+from sim.domain.sides import Side
 from sim.outputs.stats import paired_difference, t_interval
 
 
@@ -46,7 +47,7 @@ def precision_of(per_rep: dict, kind: str, kpi: str, target: float) -> Precision
     if kpi not in first:
         raise ConfigError("run.precision_kpi", f"unknown KPI {kpi!r}; expected one of {', '.join(sorted(first))}")
     if kind == "compare":
-        interval = paired_difference(per_rep["before"][kpi], per_rep["after"][kpi])
+        interval = paired_difference(per_rep[Side.BEFORE][kpi], per_rep[Side.AFTER][kpi])
     else:
         interval = t_interval(first[kpi])
     n = len(first[kpi])

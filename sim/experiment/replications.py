@@ -15,9 +15,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from sim.config import Config, RegimeConfig
+from sim.domain.sides import Side, sides_of
 from sim.experiment.precision import next_total, precision_of
 from sim.experiment.progress import bar
 from sim.model.port import simulate
@@ -32,18 +34,30 @@ PARTS_DIR = ".parts"
 
 @dataclass
 class Job:
-    side: str
+    side: Side
     regime: RegimeConfig
     replication: int
 
 
-def sides(cfg: Config) -> dict[str, RegimeConfig]:
-    if cfg.experiment.kind in ("compare", "calibrate"):
-        return {"before": cfg.baseline, "after": cfg.regime}
-    return {"single": cfg.regime}
+@dataclass(frozen=True)
+class ReplicationResult:
+    """One replication of one side, as a worker process sends it back (pickled).
+
+    `sample`: the export clearance durations and their observed flags (for the ECDF figure);
+    `seconds`: its wall time. A summary-only run's segments (batches) have neither."""
+    side: Side
+    replication: int
+    kpis: dict[str, float]
+    sample: tuple[np.ndarray, np.ndarray] | None = None
+    seconds: float | None = None
 
 
-def run_job(cfg: Config, job: Job, parts_dir: Path | None):
+def sides(cfg: Config) -> dict[Side, RegimeConfig]:
+    """The regime each side of this experiment simulates, in reporting order (before, after)."""
+    return {side: getattr(cfg, side.config_key) for side in sides_of(cfg.experiment.kind)}
+
+
+def run_job(cfg: Config, job: Job, parts_dir: Path | None) -> ReplicationResult:
     """One replication of one regime: KPIs, the export clearance sample, and Parquet parts."""
     started = time.perf_counter()
     rep = simulate(cfg, job.regime, job.replication)
@@ -60,7 +74,7 @@ def run_job(cfg: Config, job: Job, parts_dir: Path | None):
         stem = f"{job.side}-{job.replication:04d}"
         write_part(parts_dir / f"consignments-{stem}.parquet", _label(cons, labels))
         write_part(parts_dir / f"calls-{stem}.parquet", _label(rep.calls, labels))
-    return job.side, job.replication, kpis, sample, time.perf_counter() - started
+    return ReplicationResult(job.side, job.replication, kpis, sample, time.perf_counter() - started)
 
 
 def _label(table: pa.Table, labels: dict) -> pa.Table:
@@ -75,7 +89,7 @@ def replication_range(cfg: Config) -> range:
 
 
 def run_replications(cfg: Config, parts_dir: Path | None, progress: bool | None = None,
-                     replications: range | None = None):
+                     replications: range | None = None) -> list[ReplicationResult]:
     """Run every (side, replication) job, in parallel when run.workers allows."""
     indices = replication_range(cfg) if replications is None else replications
     jobs = [Job(side, regime, r) for r in indices for side, regime in sides(cfg).items()]
@@ -123,11 +137,11 @@ def run_to_precision(cfg: Config, parts_dir: Path | None, progress: bool | None 
         results += run_replications(cfg, parts_dir, progress, range(start, start + more))
 
 
-def summarize(results) -> dict:
+def summarize(results: list[ReplicationResult]) -> dict:
     """{side: {kpi: {mean, ci_low, ci_high, n}}} plus the per-replication values."""
-    by_side: dict[str, dict[int, dict]] = {}
-    for side, r, kpis, _, _ in results:
-        by_side.setdefault(side, {})[r] = kpis
+    by_side: dict[Side, dict[int, dict]] = {}
+    for res in results:
+        by_side.setdefault(res.side, {})[res.replication] = res.kpis
     summary, per_rep, indices = {}, {}, {}
     for side, reps in by_side.items():
         order = sorted(reps)
@@ -140,10 +154,10 @@ def summarize(results) -> dict:
 
 def compare(per_rep: dict) -> dict:
     """comparison.json content: before, after, paired diff and relative change per KPI."""
-    before, after = per_rep["before"], per_rep["after"]
+    before, after = per_rep[Side.BEFORE], per_rep[Side.AFTER]
     out = {}
     for name in before:
         b, a = t_interval(before[name]), t_interval(after[name])
         rel = (a["mean"] - b["mean"]) / b["mean"] if b["mean"] not in (0.0,) and math.isfinite(b["mean"]) else math.nan
-        out[name] = {"before": b, "after": a, "diff": paired_difference(before[name], after[name]), "rel_change": rel}
+        out[name] = {Side.BEFORE: b, Side.AFTER: a, "diff": paired_difference(before[name], after[name]), "rel_change": rel}
     return out

@@ -9,6 +9,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from sim.config import Config
+from sim.domain.sides import Side
 from sim.experiment.replications import compare, sides
 from sim.outputs.formatting import SHARE, format_number
 from sim.outputs.kpis import headline_names
@@ -20,7 +21,7 @@ def write_results(cfg: Config, out_dir: Path, stats: dict, resolved_yaml: str | 
     comparison complete). Adds wall_seconds (and comparison) to `stats`; returns the printed table."""
     atomic_write_text(out_dir / "config.yaml", resolved_yaml or OmegaConf.to_yaml(OmegaConf.structured(cfg)))
     for side in sides(cfg):
-        side_dir = out_dir if side == "single" else out_dir / side
+        side_dir = out_dir / side.subdirectory
         side_dir.mkdir(exist_ok=True)
         atomic_write_json(side_dir / "kpis.json", stats["summary"][side])
     _write_replication_table(out_dir, stats["per_replication"], stats["replications"])
@@ -30,7 +31,7 @@ def write_results(cfg: Config, out_dir: Path, stats: dict, resolved_yaml: str | 
         stats["comparison"] = compare(stats["per_replication"])
         atomic_write_json(out_dir / "comparison.json", stats["comparison"])
         return format_comparison(stats["comparison"], cfg, wall, n)
-    return format_single(stats["summary"]["single"], cfg, wall, n)
+    return format_single(stats["summary"][Side.SINGLE], cfg, wall, n)
 
 
 def _write_replication_table(out_dir: Path, per_rep: dict, indices: dict) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.domain import CargoClass, Channel, Direction, Mode
+from sim.domain.sides import PAIRED, Side
 from sim.domain.stations import JOINT, customs_types, of, separate_types, station_types
 from sim.domain.units import HOURS_PER_WEEK
 from sim.outputs.costs import COMPONENTS
@@ -54,15 +55,15 @@ def kpi_table(run, names=None) -> pd.DataFrame:
             if not isinstance(c, dict):
                 continue
             row = {"kpi": name}
-            for side in ("before", "after"):
+            for side in PAIRED:
                 for stat in ("mean", "ci_low", "ci_high"):
                     row[f"{side}_{stat}"] = _nan(c[side].get(stat))
             for stat in ("mean", "ci_low", "ci_high"):
                 row[f"diff_{stat}"] = _nan(c.get("diff", {}).get(stat))
             row["change"] = _nan(c.get("rel_change"))
-            row["n"] = c["after"].get("n")
+            row["n"] = c[Side.AFTER].get("n")
         else:
-            k = run.kpis["single"].get(name)
+            k = run.kpis[Side.SINGLE].get(name)
             if not isinstance(k, dict):
                 continue
             row = {"kpi": name, **{stat: _nan(k.get(stat)) for stat in ("mean", "ci_low", "ci_high")}, "n": k.get("n")}

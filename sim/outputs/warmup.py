@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.domain import Direction, Trade
+from sim.domain.sides import main_side
 from sim.domain.units import HOURS_PER_DAY, HOURS_PER_WEEK
 
 SERIES = {
@@ -126,7 +127,7 @@ def check_run(run_dir: Path, series: str = "export_clearance_hours", side: str |
     table = pq.read_table(run_dir / "consignments.parquet",
                           columns=["side", "replication", "direction", "trade", start, end]).to_pandas()
     sides = sorted(table["side"].astype(str).unique())
-    side = side or ("after" if "after" in sides else sides[0])
+    side = side or main_side(sides)
     if side not in sides:
         raise ValueError(f"no side {side!r} in this run; it has {', '.join(sides)}")
     table = table[table["side"].astype(str).to_numpy() == side]

@@ -27,6 +27,7 @@ from scipy import stats as sps
 
 from sim.config import Config
 from sim.config.locations import SCENARIOS_DIR
+from sim.domain.sides import PAIRED
 from sim.experiment.replications import compare, run_replications, summarize
 from sim.model.port import simulate
 
@@ -98,9 +99,11 @@ def band(stored: dict) -> float:
 
 
 def outside_band(stored: dict, new: dict) -> list[dict]:
-    """Every (side, KPI) whose new mean leaves the stored mean's band (or appears/disappears)."""
+    """Every KPI of the stored baseline's before and after sides whose new mean leaves the stored
+    mean's band, or is NaN or missing where the stored one was a number (or the reverse). Only the
+    stored KPIs are checked: a KPI new in `new` is not reported, nor are the paired `diff` entries."""
     moved = []
-    for side in ("before", "after"):
+    for side in PAIRED:
         for name, old in stored[side].items():
             cur = new.get(side, {}).get(name)
             m0 = as_number(old["mean"])

@@ -47,9 +47,10 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
                 parts = sorted(parts_dir.glob(f"{name}-*.parquet"))
                 atomic_write_parquet(out_dir / f"{name}.parquet", parts)
         samples = {}
-        for side, _, _, (d, obs), _ in sorted(results, key=lambda x: (x[0], x[1])):
-            prev = samples.get(side, (np.zeros(0), np.zeros(0, bool)))
-            samples[side] = (np.concatenate((prev[0], d)), np.concatenate((prev[1], obs)))
+        for res in sorted(results, key=lambda res: (res.side, res.replication)):
+            d, obs = res.sample
+            prev = samples.get(res.side, (np.zeros(0), np.zeros(0, bool)))
+            samples[res.side] = (np.concatenate((prev[0], d)), np.concatenate((prev[1], obs)))
         regimes = sides(cfg)
         clearance_ecdf({s: (regimes[s].name, *samples[s]) for s in regimes}, out_dir)
         text = write_results(cfg, out_dir, stats, resolved_yaml, started)

@@ -26,7 +26,6 @@ DEFAULT_PATH = Path("results") / "catalog.duckdb"
 RUN_FILE = "run.json"
 """Each run directory's own record (a RunRecord): the source the catalog indexes."""
 LOCK_TIMEOUT_SECONDS = 120.0
-FINAL = ("complete", "failed")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

@@ -11,6 +11,7 @@ import json
 import math
 from pathlib import Path
 
+from sim.domain.sides import Side
 from sim.store.catalog import RUN_FILE, Catalog, RunRecord
 
 
@@ -18,7 +19,7 @@ def kpi_rows(record: RunRecord, run_dir: Path) -> tuple[list, list]:
     """(kpis rows, replication_kpis rows) from a complete run's kpis.json, comparison.json and replications.csv."""
     kpis, reps = [], []
     for side, regime in record.sides.items():
-        path = run_dir / "kpis.json" if side == "single" else run_dir / side / "kpis.json"
+        path = run_dir / Side(side).subdirectory / "kpis.json"
         for name, s in json.loads(path.read_text()).items():
             kpis.append((record.run_id, side, regime, name, _num(s["mean"]), _num(s["ci_low"]), _num(s["ci_high"]), s["n"]))
     comparison = run_dir / "comparison.json"

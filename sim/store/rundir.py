@@ -19,11 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from sim.domain.sides import PAIRED, SIDE_ORDER, Side, main_side
 from sim.domain.units import HOURS_PER_DAY
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import Window
-
-SIDE_ORDER = ("before", "after", "single")
 
 
 class RunDirError(Exception):
@@ -68,17 +67,16 @@ class Run:
     # ---------------------------------------------------------------- scenario
     @property
     def kind(self) -> str:
-        return "compare" if self.comparison is not None else "single"
+        return "compare" if self.comparison is not None else "single"  # experiment kinds, not sides
 
     @property
-    def sides(self) -> list[str]:
+    def sides(self) -> list[Side]:
         return [s for s in SIDE_ORDER if s in self.kpis]
 
     @property
     def regime_names(self) -> dict[str, str]:
         """side -> regime name (the 'after' side is the regime under study)."""
-        key = {"before": "baseline", "after": "regime", "single": "regime"}
-        return {s: str(self.config.get(key[s], {}).get("name", s)) for s in self.sides}
+        return {s: str(self.config.get(s.config_key, {}).get("name", s)) for s in self.sides}
 
     @property
     def window(self) -> Window:
@@ -92,7 +90,7 @@ class Run:
         return int(self.config.get("run", {}).get("replications", 1))
 
     def regime_config(self, side: str) -> dict:
-        return self.config.get("baseline" if side == "before" else "regime", {})
+        return self.config.get(Side(side).config_key, {})
 
     # ---------------------------------------------------------------- tables
     @property
@@ -190,11 +188,11 @@ def load_run(path) -> Run:
     if comparison_path.is_file():
         comparison = _read_json(comparison_path)
         kpis = {side: {k: v[side] for k, v in comparison.items() if isinstance(v, dict) and side in v}
-                for side in ("before", "after")}
+                for side in PAIRED}
         if not all(kpis.values()):
             raise RunDirError(comparison_path, "no 'before'/'after' entries: not a comparison")
     else:
-        kpis = {"single": _read_json(kpis_path)}
+        kpis = {Side.SINGLE: _read_json(kpis_path)}
     for name in ("consignments.parquet", "calls.parquet"):
         if (path / name).is_file():
             _parquet(path / name)  # fail now, not half-way through a report
@@ -210,7 +208,7 @@ def sweep_table(runs, kpis=None, side: str | None = None) -> pd.DataFrame:
     rows = []
     for factors, run in runs:
         run = run if isinstance(run, Run) else load_run(run)
-        values = run.kpis[side or ("after" if run.comparison is not None else "single")]
+        values = run.kpis[side or main_side(run.sides)]
         for name in kpis or values:
             k = values.get(name)
             if isinstance(k, dict):

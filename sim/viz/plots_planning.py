@@ -57,11 +57,11 @@ def calibration_figure(checks):
     ax.set_xlim(-lim, lim)
     if lim > 10:  # far misses would squash the band: linear inside +-2 tolerances, logarithmic beyond
         ax.set_xscale("symlog", linthresh=2.0)
-    ax.set_yticks(y, [f"{c.id} ({c.regime})" for c in checks])
+    ax.set_yticks(y, [f"{c.id} ({c.regime_label})" for c in checks])
     ax.set_ylim(-0.7, len(checks) - 0.3)
     ax.set_xlabel("Model - target, in tolerances (shaded band = pass; log scale beyond +-2)" if lim > 10
                   else "Model - target, in tolerances (shaded band = pass)")
-    ax.set_ylabel("Calibration target (side)")
+    ax.set_ylabel("Calibration target (regime)")
     ax.set_title("Calibration: model estimate vs target")
     ax.legend(loc="lower right")
     return fig

@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 
 from sim.calibration.targets import TargetsError, check_targets, checks_table, load_targets, targets_path
+from sim.domain.sides import Side
 from sim.outputs.formatting import SHARE, format_interval, format_number, format_points
 from sim.outputs.kpis import unit_of
 from sim.store.atomic import atomic_write_text
@@ -48,9 +49,9 @@ def scenario_section(run) -> str:
     cfg = run.config
     r, demand = cfg.get("run", {}), cfg.get("demand", {})
     names = run.regime_names
-    compared = (f'<span class="before">{_esc(names["before"])}</span> (before) vs '
-                f'<span class="after">{_esc(names["after"])}</span> (after)' if run.comparison is not None
-                else f'{_esc(names["single"])} (single regime)')
+    compared = (f'<span class="before">{_esc(names[Side.BEFORE])}</span> (before) vs '
+                f'<span class="after">{_esc(names[Side.AFTER])}</span> (after)' if run.comparison is not None
+                else f'{_esc(names[Side.SINGLE])} (single regime)')
     rows = [
         ("Regimes", compared),
         ("Port / demand", f'{_esc(cfg.get("port", {}).get("name", "?"))} / {_esc(demand.get("name", "?"))}, '
@@ -128,7 +129,7 @@ def calibration_section(run, figures: dict) -> str:
         verdict = status if status != "not evaluable" else f"not evaluable: {row['reason']}"
         band = format_interval(row["band_low"], row["band_high"], u)
         rows.append(f"<tr><td>{_esc(tid)}</td><td style='text-align:left'>{_esc(row['target'])}</td>"
-                    f"<td>{_esc(row['side'])}</td><td>{format_number(row['value'], u)}</td><td>{band}</td>"
+                    f"<td>{_esc(row['regime'])}</td><td>{format_number(row['value'], u)}</td><td>{band}</td>"
                     f"<td>{format_number(row['model'], u)}</td>"
                     f"<td>{format_interval(row['ci_low'], row['ci_high'], u)}</td>"
                     f"<td class='{status.replace(' ', '-')}' style='text-align:left'>{_esc(verdict)}</td></tr>")
@@ -136,7 +137,7 @@ def calibration_section(run, figures: dict) -> str:
     failed = sum(c.status == "fail" for c in checks)
     html_text = (f"<h2>Calibration</h2><p class=note>Targets from <code>{_esc(path)}</code>: {passed} pass, "
                  f"{failed} fail, {len(checks) - passed - failed} cannot be evaluated on this run.</p>"
-                 "<table><tr><th>id</th><th>target</th><th>side</th><th>value</th><th>tolerance band</th>"
+                 "<table><tr><th>id</th><th>target</th><th>regime</th><th>value</th><th>tolerance band</th>"
                  f"<th>model</th><th>95 % CI</th><th>status</th></tr>{''.join(rows)}</table>")
     try:
         fig = calibration_figure(checks)
@@ -159,7 +160,7 @@ def build_report(run) -> str:
     missing = "".join(f"<li><b>{_esc(stem)}</b>: {_esc(why)}</li>" for stem, why in skipped.items())
     listing = ", ".join(_esc(stem) for stem in figures)
     names = run.regime_names
-    title = (f"{names['before']} vs {names['after']}" if run.comparison is not None else names["single"])
+    title = (f"{names[Side.BEFORE]} vs {names[Side.AFTER]}" if run.comparison is not None else names[Side.SINGLE])
     config_text = (run.path / "config.yaml").read_text()
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"

@@ -13,8 +13,10 @@ if "ipykernel" not in sys.modules:
     matplotlib.use("Agg")  # files only; inside Jupyter keep the notebook's inline backend
 import matplotlib.pyplot as plt  # noqa: E402
 
-SIDE_COLOURS = {"before": "#b2182b", "after": "#2166ac", "single": "#2166ac"}
-SIDE_MARKERS = {"before": "o", "after": "s", "single": "s"}
+from sim.domain.sides import Side  # noqa: E402
+
+SIDE_COLOURS = {Side.BEFORE: "#b2182b", Side.AFTER: "#2166ac", Side.SINGLE: "#2166ac"}
+SIDE_MARKERS = {Side.BEFORE: "o", Side.AFTER: "s", Side.SINGLE: "s"}
 FIGURE_FORMATS = ("png", "svg")
 SLIDE = (10.0, 5.6)
 """16:9 at a size that stays legible when a slide shrinks it."""
@@ -67,7 +69,7 @@ def save(fig, out_dir: Path, stem: str, close: bool = True) -> list[Path]:
 
 def side_label(run, side: str) -> str:
     name = run.regime_names.get(side, side)
-    return name if side == "single" else f"{side}: {name}"
+    return name if side == Side.SINGLE else f"{side}: {name}"
 
 
 def need_table(run) -> None:

@@ -5,9 +5,10 @@ import json
 import math
 
 import pytest
-import yaml
 
 from sim.calibration import fit as cal
+from sim.calibration.targets import RunValues, evaluate_targets
+from sim.outputs.stats import t_interval
 from tests.conftest import REPO, make_config, run_cli
 
 SCEN = REPO / "scenarios" / "dalian"
@@ -45,27 +46,33 @@ def test_fit_overrides_are_validated():
 
 
 def test_loss_and_pass_fail_use_the_target_tolerances():
-    targets = {"A": {"target": "a", "value": 0.5, "tolerance": 0.1, "unit": "share", "kpi": "a", "regime": "after"},
+    targets = {"A": {"target": "a", "value": 0.5, "tolerance": 0.1, "unit": "share", "kpi": "a", "regime": "new"},
                "B": {"target": "b", "value": 10.0, "tolerance": 0.3, "relative": True, "unit": "h", "kpi": "b",
-                     "regime": "before"}}
-    values = {"A": {"mean": 0.7, "ci_low": 0.6, "ci_high": 0.8, "n": 3},
-              "B": {"mean": 12.0, "ci_low": 11.0, "ci_high": 13.0, "n": 3}}
+                     "regime": "old"}}
+    a = {"mean": 0.7, "ci_low": 0.6, "ci_high": 0.8, "n": 3}
+    b = {"mean": 12.0, "ci_low": 11.0, "ci_high": 13.0, "n": 3}
+    run = RunValues({"before": "old", "after": "new"}, {"before": {"a": a, "b": b}, "after": {"a": a, "b": b}}, None, {})
+    values = {c.id: c for c in evaluate_targets(run, targets)}
     assert cal.tolerance(targets["B"]) == pytest.approx(3.0)
     assert cal.loss(values, targets, ["A", "B"]) == pytest.approx(4.0 + (2 / 3) ** 2)
     rows = cal.report_rows(values, targets, ["A"])
     assert [r["met"] for r in rows] == [False, True] and [r["fitted"] for r in rows] == [True, False]
+    assert [r["model"]["side"] for r in rows] == ["after", "before"]
     assert "**no**" in cal.format_report(rows, None, "h")
 
 
 def test_model_values_scale_volumes_and_pair_changes():
+    """The fit evaluates targets with the report's evaluator (sim.calibration.targets)."""
     cfg = make_config("demand.scale=0.5")
-    targets = yaml.safe_load((SCEN / "targets.yaml").read_text())
+    targets = cal.load_targets(SCEN / "targets.yaml")
     per = {"before": {"logistics_cost_cny_per_teu_mean": [100.0, 200.0], "throughput_teu_per_year": [4e6, 5e6]},
            "after": {"logistics_cost_cny_per_teu_mean": [90.0, 170.0], "throughput_teu_per_year": [4e6, 5e6]}}
-    v = cal.model_values({"per_replication": per}, targets, cfg)
-    assert v["T2"]["mean"] == pytest.approx(260 / 300 - 1)
-    assert v["T4"]["mean"] == pytest.approx(9e6)
-    assert v["T6"] is None and v["T8"]["mean"] == pytest.approx(108)
+    summary = {side: {k: t_interval(v) for k, v in kpis.items()} for side, kpis in per.items()}
+    v = cal.model_values({"summary": summary, "per_replication": per}, targets, cfg)
+    assert v["T2"].model == pytest.approx(260 / 300 - 1) and v["T2"].side == "change"
+    assert v["T4"].model == pytest.approx(9e6)
+    assert v["T6"].status == "not evaluable" and v["T8"].model == pytest.approx(108)
+    assert cal.loss(v, targets, ["T6"]) == 1e6  # a fitted target without a value
 
 
 def test_calibrate_cli_writes_a_report(tmp_path):
@@ -81,6 +88,14 @@ def test_calibrate_cli_writes_a_report(tmp_path):
     assert t1["model"]["n"] == 2 and t1["met"] in (True, False) and math.isfinite(t1["model"]["mean"])
     assert "| T1 " in (out / "calibration.md").read_text()
     assert json.loads((out / "run.json").read_text())["status"] == "complete"
+
+
+def test_fitting_a_target_of_a_regime_the_run_does_not_simulate_is_refused():
+    cfg = make_config("experiment=calibrate", "regime@baseline=after_reform")
+    targets = cal.load_targets(SCEN / "targets.yaml")
+    cal.check_regimes(cfg, targets, ["T1"])
+    with pytest.raises(cal.ConfigError, match="T9 is measured under before_reform"):
+        cal.check_regimes(cfg, targets, ["T1", "T9"])
 
 
 def test_calibrate_rejects_a_bad_budget():

@@ -77,8 +77,9 @@ def test_report_shows_calibration_status(compare_report):
     section = html[html.index("<h2>Calibration</h2>"):html.index("<h2>Resolved configuration</h2>")]
     for tid in ("T1", "T2", "T9"):
         assert f"<td>{tid}</td>" in section
-    assert "not evaluable: a full-scale volume; this run has demand.scale=0.05" in section
-    assert re.search(r"class='(pass|fail)'", section)
+    assert "not evaluable: needs two demand scenarios" in section
+    assert re.search(r"<td>T4</td>((?!</tr>).)*class='(pass|fail)'", section), "a volume, scaled to full scale"
+    assert "<td>before_reform -&gt; after_reform</td>" in section  # T2, the reform effect
 
 
 def test_report_embeds_the_resolved_config(compare_report):
@@ -103,7 +104,11 @@ def test_single_regime_report(tmp_path_factory, tmp_path):
     html = report.write_report(run_dir).read_text()
     assert "(single regime)" in html
     assert html.count("<img") == int(re.search(r'data-count="(\d+)"', html).group(1)) >= 12
-    assert "this run is a single regime" in html  # before/after targets cannot be checked on it
+    section = html[html.index("<h2>Calibration</h2>"):html.index("<h2>Resolved configuration</h2>")]
+    # the 2015 regime alone: its own targets are checked, the 2011 ones and the reform effect are not
+    assert re.search(r"<td>T1</td>((?!</tr>).)*class='(pass|fail)'", section)
+    assert "before_reform, which this run does not simulate (single: after_reform)" in section
+    assert "needs a comparison of before_reform (before) with after_reform (after)" in section
 
 
 def test_command_line_writes_where_it_is_told(tmp_path_factory, tmp_path):

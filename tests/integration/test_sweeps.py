@@ -59,7 +59,7 @@ def test_a_point_of_each_sweep_runs_on_a_short_horizon(name, tmp_path):
     cfg = make_config(*point, *TINY)
     assert cfg.experiment.kind == "single" and cfg.run.workers == 1
     stats = run_replications(cfg, None)
-    assert len(stats) == 1 and stats[0][2]["throughput_teu"] > 0
+    assert len(stats) == 1 and stats[0].kpis["throughput_teu"] > 0
 
 
 def test_inspection_sweep_keeps_channel_shares_summing_to_one():
@@ -99,9 +99,9 @@ def test_a_chunk_reproduces_the_same_replications_of_a_longer_run():
     """Seeds come from (run.seed, replication index), never from job numbers or chunking."""
     whole = make_config(*TINY, "experiment=single", "run.replications=3", "run.workers=1")
     chunk = make_config(*TINY, "experiment=single", "run.replications=2", "run.first_replication=1", "run.workers=1")
-    by_rep = {r: k for _, r, k, _, _ in run_replications(whole, None)}
-    for _, r, kpis, _, _ in run_replications(chunk, None):
-        assert kpis == by_rep[r]
+    by_rep = {res.replication: res.kpis for res in run_replications(whole, None)}
+    for res in run_replications(chunk, None):
+        assert res.kpis == by_rep[res.replication]
 
 
 # ------------------------------------------------------------------ multirun end to end

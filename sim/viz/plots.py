@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.ticker import PercentFormatter
 
+from sim.domain.sides import Side
 from sim.outputs.formatting import SHARE, format_interval, format_number
 from sim.outputs.kpis import key_kpis
 from sim.outputs.stats import kaplan_meier
@@ -171,7 +172,7 @@ def logistics_cost_figure(run):
     totals = {s: run.kpis[s].get("logistics_cost_cny_per_teu_mean", {}).get("mean") for s in sides}
     title = "Logistics cost per TEU by component"
     if run.comparison is not None and all(totals.values()):
-        b, a = totals["before"], totals["after"]
+        b, a = totals[Side.BEFORE], totals[Side.AFTER]
         title += f"\ntotal {b:,.0f} -> {a:,.0f} CNY/TEU ({(a - b) / b:+.1%})"
     ax.set_title(title)
     ax.legend(loc="lower right")
@@ -201,7 +202,7 @@ def kpi_table_text(run, kpis: dict | None = None):
                            "95 % CI of after - before": format_interval(low, high, unit, difference=True),
                            "significant": bool(np.isfinite(low) and (low > 0 or high < 0))}
         else:
-            rows[label] = {run.regime_names["single"]: format_number(row["mean"], unit),
+            rows[label] = {run.regime_names[Side.SINGLE]: format_number(row["mean"], unit),
                            "95 % CI": format_interval(row["ci_low"], row["ci_high"], unit), "significant": False}
     text = pd.DataFrame.from_dict(rows, orient="index")
     text.index.name = "KPI"

@@ -22,10 +22,11 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
-# Regression baseline (scenarios/dalian/baseline.json): regenerate on purpose after a model
-# change and read what moved (KPI, old, new, change vs its tolerance band). ~20 s.
+# Regression baseline (scenarios/dalian/baseline.json; `make baseline SCENARIO=NAME` for another
+# scenario's own): regenerate on purpose after a model change and read what moved (KPI, old, new,
+# change vs its tolerance band). ~20 s.
 baseline: $(STAMP)
-	$(PY) -m sim.baseline
+	$(PY) -m sim.baseline $(if $(SCENARIO),scenario=$(SCENARIO))
 
 # Benchmarks (not part of `make test`): writes benchmarks/RESULTS.md (~15 min on 2 cores).
 # BENCH_QUICK=1 make bench is a 1-2 minute smoke run (writes $TMPDIR/portclear-bench/RESULTS-quick.md).

@@ -1,4 +1,4 @@
-"""Calibration: fit the knobs (scenarios/<port>/knobs.yaml) to the targets (targets.yaml).
+"""Calibration: fit the knobs (<scenario dir>/knobs.yaml) to the targets (targets.yaml).
 
 Loss = sum over the fitted targets of ((model - target) / tolerance)^2, the model value being
 the mean over a few replications of the paired before/after run. Every evaluation uses the
@@ -21,14 +21,16 @@ from scipy import optimize
 
 from sim.calibration.targets import RunValues, TargetCheck, evaluate_targets, load_targets
 from sim.config import Config, ConfigError, validate
-from sim.config.locations import SCENARIOS_DIR
+from sim.config.locations import scenario_dir as _scenario_dir
 from sim.experiment.replications import compare, run_replications, sides, summarize
 from sim.outputs.formatting import format_number
 from sim.store.atomic import atomic_write_json, atomic_write_text
 
 
 def scenario_dir(cfg: Config) -> Path:
-    return SCENARIOS_DIR / cfg.port.name
+    """The selected scenario's directory (configs/scenario/*.yaml), not the port's name:
+    two scenarios of one port keep their own targets and knobs."""
+    return _scenario_dir(cfg.scenario.dir)
 
 
 def load_knobs(path: Path) -> dict:

@@ -1,6 +1,6 @@
 """Calibration targets against a run: target, tolerance, model estimate, pass or fail.
 
-The one evaluator of `scenarios/<port>/targets.yaml` (sourced in its SOURCES.md): the fit's
+The one evaluator of the scenario's `targets.yaml` (sourced in its SOURCES.md): the fit's
 loss and the calibration.md it writes (`sim.calibration.fit`, on in-memory replications), the report's
 calibration section, the calibration figure and the notebooks (on a stored run directory)
 all call `evaluate_targets`, so they cannot disagree about a target.
@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.config.locations import SCENARIOS_DIR
+from sim.config.locations import scenario_dir
 from sim.domain.sides import PAIRED, Side, main_side
 from sim.experiment.replications import compare, sides
 
@@ -124,7 +124,11 @@ class RunValues:
 
 
 def targets_path(run) -> Path:
-    return SCENARIOS_DIR / str(run.config.get("port", {}).get("name", "")) / "targets.yaml"
+    """The targets of the run's scenario (`scenario.dir` in its stored config). Runs written
+    before scenarios were a config group have none: theirs was named after the port."""
+    scenario = run.config.get("scenario") or {}
+    name = scenario.get("dir") or str(run.config.get("port", {}).get("name", ""))
+    return scenario_dir(str(name)) / "targets.yaml"
 
 
 def load_targets(path: Path) -> dict:

@@ -1,5 +1,6 @@
-"""`python -m sim.baseline` (make baseline): regenerate the regression baseline on purpose and
-print what moved against the old one."""
+"""`python -m sim.baseline [scenario=NAME] [PATH]` (make baseline): regenerate a scenario's
+regression baseline on purpose and print what moved against the old one. Without PATH it is
+the scenario's own `baseline.json` (the default scenario's when none is named)."""
 from __future__ import annotations
 
 import math
@@ -7,9 +8,12 @@ import sys
 from pathlib import Path
 
 from sim.cli.compose import compose_config
+from sim.cli.errors import fail
+from sim.cli.preflight import first_config_error
 from sim.domain.sides import PAIRED
 from sim.outputs.formatting import format_number
-from sim.runs.baseline import BASELINE_FILE, K, as_number, band, build, load, outside_band, same_value
+from sim.runs.baseline import (BASELINE_OVERRIDES, K, as_number, band, baseline_file, build, load,
+                               outside_band, same_value)
 from sim.store.atomic import atomic_write_json
 
 
@@ -21,9 +25,16 @@ def _fmt(x: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Regenerate the baseline on purpose and print what moved against the old one."""
     argv = sys.argv[1:] if argv is None else argv
-    path = Path(argv[0]) if argv else BASELINE_FILE
+    scenario = tuple(a for a in argv if a.startswith("scenario="))
+    paths = [a for a in argv if a not in scenario]
+    if len(paths) > 1 or any("=" in a for a in paths):
+        fail(f"usage: python -m sim.baseline [scenario=NAME] [PATH]; got {' '.join(argv)}")
+    message = first_config_error(list(scenario)) if scenario else None  # an unknown scenario: one line
+    if message:
+        fail(message)
+    path = Path(paths[0]) if paths else baseline_file(compose_config((*scenario, *BASELINE_OVERRIDES)))
     old = load(path) if path.exists() else None
-    new = build(compose_config)
+    new = build(compose_config, scenario)
     if old is None:
         print(f"new baseline (none before): {path}")
     else:

@@ -24,3 +24,9 @@ CONFIG_DIR = _bundled("configs")
 SCENARIOS_DIR = _bundled("scenarios")
 REPO_DIR: Path | None = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "pyproject.toml").is_file() else None
 """The source checkout this package runs from; None when installed from a wheel."""
+
+
+def scenario_dir(dir_name: str) -> Path:
+    """A scenario's files (targets, knobs, baseline): `scenario.dir` under scenarios/, or as
+    given when absolute, so a scenario can live outside this repository."""
+    return SCENARIOS_DIR / dir_name  # an absolute dir_name replaces SCENARIOS_DIR

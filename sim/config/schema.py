@@ -72,7 +72,7 @@ class RunConfig:
 class ExperimentConfig:
     kind: str = "compare"
     """compare: baseline vs regime with common random numbers; single: regime alone;
-    calibrate: fit the knobs (scenarios/<port>/knobs.yaml) to the targets (sim/calibration.py)."""
+    calibrate: fit the knobs (<scenario dir>/knobs.yaml) to the targets (sim/calibration.py)."""
     write_table: bool = True
     """Write consignments.parquet (one row per consignment per replication)."""
     report: bool = True
@@ -82,6 +82,17 @@ class ExperimentConfig:
     """calibrate: `key=value` settings for the fitting runs (e.g. demand.scale=0.1), on top of run.*."""
     max_evaluations: int = 40
     """calibrate: most loss evaluations (each one a paired before/after run)."""
+
+
+# ---------------------------------------------------------------- scenario
+@dataclass
+class ScenarioConfig:
+    """The port scenario a run belongs to (configs/scenario/<name>.yaml selects its port,
+    demand, costs and regimes); `dir` holds its targets, knobs and regression baseline."""
+
+    name: str = MISSING
+    dir: str = MISSING
+    """Relative to the bundled scenarios/ directory, or absolute (a scenario kept elsewhere)."""
 
 
 # ---------------------------------------------------------------- port
@@ -355,6 +366,7 @@ class CostsConfig:
 class Config:
     run: RunConfig = field(default_factory=RunConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
+    scenario: ScenarioConfig = MISSING
     port: PortConfig = MISSING
     demand: DemandConfig = MISSING
     regime: RegimeConfig = MISSING

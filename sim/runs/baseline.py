@@ -1,4 +1,5 @@
-"""Regression baselines: `scenarios/dalian/baseline.json` and `python -m sim.baseline`.
+"""Regression baselines: `<scenario dir>/baseline.json` (scenarios/dalian/ for the bundled
+scenario) and `python -m sim.baseline`.
 
 The baseline is the default before/after comparison at a short, fixed run (BASELINE_OVERRIDES,
 stored in the file): per side and KPI the mean, 95 % CI, n and the per-replication values,
@@ -26,12 +27,11 @@ import numpy as np
 from scipy import stats as sps
 
 from sim.config import Config
-from sim.config.locations import SCENARIOS_DIR
+from sim.config.locations import scenario_dir
 from sim.domain.sides import PAIRED
 from sim.experiment.replications import compare, run_replications, summarize
 from sim.model.port import simulate
 
-BASELINE_FILE = SCENARIOS_DIR / "dalian" / "baseline.json"
 BASELINE_OVERRIDES = (
     "demand.scale=0.25", "run.horizon_days=14", "run.warmup_days=4", "run.drain_days=5",
     "run.replications=6", "run.seed=20150701", "run.first_replication=0",
@@ -117,23 +117,33 @@ def outside_band(stored: dict, new: dict) -> list[dict]:
     return moved
 
 
-def load(path: Path = BASELINE_FILE) -> dict:
+def baseline_file(cfg: Config) -> Path:
+    """The baseline of the scenario `cfg` belongs to: each scenario keeps its own."""
+    return scenario_dir(cfg.scenario.dir) / "baseline.json"
+
+
+def load(path: Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def build(compose) -> dict:
-    """The whole baseline document; `compose(overrides) -> Config` (sim.cli.compose.compose_config)."""
-    cfg = compose(BASELINE_OVERRIDES)
+def build(compose, scenario: tuple[str, ...] = ()) -> dict:
+    """The whole baseline document; `compose(overrides) -> Config` (sim.cli.compose.compose_config).
+
+    `scenario`: overrides that select a scenario other than the default (`scenario=NAME`); they
+    lead the stored override lists, so the regression re-run composes the same scenario."""
+    overrides = (*scenario, *BASELINE_OVERRIDES)
+    fingerprint_overrides = (*scenario, *FINGERPRINT_OVERRIDES)
+    cfg = compose(overrides)
     return {
         "description": "Regression baseline: default before/after comparison at a short fixed run. "
                        "Regenerate with `make baseline` (python -m sim.baseline).",
-        "overrides": list(BASELINE_OVERRIDES),
+        "overrides": list(overrides),
         "tolerance": {"k": K, "rule": "|new mean - stored mean| <= k * sd / sqrt(n); "
                                       "k = sqrt(2) * z(0.9995): a re-run with another seed falls inside "
                                       "with 99.9 % probability"},
         "kpis": baseline_stats(cfg),
-        "fingerprint": {"overrides": list(FINGERPRINT_OVERRIDES), "decimals": FINGERPRINT_DECIMALS,
-                        **fingerprint(compose(FINGERPRINT_OVERRIDES))},
+        "fingerprint": {"overrides": list(fingerprint_overrides), "decimals": FINGERPRINT_DECIMALS,
+                        **fingerprint(compose(fingerprint_overrides))},
     }
 
 

@@ -1,4 +1,4 @@
-"""CI regression on the calibrated baseline (scenarios/dalian/baseline.json).
+"""CI regression on the calibrated baseline of the default scenario (scenarios/dalian/baseline.json).
 
 The re-run uses the stored overrides and seeds; a KPI fails when its mean leaves the band
 k x SE around the stored mean (k and why: sim/baseline.py). A model change on purpose:
@@ -17,7 +17,7 @@ from tests.conftest import make_config
 
 @pytest.fixture(scope="module")
 def stored():
-    return bl.load()
+    return bl.load(bl.baseline_file(make_config()))
 
 
 def test_baseline_file_states_its_run(stored):

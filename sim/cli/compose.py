@@ -11,6 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.config import Config, ConfigError, validate
 from sim.config.locations import CONFIG_DIR as _CONFIG_PATH
 from sim.config.stability import check_stability
+from sim.domain.calendar import on_duty
 
 CONFIG_DIR = str(_CONFIG_PATH)
 
@@ -51,6 +52,16 @@ def remaining_share(*shares) -> float:
     return 1.0 - sum(float(x) for x in shares)
 
 
+def officers_on_duty(staff_hours_per_week, calendar) -> int:
+    """`${officers_on_duty:${port.officer_hours_per_week},${.officer_calendar}}`: a regime's
+    officers on duty from the port's staff pool and the regime's own calendar, so a second
+    port needs no copies of the regimes (sim.domain.calendar.on_duty). `regime.officers=N`
+    still pins the count for a what-if."""
+    return on_duty(float(staff_hours_per_week), list(calendar.days), float(calendar.open_hour),
+                   float(calendar.close_hour))
+
+
 OmegaConf.register_new_resolver("remaining_share", remaining_share, replace=True)
+OmegaConf.register_new_resolver("officers_on_duty", officers_on_duty, replace=True)
 
 

@@ -170,6 +170,10 @@ class PortConfig:
     """Reefer plugs in the yard; a reefer box without a plug waits unplugged (and that costs)."""
     export_cutoff_hours: float = 6.0
     """Export boxes must be released this many hours before the call's scheduled arrival."""
+    officer_hours_per_week: float = MISSING
+    """The port customs office's document-check staff pool, in officer-hours a week. The bundled
+    regimes derive `officers` on duty from it and their `officer_calendar` (the pool over the
+    calendar's open hours), so staffing belongs to the port and the regime sets only the hours."""
 
 
 @dataclass
@@ -308,6 +312,8 @@ class RegimeConfig:
     channels: Dict[str, ClassChannelsConfig] = MISSING
     """direction -> cargo class -> risk channel shares."""
     officers: int = MISSING
+    """Document-check officers on duty while `officer_calendar` is open (the bundled regimes
+    derive it from `port.officer_hours_per_week`; a number here pins it)."""
     officer_calendar: CalendarConfig = field(default_factory=CalendarConfig)
     doc_check_hours_mean: Dict[str, float] = MISSING
     """direction -> mean officer time per document check (working hours)."""

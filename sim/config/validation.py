@@ -161,6 +161,7 @@ def _check_run(run: RunConfig, experiment: ExperimentConfig) -> None:
 def _check_port(port: PortConfig) -> None:
     if not port.terminals:
         raise ConfigError("port.terminals", "must define at least one terminal")
+    _positive(port.officer_hours_per_week, "port.officer_hours_per_week")
     for name, t in port.terminals.items():
         key = f"port.terminals.{name}"
         if t.berths < 1:
@@ -303,9 +304,9 @@ def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
         for c in CargoClass:
             shares = getattr(by_class, c.value)
             _shares({ch.value: getattr(shares, ch.value) for ch in Channel}, f"{key}.channels.{direction}.{c.value}")
+    _check_calendar(r.officer_calendar, f"{key}.officer_calendar")  # first: `officers` may be derived from it
     if r.officers < 1:
         raise ConfigError(f"{key}.officers", f"capacity must be >= 1, got {r.officers}")
-    _check_calendar(r.officer_calendar, f"{key}.officer_calendar")
     for direction in directions:
         if direction not in r.query_share:
             raise ConfigError(f"{key}.query_share.{direction}", "missing")

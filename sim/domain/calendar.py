@@ -91,3 +91,17 @@ class WorkingCalendar:
                     total += hi - lo
             week += 1
         return total
+
+
+def on_duty(staff_hours_per_week: float, days, open_hour: float, close_hour: float) -> int:
+    """Staff on duty while the calendar is open, from a weekly pool of staff hours.
+
+    Why: a port's customs office has a staff pool (officer-hours a week) while a regime
+    sets when it works; spreading the same pool over longer opening puts fewer officers
+    on each hour. Rounded to the nearest whole officer (halves up). 0 when the calendar
+    is never open or the pool is not a finite number, so validation names that key.
+    """
+    open_hours = WorkingCalendar(days, open_hour, close_hour).open_per_week
+    if not (open_hours > 0 and math.isfinite(staff_hours_per_week)):
+        return 0
+    return math.floor(staff_hours_per_week / open_hours + 0.5)

@@ -52,7 +52,12 @@ def test_offered_load_scales_with_demand_and_inversely_with_servers():
     assert _loads(make_config(*single, "demand.scale=2"))["regime.officers"] == pytest.approx(2 * base)
     assert _loads(make_config("regime.officers=38"))["regime.officers"] == pytest.approx(2 * base)
     office_hours = "regime.officer_calendar={days:[0,1,2,3,4],open_hour:8.5,close_hour:17.0}"
-    assert _loads(make_config(office_hours, "run.allow_overload=true"))["regime.officers"] == pytest.approx(base * 168 / 42.5)
+    pinned = make_config(office_hours, "regime.officers=76", "run.allow_overload=true")  # same officers, fewer hours
+    assert _loads(pinned)["regime.officers"] == pytest.approx(base * 168 / 42.5)
+    # The calendar alone keeps the port's officer-hours: 300 officers on office hours, not 76.
+    pooled = make_config(office_hours)
+    assert pooled.regime.officers == 300
+    assert _loads(pooled)["regime.officers"] == pytest.approx(base * 76 * 168 / (300 * 42.5))
 
 
 def test_offered_load_matches_the_planned_work():

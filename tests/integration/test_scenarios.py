@@ -104,3 +104,26 @@ def test_a_second_scenario_selects_its_port_and_finds_its_own_files(tmp_path):
 def test_runs_stored_before_scenarios_find_targets_by_port_name():
     run = SimpleNamespace(config={"port": {"name": "dalian"}})
     assert targets_path(run) == SCENARIOS_DIR / "dalian" / "targets.yaml"
+
+
+# ------------------------------------------------------------------ staffing: the port's pool, the regime's hours
+def test_regimes_derive_todays_officers_from_the_ports_staff_pool():
+    cfg = make_config()
+    assert cfg.port.officer_hours_per_week == 12750
+    assert (cfg.baseline.officers, cfg.regime.officers) == (300, 76)  # 12750 / 42.5 and 12750 / 168 = 75.9
+    assert make_config("regime@baseline=after_reform").baseline.officers == 76
+
+
+def test_a_staffing_what_if_pins_or_moves_the_pool():
+    assert make_config("regime.officers=60").regime.officers == 60  # pinned: the pool no longer applies
+    half = make_config("port.officer_hours_per_week=6375", "run.allow_overload=true")
+    assert (half.baseline.officers, half.regime.officers) == (150, 38)  # 37.9 rounds up
+
+
+def test_on_duty_rounds_to_the_nearest_officer_and_never_divides_by_a_closed_calendar():
+    from sim.domain.calendar import on_duty
+
+    office = ([0, 1, 2, 3, 4], 8.5, 17.0)
+    assert on_duty(12750.0, *office) == 300 and on_duty(12750.0, list(range(7)), 0.0, 24.0) == 76
+    assert on_duty(42.5 * 2.5, *office) == 3 and on_duty(42.5 * 2.49, *office) == 2  # halves up
+    assert on_duty(12750.0, [], 8.5, 17.0) == 0 and on_duty(float("nan"), *office) == 0

@@ -12,8 +12,7 @@ from sim.cli.errors import fail
 from sim.cli.preflight import first_config_error
 from sim.domain.sides import PAIRED
 from sim.outputs.formatting import format_number
-from sim.runs.baseline import (BASELINE_OVERRIDES, K, as_number, band, baseline_file, build, load,
-                               outside_band, same_value)
+from sim.runs.baseline import K, as_number, band, baseline_file, build, load, outside_band, same_value
 from sim.store.atomic import atomic_write_json
 
 
@@ -32,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     message = first_config_error(list(scenario)) if scenario else None  # an unknown scenario: one line
     if message:
         fail(message)
-    path = Path(paths[0]) if paths else baseline_file(compose_config((*scenario, *BASELINE_OVERRIDES)))
+    path = Path(paths[0]) if paths else baseline_file(compose_config(scenario))
     old = load(path) if path.exists() else None
     new = build(compose_config, scenario)
     if old is None:

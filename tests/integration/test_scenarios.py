@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
@@ -127,3 +128,13 @@ def test_on_duty_rounds_to_the_nearest_officer_and_never_divides_by_a_closed_cal
     assert on_duty(12750.0, *office) == 300 and on_duty(12750.0, list(range(7)), 0.0, 24.0) == 76
     assert on_duty(42.5 * 2.5, *office) == 3 and on_duty(42.5 * 2.49, *office) == 2  # halves up
     assert on_duty(12750.0, [], 8.5, 17.0) == 0 and on_duty(float("nan"), *office) == 0
+
+
+def test_baseline_command_refuses_an_unknown_scenario_before_running(capsys):
+    from sim.cli.baseline import main
+
+    for argv, problem in ((["scenario=atlantis"], "scenario: unknown option 'atlantis'"),
+                          (["a.json", "b.json"], "usage: python -m sim.baseline [scenario=NAME] [PATH]")):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2 and problem in capsys.readouterr().err

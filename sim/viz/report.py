@@ -1,7 +1,7 @@
 """`python -m sim.report RUN_DIR [--out FILE]`: one self-contained HTML file from a stored run.
 
 For people without Python: the scenario, the KPI table with confidence intervals, every
-figure embedded (base64 PNG), the calibration status against `scenarios/<port>/targets.yaml`
+figure embedded (base64 PNG), the calibration status against the scenario's `targets.yaml`
 and the resolved config. It never re-simulates: everything comes from the run directory.
 The report is built in memory and written under a temporary name, then renamed, so a
 failure leaves no partial file; bad input ends as one `error:` line and a non-zero exit.
@@ -116,7 +116,7 @@ def calibration_section(run, figures: dict) -> str:
 
     path = targets_path(run)
     if not path.is_file():
-        return f"<h2>Calibration</h2><p class=note>No targets file for this port ({_esc(path)}).</p>"
+        return f"<h2>Calibration</h2><p class=note>No targets file for this scenario ({_esc(path)}).</p>"
     try:
         checks = check_targets(run, load_targets(path))
     except TargetsError as e:

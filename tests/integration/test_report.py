@@ -92,7 +92,7 @@ def test_report_embeds_the_resolved_config(compare_report):
 def test_report_without_targets_says_so(tmp_path_factory, tmp_path, monkeypatch):
     run_dir = copy_of(stored_run(tmp_path_factory, "compare"), tmp_path / "run",
                       without=("consignments.parquet",))
-    monkeypatch.setattr("sim.calibration.targets.SCENARIOS_DIR", tmp_path / "no-scenarios")
+    monkeypatch.setattr("sim.config.locations.SCENARIOS_DIR", tmp_path / "no-scenarios")
     html = report.write_report(run_dir, tmp_path / "r.html").read_text()
     assert "No targets file" in html
     assert "Not available for this run" in html and "experiment.write_table=false" in html

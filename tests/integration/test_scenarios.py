@@ -121,15 +121,6 @@ def test_a_staffing_what_if_pins_or_moves_the_pool():
     assert (half.baseline.officers, half.regime.officers) == (150, 38)  # 37.9 rounds up
 
 
-def test_on_duty_rounds_to_the_nearest_officer_and_never_divides_by_a_closed_calendar():
-    from sim.domain.calendar import on_duty
-
-    office = ([0, 1, 2, 3, 4], 8.5, 17.0)
-    assert on_duty(12750.0, *office) == 300 and on_duty(12750.0, list(range(7)), 0.0, 24.0) == 76
-    assert on_duty(42.5 * 2.5, *office) == 3 and on_duty(42.5 * 2.49, *office) == 2  # halves up
-    assert on_duty(12750.0, [], 8.5, 17.0) == 0 and on_duty(float("nan"), *office) == 0
-
-
 def test_baseline_command_refuses_an_unknown_scenario_before_running(capsys):
     from sim.cli.baseline import main
 

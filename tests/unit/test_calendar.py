@@ -15,7 +15,7 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from sim.domain.calendar import WorkingCalendar
+from sim.domain.calendar import WorkingCalendar, on_duty
 from sim.domain.units import HOURS_PER_WEEK
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
@@ -239,3 +239,11 @@ def test_regression_finish_terminates_and_is_exact_for_arbitrary_float_hours(cal
     end = finish(cal, t, w, seconds=0.1)  # short guard: hypothesis replays hanging cases
     assert end >= cal.next_open(t)
     assert cal.open_hours_between(t, end) == pytest.approx(w, rel=1e-9, abs=1e-7)
+
+
+def test_on_duty_rounds_to_the_nearest_officer_and_never_divides_by_a_closed_calendar():
+    office = ([0, 1, 2, 3, 4], 8.5, 17.0)
+    assert on_duty(12750.0, *office) == 300 and on_duty(12750.0, list(range(7)), 0.0, 24.0) == 76
+    assert on_duty(42.5 * 2.5, *office) == 3 and on_duty(42.5 * 2.49, *office) == 2  # halves up
+    assert on_duty(12750.0, [], 8.5, 17.0) == 0 and on_duty(float("nan"), *office) == 0
+

@@ -75,6 +75,7 @@ def test_wheel_install_runs_outside_the_repository(tmp_path):
     wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("sim/configs/config.yaml", "sim/configs/regime/after_reform.yaml",
+                 "sim/configs/scenario/dalian_2015.yaml",
                  "sim/scenarios/dalian/targets.yaml", "sim/scenarios/dalian/SOURCES.md",
                  "sim/scenarios/dalian/baseline.json"):
         assert name in names, name

@@ -11,15 +11,12 @@ import sys
 
 
 def main() -> None:
-    from hydra import compose, initialize_config_dir
-
-    from sim.cli.compose import CONFIG_DIR, to_config
+    import sim
     from sim.domain.sides import Side
     from sim.experiment.replications import Job, run_job
 
     overrides, top, prefix = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = to_config(compose(config_name="config", overrides=overrides))
+    cfg = sim.load_config(overrides)
     profiler = cProfile.Profile()
     profiler.enable()
     run_job(cfg, Job(Side.SINGLE, cfg.regime, 0), None)

@@ -58,16 +58,12 @@ def _events(env) -> int:
 
 
 def our_replication(overrides: list[str]) -> dict:
-    from hydra import compose, initialize_config_dir
+    import sim
 
-    from sim.cli.compose import CONFIG_DIR, to_config
-    from sim.model.port import simulate
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = to_config(compose(config_name="config", overrides=overrides))
+    cfg = sim.load_config(overrides)
     gc.collect()
     started = time.perf_counter()
-    rep = simulate(cfg, cfg.regime, 0)
+    rep = sim.simulate(cfg, cfg.regime, 0)
     wall = time.perf_counter() - started
     return {"wall_s": wall, "visits": count_visits(rep), "consignments": rep.consignments.num_rows,
             "calls": rep.calls.num_rows, "simpy_events": _events(ENVIRONMENTS.pop())}

@@ -107,7 +107,7 @@ def loss(values: dict[str, TargetCheck], targets: dict, fit: list[str]) -> float
 
 def check_regimes(cfg: Config, targets: dict, ids) -> None:
     """Refuse to fit a target measured under a regime the fitting run does not simulate (e.g.
-    T9, a before_reform figure, with regime@baseline=after_reform): its loss would be a constant."""
+    a 2011 figure when both sides run the 2015 regime): its loss would be a constant."""
     simulated = {regime.name for regime in sides(cfg).values()}
     for tid in ids:
         missing = {targets[tid].get("regime"), targets[tid].get("change_from")} - {None} - simulated

@@ -5,11 +5,11 @@ loss and the calibration.md it writes (`sim.calibration.fit`, on in-memory repli
 calibration section, the calibration figure and the notebooks (on a stored run directory)
 all call `evaluate_targets`, so they cannot disagree about a target.
 
-A target names the regime its figure describes (`regime: before_reform` for the 2011 customs,
-`after_reform` for 2015); it is measured on the side of the run that simulates the regime of
-that name, whatever the side is called. A run without that regime (a single run, or a what-if
-comparison with `regime@baseline=after_reform`) reports the target as not evaluable rather
-than judging a 2011 figure against the 2015 regime. Everything else a target needs is data in
+A target names the regime its figure describes (the `name` of a file in configs/regime/: the
+2011 customs or the 2015 integrated regime); it is measured on the side of the run that
+simulates the regime of that name, whatever the side is called. A run without that regime (a
+single run, or a what-if comparison with the 2015 regime on both sides) reports the target
+as not evaluable rather than judging a 2011 figure against the 2015 regime. Everything else a target needs is data in
 targets.yaml, not code:
 
 - `change_from: <regime>`: a target on the reform effect, the relative change of the KPI from
@@ -87,7 +87,7 @@ class TargetCheck:
 
     @property
     def regime_label(self) -> str:
-        """The regime(s) the target describes: 'after_reform', 'before_reform -> after_reform', 'input'."""
+        """The regime(s) the target describes: a regime name, 'A -> B' for a change, or 'input'."""
         if self.change_from is not None:
             return f"{self.change_from} -> {self.regime}"
         return self.regime or (INPUT if self.side == INPUT else "")

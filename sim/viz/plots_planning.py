@@ -57,7 +57,7 @@ def calibration_figure(checks):
     ax.set_xlim(-lim, lim)
     if lim > 10:  # far misses would squash the band: linear inside +-2 tolerances, logarithmic beyond
         ax.set_xscale("symlog", linthresh=2.0)
-    ax.set_yticks(y, [f"{c.id} ({c.regime_label})" for c in checks])
+    ax.set_yticks(y, [f"{c.id} ({c.regime_label})" if c.regime_label else c.id for c in checks])
     ax.set_ylim(-0.7, len(checks) - 0.3)
     ax.set_xlabel("Model - target, in tolerances (shaded band = pass; log scale beyond +-2)" if lim > 10
                   else "Model - target, in tolerances (shaded band = pass)")

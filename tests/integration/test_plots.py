@@ -139,6 +139,8 @@ def test_calibration_figure_marks_what_it_cannot_evaluate(run):
     assert by_id["T4"].model == pytest.approx(run.comparison["throughput_teu_per_year"]["before"]["mean"] / scale)
     fig = calibration_figure(checks)
     assert_labelled(fig, "calibration")
+    labels = {tick.get_text().split(" ")[0]: tick.get_text() for tick in fig.axes[0].get_yticklabels()}
+    assert labels["T6"] == "T6" and labels["T3_import"] == "T3_import (before_reform)"  # no empty "()"
     plt.close(fig)
 
 

@@ -14,11 +14,6 @@ from typing import Dict, List, Optional
 
 from omegaconf import MISSING
 
-from sim.domain import Direction
-
-DECLARED = (Direction.IMPORT, Direction.EXPORT)
-"""Directions that carry a customs declaration (transshipment moves under transit supervision)."""
-
 
 class ConfigError(ValueError):
     """A configuration value that cannot be simulated; `key` is the dotted path."""

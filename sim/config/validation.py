@@ -6,9 +6,9 @@ import math
 from dataclasses import fields, is_dataclass
 from typing import Dict
 
-from sim.config.schema import (DECLARED, CalendarConfig, ClassSharesConfig, Config, ConfigError, CostsConfig,
+from sim.config.schema import (CalendarConfig, ClassSharesConfig, Config, ConfigError, CostsConfig,
                                DemandConfig, ExperimentConfig, PortConfig, RegimeConfig, RunConfig)
-from sim.domain import CargoClass, Channel
+from sim.domain import DECLARED, CargoClass, Channel
 from sim.domain.sides import KIND_SIDES
 from sim.domain.stations import calendar_of, hours_mean_of, station_types
 from sim.domain.units import HOURS_PER_WEEK

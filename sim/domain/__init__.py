@@ -3,12 +3,12 @@
 Import names from here (`from sim.domain import Direction, MILESTONES`), so KPIs, costs
 and figures learn a code without importing the model.
 """
-from sim.domain.codes import CargoClass, Channel, Direction, Mode, Station, Trade
+from sim.domain.codes import DECLARED, CargoClass, Channel, Direction, Mode, Station, Trade
 from sim.domain.columns import (ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, CALL_COLUMNS_FLOAT, CALL_COLUMNS_INT,
                                 CALL_TIMES, MILESTONES)
 
 __all__ = [
-    "CargoClass", "Channel", "Direction", "Mode", "Station", "Trade",
+    "DECLARED", "CargoClass", "Channel", "Direction", "Mode", "Station", "Trade",
     "ATTRIBUTES_CODE", "ATTRIBUTES_FLOAT", "ATTRIBUTES_INT", "CALL_COLUMNS_FLOAT", "CALL_COLUMNS_INT", "CALL_TIMES",
     "MILESTONES",
 ]

@@ -34,6 +34,10 @@ class Direction(_Coded):
     vessel or a land-bridge train; never released into China."""
 
 
+DECLARED = (Direction.IMPORT, Direction.EXPORT)
+"""Directions that carry a customs declaration (transshipment moves under transit supervision)."""
+
+
 class CargoClass(_Coded):
     GENERAL = "general"
     """Dry general cargo: customs only."""

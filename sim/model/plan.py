@@ -12,14 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import Config, RegimeConfig
-from sim.domain import CargoClass, Channel, Direction, Mode, Station, Trade
+from sim.domain import DECLARED, CargoClass, Channel, Direction, Mode, Station, Trade
 from sim.domain.calendar import WorkingCalendar
 from sim.domain.stations import JOINT, customs_types, hours_mean_of, lookup, of, separate_types, station_types
 from sim.domain.units import HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.model.demand import Calls, Consignments
 from sim.model.queues import allocate_trains, fifo_servers, fifo_servers_on_calendar, weekly_times
 
-DECLARED = (Direction.IMPORT, Direction.EXPORT)
 
 
 @dataclass

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CostsConfig
-from sim.domain import CargoClass, Direction, Mode, Trade
+from sim.domain import CargoClass, Channel, Direction, Mode, Trade
 from sim.domain.units import HOURS_PER_YEAR
 from sim.outputs.costs import COMPONENTS, cost_per_teu, trade_declared
 from sim.outputs.frame import Frame
@@ -183,6 +183,33 @@ def reefer_kpis(table: Frame, window: Window, rates=None) -> dict:
     plugged = reefers["plugged"]
     waited = ~np.isnan(start) & ~np.isnan(plugged)
     return {"reefer_plug_wait_hours_mean": _mean(plugged[waited] - start[waited])}
+
+
+def queue_kpis(table: Frame, window: Window, rates=None) -> dict:
+    """Time from joining a staffed pool's queue to the start of its work, for the pools whose
+    queue a declaration or box joins on a recorded milestone: the port officers (accepted ->
+    document check), the customs inspection stations (box at the station -> inspection), and the
+    inland offices (second declaration lodged -> released; their checks and bays in tandem).
+    Closed hours count as waiting. Open items are censored at the end of the run (Kaplan-Meier).
+    Why: these move with one server more or less; the door-to-door KPIs dilute a pool's wait
+    over the many boxes that never visit it."""
+    cohort = foreign(Frame.concat(import_cohort(table, window), export_cohort(table, window)))
+    k = {}
+    for name, start, end in (("officer_wait_hours_mean", "accepted", "doc_check_start"),
+                             ("inspection_wait_hours_mean", "inspection_queued", "inspection_start"),
+                             ("inland_office_hours_mean", "inland_lodged", "inland_released")):
+        part = cohort.select(~np.isnan(cohort[start]) & _visits(cohort, end))
+        d, obs = duration(part, start, end, window)
+        k[name] = summarize_durations(d, obs)["mean"] if len(d) else np.nan
+    return k
+
+
+def _visits(table: Frame, end: str) -> np.ndarray:
+    """The rows that join the pool ending at `end`: officers check yellow and red declarations;
+    a queued box and a lodged second declaration are in their queue by definition."""
+    if end == "doc_check_start":
+        return np.isin(table["channel"], (Channel.YELLOW.code, Channel.RED.code))
+    return np.ones(len(table), dtype=bool)
 
 
 def volume_kpis(imports: Frame, exports: Frame, tx: Frame, calls: Frame, window: Window) -> dict:

@@ -21,9 +21,21 @@ from sim.config import CostsConfig
 from sim.outputs.costs import COMPONENTS
 from sim.outputs.formatting import SHARE
 from sim.outputs.frame import Frame
-from sim.outputs.kpi import (Window, clearance_kpis, cohort_open_share, cost_kpis, export_cohort, import_cohort,
-                             import_kpis, reefer_kpis, transshipment_cohort, transshipment_kpis, vessel_kpis,
-                             volume_kpis)
+from sim.outputs.kpi import (
+    Window,
+    clearance_kpis,
+    cohort_open_share,
+    cost_kpis,
+    export_cohort,
+    import_cohort,
+    import_kpis,
+    queue_kpis,
+    reefer_kpis,
+    transshipment_cohort,
+    transshipment_kpis,
+    vessel_kpis,
+    volume_kpis,
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,7 @@ FAMILIES: dict[str, Callable[[RunTables], dict]] = {
     "costs": lambda t: cost_kpis(t.consignments, t.window, t.costs),
     "transshipment": lambda t: transshipment_kpis(t.consignments, t.window, t.costs),
     "reefers": lambda t: reefer_kpis(t.consignments, t.window),
+    "queues": lambda t: queue_kpis(t.consignments, t.window),
     "volumes": _volumes,
     "vessels": lambda t: vessel_kpis(t.calls, t.window, t.berths),
 }
@@ -183,6 +196,9 @@ for _kpi in (
     Kpi("reefer_teu", "TEU", "Reefer volume in the observed window", "volumes"),
     Kpi("reefer_teu_per_year", "TEU/yr", "Reefer volume", "volumes", headline=False),
     Kpi("reefer_plug_wait_hours_mean", HOURS, "Reefer wait for a plug, mean", "reefers"),
+    Kpi("officer_wait_hours_mean", HOURS, "Declaration wait for an officer, mean", "queues"),
+    Kpi("inspection_wait_hours_mean", HOURS, "Box wait for an inspection bay, mean", "queues"),
+    Kpi("inland_office_hours_mean", HOURS, "Second declaration at the inland office, mean", "queues"),
     Kpi("vessel_wait_hours_mean", HOURS, "Vessel wait for a berth, mean", "vessels", key=True),
     Kpi("berth_utilization", SHARE, "Berth utilisation", "vessels", key=True),
     Kpi("rolled_export_share", SHARE, "Exports rolled to a later call", "volumes"),

@@ -88,6 +88,10 @@ class ScenarioConfig:
     name: str = MISSING
     dir: str = MISSING
     """Relative to the bundled scenarios/ directory, or absolute (a scenario kept elsewhere)."""
+    regression_load: Optional[str] = None
+    """The `load` group option (configs/load/) the regression baseline runs at: capacities cut so
+    that every pool queues, where one server short moves the KPIs far outside their band. None:
+    the scenario's own capacities."""
 
 
 # ---------------------------------------------------------------- port

@@ -10,9 +10,19 @@ from pathlib import Path
 from sim.cli.compose import compose_config
 from sim.cli.errors import fail
 from sim.cli.preflight import first_config_error
-from sim.domain.sides import PAIRED
 from sim.outputs.formatting import format_number
-from sim.runs.baseline import K, as_number, band, baseline_file, build, load, outside_band, same_value
+from sim.runs.baseline import (
+    ALPHA,
+    SIDES_STORED,
+    as_number,
+    band,
+    baseline_file,
+    build,
+    k_factor,
+    load,
+    outside_band,
+    same_value,
+)
 from sim.store.atomic import atomic_write_json
 
 
@@ -38,19 +48,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"new baseline (none before): {path}")
     else:
         moved = outside_band(old["kpis"], new["kpis"])
-        changed = [(s, k) for s in PAIRED for k, v in new["kpis"][s].items()
-                   if not same_value(old["kpis"][s].get(k, {}).get("mean"), v["mean"])]
-        print(f"{len(changed)} KPI means changed; {len(moved)} outside the old tolerance band (k = {K:.2f} SE):")
+        changed = [(s, k) for s in SIDES_STORED for k, v in new["kpis"][s].items()
+                   if not same_value(old["kpis"].get(s, {}).get(k, {}).get("mean"), v["mean"])]
+        n = new["kpis"][SIDES_STORED[0]]
+        k = k_factor(next(iter(n.values()))["n"])
+        print(f"{len(changed)} KPI means changed; {len(moved)} outside the old tolerance band "
+              f"(k = {k:.2f} SE, alpha = {ALPHA:g} per KPI):")
         print(f"{'side':7s} {'KPI':45s} {'old':>12s} {'new':>12s} {'change':>12s} {'band':>10s}  out?")
         for side, name in changed:
-            o, n = old["kpis"][side].get(name, {"mean": None, "n": 0, "sd": None}), new["kpis"][side][name]
-            half = band(o)
-            out = any(m["side"] == side and m["kpi"] == name for m in moved)
-            print(f"{side:7s} {name:45s} {_fmt(as_number(o['mean'])):>12s} {_fmt(n['mean']):>12s} "
-                  f"{_fmt(n['mean'] - as_number(o['mean'])):>12s} {_fmt(half):>10s}  {'OUT' if out else ''}")
-        if old.get("fingerprint", {}).get("sha256") != new["fingerprint"]["sha256"]:
-            print(f"table fingerprint changed: {old.get('fingerprint', {}).get('sha256')} -> "
-                  f"{new['fingerprint']['sha256']}")
+            o = old["kpis"].get(side, {}).get(name, {"mean": None, "n": 0, "sd": None})
+            m = new["kpis"][side][name]
+            out = any(x["side"] == side and x["kpi"] == name for x in moved)
+            print(f"{side:7s} {name:45s} {_fmt(as_number(o['mean'])):>12s} {_fmt(m['mean']):>12s} "
+                  f"{_fmt(m['mean'] - as_number(o['mean'])):>12s} {_fmt(band(o)):>10s}  {'OUT' if out else ''}")
+        old_fp = old.get("fingerprint", {}).get("sides", {})
+        for side, fp in new["fingerprint"]["sides"].items():
+            if old_fp.get(side, {}).get("sha256") != fp["sha256"]:
+                print(f"table fingerprint ({side}) changed: {old_fp.get(side, {}).get('sha256')} -> {fp['sha256']}")
+    rates = new["null"]["false_alarms"]
+    print("band false-alarm rate on the stored replications (nominal -> measured): "
+          + ", ".join(f"{a} -> {r['rate']:.4f}" for a, r in rates.items()))
     atomic_write_json(path, new)
     print(f"wrote {path}")
     return 0

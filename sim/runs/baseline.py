@@ -1,26 +1,34 @@
 """Regression baselines: `<scenario dir>/baseline.json` (scenarios/dalian/ for the bundled
 scenario) and `python -m sim.baseline`.
 
-The baseline is the default before/after comparison at a short, fixed run (BASELINE_OVERRIDES,
-stored in the file): per side and KPI the mean, 95 % CI, n and the per-replication values,
-plus a determinism fingerprint (sha256 of a small run's consignment table).
+The baseline is the scenario's before/after comparison at a short, fixed run, at the load the
+scenario names for regression (`scenario.regression_load`, e.g. configs/load/dalian_congested:
+capacities cut so that every pool queues in the regime that uses it most, where one server
+short moves KPIs by many standard errors; at the calibrated staffing the pools never fill and
+such a fault hides in the noise). Stored: per side (before, after and the paired `diff`) and
+KPI the mean, 95 % CI, n, SD and the per-replication values; a determinism fingerprint (sha256
+of replication 0's consignment table) of each side; and `null`, more replications of the same
+run on other random streams, on which the tolerance band's false-alarm rate is measured.
 
-Tolerance band (`band`): the re-run uses the same seeds, so on the same machine it reproduces
-the stored numbers exactly; across machines only floating-point noise should differ. A KPI is
-flagged when its mean moves by more than K standard errors of the stored mean
-(SE = replication SD / sqrt(n)). K = sqrt(2) x z(0.9995) = 4.65: the difference between two
-independent n-replication means (e.g. the baseline re-run with another seed) has SD
-sqrt(2) x SE, so a different seed falls inside the band with 99.9 % probability (normal
-approximation). A genuine model change that moves a KPI by more than the seed-to-seed noise
-of this baseline is therefore flagged, while rounding differences never are. KPIs with zero
-replication variance (inputs, e.g. reefer TEU under common random numbers) get a relative
-band of 1e-9 instead.
+Two checks, two purposes:
+- **Exact** (`mismatches`): the re-run uses the same seeds, so every value, the diff included,
+  must come back within `EXACT_REL` (floating-point noise across machines only). Any change to
+  the model's numbers fails it: after an intended change, `make baseline` and commit.
+- **Statistical band** (`band`, `outside_band`): how far a mean may move when only the random
+  streams change, so that a move outside it is a real effect, not noise. For a KPI with stored
+  SD s over n replications, a re-run on other streams has mean difference D with
+  D / (s sqrt(2/n)) ~ t(n - 1) (normal replications: D is independent of s), so the band is
+  sqrt(2) t(1 - ALPHA/2, n - 1) s / sqrt(n) (9.7 SE for n = 6) and a single KPI leaves it with
+  probability ALPHA. `null_false_alarms` measures that rate on the stored replications. KPIs
+  with zero replication variance (inputs under common random numbers) get a relative band of
+  ZERO_VARIANCE_REL instead.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import math
+from itertools import permutations
 from pathlib import Path
 
 import numpy as np
@@ -29,39 +37,54 @@ from scipy import stats as sps
 from sim.config import Config
 from sim.config.locations import scenario_dir
 from sim.domain.sides import PAIRED
-from sim.experiment.replications import compare, run_replications, summarize
+from sim.experiment.replications import compare, run_replications, sides, summarize
 from sim.model.port import simulate
 
-BASELINE_OVERRIDES = (
-    "demand.scale=0.25", "run.horizon_days=14", "run.warmup_days=4", "run.drain_days=5",
-    "run.replications=6", "run.seed=20150701", "run.first_replication=0",
+BASELINE_RUN = (
+    "run.horizon_days=14", "run.warmup_days=4", "run.drain_days=5",
+    "run.replications=20", "run.seed=20150701", "run.first_replication=0",
 )
-# The determinism fingerprint: one replication of the reform regime at 5 % scale.
-FINGERPRINT_OVERRIDES = (
-    "demand.scale=0.05", "run.horizon_days=10", "run.warmup_days=2", "run.drain_days=4", "run.seed=20150701",
-)
+NULL_GROUPS = 5
+"""`null`: this many more groups of the baseline's size, on the replication streams after it."""
 FINGERPRINT_DECIMALS = 3  # hours: 3.6 s. Coarse enough that a last-bit difference in a libm on
 # another machine almost never crosses a rounding boundary (~2e-12 / 1e-3 per value), fine enough
 # that any change to the event logic (which moves times by minutes) changes the hash.
-K = math.sqrt(2.0) * float(sps.norm.ppf(1 - 0.001 / 2))  # 4.65
+ALPHA = 0.001
+"""Chance that one KPI's mean leaves its band when only the random streams change."""
+EXACT_REL = 1e-9
+"""Relative (and, near zero, absolute) tolerance of the same-seed comparison."""
 ZERO_VARIANCE_REL = 1e-9
+SIDES_STORED = (*PAIRED, "diff")
+STATS = ("mean", "ci_low", "ci_high")
 
 
-def baseline_stats(cfg: Config, workers: int | None = None) -> dict:
-    """{side: {kpi: {mean, ci_low, ci_high, n, sd, values}}} for the baseline run."""
+def k_factor(n: int, alpha: float = ALPHA) -> float:
+    """Band half-width in standard errors of the stored mean: sqrt(2) t(1 - alpha/2, n - 1)."""
+    return math.sqrt(2.0) * float(sps.t.ppf(1 - alpha / 2, n - 1))
+
+
+def _finite_sd(values: list[float]) -> float:
+    finite = np.asarray([v for v in values if math.isfinite(v)])
+    return float(finite.std(ddof=1)) if len(finite) > 1 else math.nan
+
+
+def baseline_stats(cfg: Config, workers: int | None = None, replications: range | None = None) -> dict:
+    """{before|after|diff: {kpi: {mean, ci_low, ci_high, n, sd, values}}} for the baseline run;
+    `diff` holds the paired after - before differences (NaN where either side is)."""
     if workers is not None:
         cfg.run.workers = workers
-    stats = summarize(run_replications(cfg, None, progress=False))
+    stats = summarize(run_replications(cfg, None, progress=False, replications=replications))
+    per_rep = stats["per_replication"]
     out = {}
     for side, kpis in stats["summary"].items():
-        out[side] = {}
-        for name, s in kpis.items():
-            values = [float(v) for v in stats["per_replication"][side][name]]
-            finite = np.asarray([v for v in values if math.isfinite(v)])
-            sd = float(finite.std(ddof=1)) if len(finite) > 1 else math.nan
-            out[side][name] = {**s, "sd": sd, "values": values}
-    comparison = compare(stats["per_replication"])
-    out["diff"] = {name: c["diff"] for name, c in comparison.items()}
+        out[side] = {name: {**s, "sd": _finite_sd(per_rep[side][name]),
+                            "values": [float(v) for v in per_rep[side][name]]} for name, s in kpis.items()}
+    diffs = {}
+    for name, c in compare(per_rep).items():
+        values = [a - b if math.isfinite(a) and math.isfinite(b) else math.nan
+                  for a, b in zip(per_rep[PAIRED[1]][name], per_rep[PAIRED[0]][name])]
+        diffs[name] = {**c["diff"], "sd": _finite_sd(values), "values": values}
+    out["diff"] = diffs
     return out
 
 
@@ -81,40 +104,91 @@ def table_hash(table, decimals: int = FINGERPRINT_DECIMALS) -> str:
 
 
 def fingerprint(cfg: Config) -> dict:
-    rep = simulate(cfg, cfg.regime, 0)
-    return {"sha256": table_hash(rep.consignments), "rows": rep.consignments.num_rows,
-            "regime": cfg.regime.name, "replication": 0}
+    """{side: {regime, sha256, rows}}: replication 0's consignment table on each side."""
+    out = {}
+    for side, regime in sides(cfg).items():
+        rep = simulate(cfg, regime, cfg.run.first_replication)
+        out[str(side)] = {"regime": regime.name, "sha256": table_hash(rep.consignments),
+                          "rows": rep.consignments.num_rows}
+    return out
 
 
 def as_number(x) -> float:
     return math.nan if x is None else float(x)  # JSON null = NaN
 
 
-def band(stored: dict) -> float:
+def band(stored: dict, alpha: float = ALPHA) -> float:
     """Half-width of the tolerance band for one KPI's mean (see the module docstring)."""
     n, sd, mean = stored["n"], as_number(stored.get("sd")), as_number(stored["mean"])
     if n >= 2 and math.isfinite(sd) and sd > 0:
-        return K * sd / math.sqrt(n)
+        return k_factor(n, alpha) * sd / math.sqrt(n)
     return ZERO_VARIANCE_REL * max(1.0, abs(mean) if math.isfinite(mean) else 1.0)
 
 
-def outside_band(stored: dict, new: dict) -> list[dict]:
-    """Every KPI of the stored baseline's before and after sides whose new mean leaves the stored
-    mean's band, or is NaN or missing where the stored one was a number (or the reverse). Only the
-    stored KPIs are checked: a KPI new in `new` is not reported, nor are the paired `diff` entries."""
+def outside_band(stored: dict, new: dict, alpha: float = ALPHA) -> list[dict]:
+    """Every stored KPI (before, after and the paired diff) whose new mean leaves the stored
+    mean's band, or is NaN or missing where the stored one was a number (or the reverse). A KPI
+    new in `new` is not reported."""
     moved = []
-    for side in PAIRED:
-        for name, old in stored[side].items():
+    for side in SIDES_STORED:
+        for name, old in stored.get(side, {}).items():
             cur = new.get(side, {}).get(name)
             m0 = as_number(old["mean"])
             m1 = as_number(cur["mean"]) if cur is not None else math.nan
             if not math.isfinite(m0) and not math.isfinite(m1):
                 continue
-            half = band(old)
+            half = band(old, alpha)
             change = m1 - m0
             if not (math.isfinite(change) and abs(change) <= half):
                 moved.append({"side": side, "kpi": name, "old": m0, "new": m1, "change": change, "band": half})
     return moved
+
+
+def same_value(a, b, rel: float = 0.0) -> bool:
+    """Equal (NaN equals NaN); with `rel`, equal within that relative tolerance (absolute near 0)."""
+    a, b = as_number(a), as_number(b)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or math.isclose(a, b, rel_tol=rel, abs_tol=rel)
+
+
+def mismatches(stored: dict, new: dict, rel: float = EXACT_REL) -> list[str]:
+    """`side kpi field: stored -> new` for every stored statistic and per-replication value that
+    the same-seed re-run does not reproduce within `rel` (a KPI missing from `new` included)."""
+    out = []
+    for side in SIDES_STORED:
+        for name, old in stored.get(side, {}).items():
+            cur = new.get(side, {}).get(name)
+            if cur is None:
+                out.append(f"{side} {name}: missing")
+                continue
+            pairs = [(f, old[f], cur[f]) for f in (*STATS, "sd")]
+            if len(old["values"]) != len(cur["values"]):
+                out.append(f"{side} {name} values: {len(old['values'])} -> {len(cur['values'])} replications")
+            pairs += [(f"values[{i}]", a, b) for i, (a, b) in enumerate(zip(old["values"], cur["values"]))]
+            out += [f"{side} {name} {f}: {a!r} -> {b!r}" for f, a, b in pairs if not same_value(a, b, rel)]
+    return out
+
+
+def null_false_alarms(document: dict, alpha: float = ALPHA) -> dict:
+    """The band's false-alarm rate measured on the stored replications: the baseline's and the
+    `null` groups (same run, other streams) taken in every ordered pair, one as the stored
+    baseline and one as the re-run. {comparisons, alarms, rate, per_side: {side: rate}}."""
+    groups = [document["kpis"], *document["null"]["groups"]]
+    per_side = {}
+    for side in SIDES_STORED:
+        tried = flagged = 0
+        for a, b in permutations(groups, 2):
+            for name, old in a[side].items():
+                if not (old["n"] >= 2 and math.isfinite(as_number(old.get("sd"))) and old["sd"] > 0):
+                    continue  # zero-variance KPIs: an exact band, not a statistical one
+                tried += 1
+                flagged += not abs(as_number(b[side][name]["mean"]) - old["mean"]) <= band(old, alpha)
+        per_side[side] = (tried, flagged)
+    tried = sum(t for t, _ in per_side.values())
+    flagged = sum(f for _, f in per_side.values())
+    return {"comparisons": tried, "alarms": flagged, "rate": flagged / tried if tried else math.nan,
+            "per_side": {s: f / t if t else math.nan for s, (t, f) in per_side.items()}}
 
 
 def baseline_file(cfg: Config) -> Path:
@@ -126,29 +200,40 @@ def load(path: Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
+def baseline_overrides(compose, scenario: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The scenario overrides, its regression load (if it names one) and the fixed run."""
+    load_name = compose(scenario).scenario.regression_load
+    return (*scenario, *((f"+load={load_name}",) if load_name else ()), *BASELINE_RUN)
+
+
+def null_replications(cfg: Config) -> list[range]:
+    """The `null` groups' replication indices: after the baseline's own, NULL_GROUPS of its size."""
+    n, first = cfg.run.replications, cfg.run.first_replication
+    return [range(first + n * g, first + n * (g + 1)) for g in range(1, NULL_GROUPS + 1)]
+
+
 def build(compose, scenario: tuple[str, ...] = ()) -> dict:
     """The whole baseline document; `compose(overrides) -> Config` (sim.cli.compose.compose_config).
 
     `scenario`: overrides that select a scenario other than the default (`scenario=NAME`); they
-    lead the stored override lists, so the regression re-run composes the same scenario."""
-    overrides = (*scenario, *BASELINE_OVERRIDES)
-    fingerprint_overrides = (*scenario, *FINGERPRINT_OVERRIDES)
+    lead the stored override list, so the regression re-run composes the same scenario."""
+    overrides = baseline_overrides(compose, scenario)
     cfg = compose(overrides)
-    return {
-        "description": "Regression baseline: default before/after comparison at a short fixed run. "
-                       "Regenerate with `make baseline` (python -m sim.baseline).",
+    groups = [baseline_stats(cfg, replications=r) for r in null_replications(cfg)]
+    document = {
+        "description": "Regression baseline: the scenario's before/after comparison at a short fixed run, "
+                       "at its regression load. Regenerate with `make baseline` (python -m sim.baseline).",
         "overrides": list(overrides),
-        "tolerance": {"k": K, "rule": "|new mean - stored mean| <= k * sd / sqrt(n); "
-                                      "k = sqrt(2) * z(0.9995): a re-run with another seed falls inside "
-                                      "with 99.9 % probability"},
+        "tolerance": {
+            "exact_rel": EXACT_REL, "alpha": ALPHA, "k": k_factor(cfg.run.replications),
+            "rule": "same seeds: every value within exact_rel; other streams: |new mean - stored mean| <= "
+                    "k * sd / sqrt(n), k = sqrt(2) * t(1 - alpha/2, n - 1)"},
         "kpis": baseline_stats(cfg),
-        "fingerprint": {"overrides": list(fingerprint_overrides), "decimals": FINGERPRINT_DECIMALS,
-                        **fingerprint(compose(fingerprint_overrides))},
+        "fingerprint": {"decimals": FINGERPRINT_DECIMALS, "replication": cfg.run.first_replication,
+                        "sides": fingerprint(cfg)},
+        "null": {"replications": [[r.start, r.stop] for r in null_replications(cfg)],
+                 "groups": [{side: {name: {f: s[f] for f in ("mean", "n", "sd")} for name, s in g[side].items()}
+                             for side in SIDES_STORED} for g in groups]},
     }
-
-
-def same_value(a, b) -> bool:
-    a, b = as_number(a), as_number(b)
-    return a == b or (math.isnan(a) and math.isnan(b))
-
-
+    document["null"]["false_alarms"] = {str(a): null_false_alarms(document, a) for a in (ALPHA, 0.01, 0.05)}
+    return document

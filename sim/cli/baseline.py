@@ -18,7 +18,6 @@ from sim.runs.baseline import (
     band,
     baseline_file,
     build,
-    k_factor,
     load,
     outside_band,
     same_value,
@@ -29,6 +28,30 @@ from sim.store.atomic import atomic_write_json
 def _fmt(x: float) -> str:
     """Six significant digits: enough to see a move inside the tolerance band."""
     return format_number(x, significant=6, whole_from=math.inf)
+
+
+def _report_changes(run_name: str, old: dict | None, new: dict) -> None:
+    """Every KPI whose mean changed in one stored run (old, new, change, band, OUT if outside it)."""
+    if old is None:
+        print(f"{run_name}: new run (none before)")
+        return
+    moved = outside_band(old["kpis"], new["kpis"])
+    changed = [(s, k) for s in SIDES_STORED for k, v in new["kpis"][s].items()
+               if not same_value(old["kpis"].get(s, {}).get(k, {}).get("mean"), v["mean"])]
+    print(f"{run_name}: {len(changed)} KPI means changed; {len(moved)} outside the old tolerance band "
+          f"(k = {new['k']:.2f} SE, alpha = {ALPHA:g} per KPI):")
+    if changed:
+        print(f"{'side':7s} {'KPI':45s} {'old':>12s} {'new':>12s} {'change':>12s} {'band':>10s}  out?")
+    for side, name in changed:
+        o = old["kpis"].get(side, {}).get(name, {"mean": None, "n": 0, "sd": None})
+        m = new["kpis"][side][name]
+        out = any(x["side"] == side and x["kpi"] == name for x in moved)
+        print(f"{side:7s} {name:45s} {_fmt(as_number(o['mean'])):>12s} {_fmt(m['mean']):>12s} "
+              f"{_fmt(m['mean'] - as_number(o['mean'])):>12s} {_fmt(band(o)):>10s}  {'OUT' if out else ''}")
+    old_fp = old.get("fingerprint", {}).get("sides", {})
+    for side, fp in new["fingerprint"]["sides"].items():
+        if old_fp.get(side, {}).get("sha256") != fp["sha256"]:
+            print(f"{run_name}: table fingerprint ({side}) changed: {old_fp.get(side, {}).get('sha256')} -> {fp['sha256']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,30 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(paths[0]) if paths else baseline_file(compose_config(scenario))
     old = load(path) if path.exists() else None
     new = build(compose_config, scenario)
-    if old is None:
-        print(f"new baseline (none before): {path}")
+    if old is None or "runs" not in old:
+        print(f"new baseline (none before in this layout): {path}")
     else:
-        moved = outside_band(old["kpis"], new["kpis"])
-        changed = [(s, k) for s in SIDES_STORED for k, v in new["kpis"][s].items()
-                   if not same_value(old["kpis"].get(s, {}).get(k, {}).get("mean"), v["mean"])]
-        n = new["kpis"][SIDES_STORED[0]]
-        k = k_factor(next(iter(n.values()))["n"])
-        print(f"{len(changed)} KPI means changed; {len(moved)} outside the old tolerance band "
-              f"(k = {k:.2f} SE, alpha = {ALPHA:g} per KPI):")
-        print(f"{'side':7s} {'KPI':45s} {'old':>12s} {'new':>12s} {'change':>12s} {'band':>10s}  out?")
-        for side, name in changed:
-            o = old["kpis"].get(side, {}).get(name, {"mean": None, "n": 0, "sd": None})
-            m = new["kpis"][side][name]
-            out = any(x["side"] == side and x["kpi"] == name for x in moved)
-            print(f"{side:7s} {name:45s} {_fmt(as_number(o['mean'])):>12s} {_fmt(m['mean']):>12s} "
-                  f"{_fmt(m['mean'] - as_number(o['mean'])):>12s} {_fmt(band(o)):>10s}  {'OUT' if out else ''}")
-        old_fp = old.get("fingerprint", {}).get("sides", {})
-        for side, fp in new["fingerprint"]["sides"].items():
-            if old_fp.get(side, {}).get("sha256") != fp["sha256"]:
-                print(f"table fingerprint ({side}) changed: {old_fp.get(side, {}).get('sha256')} -> {fp['sha256']}")
-    rates = new["null"]["false_alarms"]
-    print("band false-alarm rate on the stored replications (nominal -> measured): "
-          + ", ".join(f"{a} -> {r['rate']:.4f}" for a, r in rates.items()))
+        for run_name, run in new["runs"].items():
+            _report_changes(run_name, old["runs"].get(run_name), run)
+    for run_name, run in new["runs"].items():
+        if "null" in run:
+            print(f"{run_name}: band false-alarm rate on the stored replications (nominal -> measured): "
+                  + ", ".join(f"{a} -> {r['rate']:.4f}" for a, r in run["null"]["false_alarms"].items()))
     atomic_write_json(path, new)
     print(f"wrote {path}")
     return 0

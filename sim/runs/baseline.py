@@ -1,14 +1,17 @@
 """Regression baselines: `<scenario dir>/baseline.json` (scenarios/dalian/ for the bundled
 scenario) and `python -m sim.baseline`.
 
-The baseline is the scenario's before/after comparison at a short, fixed run, at the load the
-scenario names for regression (`scenario.regression_load`, e.g. configs/load/dalian_congested:
-capacities cut so that every pool queues in the regime that uses it most, where one server
-short moves KPIs by many standard errors; at the calibrated staffing the pools never fill and
-such a fault hides in the noise). Stored: per side (before, after and the paired `diff`) and
-KPI the mean, 95 % CI, n, SD and the per-replication values; a determinism fingerprint (sha256
-of replication 0's consignment table) of each side; and `null`, more replications of the same
-run on other random streams, on which the tolerance band's false-alarm rate is measured.
+The baseline is the scenario's before/after comparison at a short, fixed run, stored twice:
+- `as_configured`: the scenario's own capacities at a quarter of its traffic. Any edit to a
+  number in configs/ shows here, and the README's target figures come from it. But its pools
+  never fill (offered loads 0.04-0.2), so a server short hides in the noise.
+- `congested`: at the load the scenario names for regression (`scenario.regression_load`, e.g.
+  configs/load/dalian_congested): capacities cut so that every pool queues in the regime that
+  uses it most, where one server short moves a pool's KPIs by many standard errors.
+For each run, per side (before, after and the paired `diff`) and KPI: the mean, 95 % CI, n, SD
+and the per-replication values, and a determinism fingerprint (sha256 of replication 0's
+consignment table) of each side; for `congested` also `null`, more groups of replications of
+the same run on other random streams, on which the band's false-alarm rate is measured.
 
 Two checks, two purposes:
 - **Exact** (`mismatches`): the re-run uses the same seeds, so every value, the diff included,
@@ -18,7 +21,7 @@ Two checks, two purposes:
   streams change, so that a move outside it is a real effect, not noise. For a KPI with stored
   SD s over n replications, a re-run on other streams has mean difference D with
   D / (s sqrt(2/n)) ~ t(n - 1) (normal replications: D is independent of s), so the band is
-  sqrt(2) t(1 - ALPHA/2, n - 1) s / sqrt(n) (9.7 SE for n = 6) and a single KPI leaves it with
+  sqrt(2) t(1 - ALPHA/2, n - 1) s / sqrt(n) (5.5 SE for n = 20) and a single KPI leaves it with
   probability ALPHA. `null_false_alarms` measures that rate on the stored replications. KPIs
   with zero replication variance (inputs under common random numbers) get a relative band of
   ZERO_VARIANCE_REL instead.
@@ -40,12 +43,16 @@ from sim.domain.sides import PAIRED
 from sim.experiment.replications import compare, run_replications, sides, summarize
 from sim.model.port import simulate
 
-BASELINE_RUN = (
-    "run.horizon_days=14", "run.warmup_days=4", "run.drain_days=5",
-    "run.replications=20", "run.seed=20150701", "run.first_replication=0",
-)
+RUN_LENGTH = ("run.horizon_days=14", "run.warmup_days=4", "run.drain_days=5", "run.seed=20150701",
+              "run.first_replication=0")
+AS_CONFIGURED = ("demand.scale=0.25", "run.replications=6")
+"""The `as_configured` run: the scenario's own capacities at a quarter of its traffic, so an edit
+to any number in configs/ shows; the target figures in the README come from it."""
+CONGESTED = ("run.replications=20",)
+"""The `congested` run at the scenario's regression load: 20 replications narrow the band to
+1.2 replication SDs (9.7 SE would be 4.0 SDs at 6), so one server short leaves it."""
 NULL_GROUPS = 5
-"""`null`: this many more groups of the baseline's size, on the replication streams after it."""
+"""`null`: this many more groups of the congested run's size, on the replication streams after it."""
 FINGERPRINT_DECIMALS = 3  # hours: 3.6 s. Coarse enough that a last-bit difference in a libm on
 # another machine almost never crosses a rounding boundary (~2e-12 / 1e-3 per value), fine enough
 # that any change to the event logic (which moves times by minutes) changes the hash.
@@ -170,11 +177,11 @@ def mismatches(stored: dict, new: dict, rel: float = EXACT_REL) -> list[str]:
     return out
 
 
-def null_false_alarms(document: dict, alpha: float = ALPHA) -> dict:
-    """The band's false-alarm rate measured on the stored replications: the baseline's and the
+def null_false_alarms(run: dict, alpha: float = ALPHA) -> dict:
+    """The band's false-alarm rate measured on a stored run's replications: its own and its
     `null` groups (same run, other streams) taken in every ordered pair, one as the stored
     baseline and one as the re-run. {comparisons, alarms, rate, per_side: {side: rate}}."""
-    groups = [document["kpis"], *document["null"]["groups"]]
+    groups = [run["kpis"], *run["null"]["groups"]]
     per_side = {}
     for side in SIDES_STORED:
         tried = flagged = 0
@@ -200,40 +207,50 @@ def load(path: Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def baseline_overrides(compose, scenario: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """The scenario overrides, its regression load (if it names one) and the fixed run."""
+def run_overrides(compose, scenario: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
+    """{run name: overrides}: `as_configured` always, `congested` when the scenario names a
+    regression load. The scenario's own overrides lead, so the re-run composes the same scenario."""
+    runs = {"as_configured": (*scenario, *AS_CONFIGURED, *RUN_LENGTH)}
     load_name = compose(scenario).scenario.regression_load
-    return (*scenario, *((f"+load={load_name}",) if load_name else ()), *BASELINE_RUN)
+    if load_name:
+        runs["congested"] = (*scenario, f"+load={load_name}", *CONGESTED, *RUN_LENGTH)
+    return runs
 
 
 def null_replications(cfg: Config) -> list[range]:
-    """The `null` groups' replication indices: after the baseline's own, NULL_GROUPS of its size."""
+    """The `null` groups' replication indices: after the run's own, NULL_GROUPS of its size."""
     n, first = cfg.run.replications, cfg.run.first_replication
     return [range(first + n * g, first + n * (g + 1)) for g in range(1, NULL_GROUPS + 1)]
+
+
+def run_document(cfg: Config, overrides: tuple[str, ...], null: bool) -> dict:
+    """One stored run: its overrides, KPIs (before, after, diff), table fingerprints and, with
+    `null`, the other-stream groups and the band's false-alarm rates measured on them."""
+    run = {"overrides": list(overrides), "k": k_factor(cfg.run.replications), "kpis": baseline_stats(cfg),
+           "fingerprint": {"decimals": FINGERPRINT_DECIMALS, "replication": cfg.run.first_replication,
+                           "sides": fingerprint(cfg)}}
+    if null:
+        groups = [baseline_stats(cfg, replications=r) for r in null_replications(cfg)]
+        run["null"] = {"replications": [[r.start, r.stop] for r in null_replications(cfg)],
+                       "groups": [{side: {name: {f: s[f] for f in ("mean", "n", "sd")} for name, s in g[side].items()}
+                                   for side in SIDES_STORED} for g in groups]}
+        run["null"]["false_alarms"] = {str(a): null_false_alarms(run, a) for a in (ALPHA, 0.01, 0.05)}
+    return run
 
 
 def build(compose, scenario: tuple[str, ...] = ()) -> dict:
     """The whole baseline document; `compose(overrides) -> Config` (sim.cli.compose.compose_config).
 
-    `scenario`: overrides that select a scenario other than the default (`scenario=NAME`); they
-    lead the stored override list, so the regression re-run composes the same scenario."""
-    overrides = baseline_overrides(compose, scenario)
-    cfg = compose(overrides)
-    groups = [baseline_stats(cfg, replications=r) for r in null_replications(cfg)]
-    document = {
-        "description": "Regression baseline: the scenario's before/after comparison at a short fixed run, "
-                       "at its regression load. Regenerate with `make baseline` (python -m sim.baseline).",
-        "overrides": list(overrides),
+    `scenario`: overrides that select a scenario other than the default (`scenario=NAME`)."""
+    runs = {}
+    for name, overrides in run_overrides(compose, scenario).items():
+        runs[name] = run_document(compose(overrides), overrides, null=name == "congested")
+    return {
+        "description": "Regression baseline: the scenario's before/after comparison at a short fixed run, as "
+                       "configured and at its regression load. Regenerate with `make baseline` (python -m sim.baseline).",
         "tolerance": {
-            "exact_rel": EXACT_REL, "alpha": ALPHA, "k": k_factor(cfg.run.replications),
+            "exact_rel": EXACT_REL, "alpha": ALPHA,
             "rule": "same seeds: every value within exact_rel; other streams: |new mean - stored mean| <= "
                     "k * sd / sqrt(n), k = sqrt(2) * t(1 - alpha/2, n - 1)"},
-        "kpis": baseline_stats(cfg),
-        "fingerprint": {"decimals": FINGERPRINT_DECIMALS, "replication": cfg.run.first_replication,
-                        "sides": fingerprint(cfg)},
-        "null": {"replications": [[r.start, r.stop] for r in null_replications(cfg)],
-                 "groups": [{side: {name: {f: s[f] for f in ("mean", "n", "sd")} for name, s in g[side].items()}
-                             for side in SIDES_STORED} for g in groups]},
+        "runs": runs,
     }
-    document["null"]["false_alarms"] = {str(a): null_false_alarms(document, a) for a in (ALPHA, 0.01, 0.05)}
-    return document

@@ -1,15 +1,14 @@
 """The regression baseline catches every fault of the hand-written set (tests/regression/mutations.py).
 
 Each mutation is applied to a copy of the `sim` package in a temporary directory; a fresh
-interpreter imports that copy, re-runs the first three replications of the baseline on both
-sides (their consignment tables, KPIs and paired diff) and compares them with the stored
-baseline, exactly as `test_baseline.py` does for all of them. Caught means the exact check
-fails; a `band` mutation must also move some KPI's mean over those replications by more than
-the band of the stored mean (with common random numbers every replication moves alike, so the
-mean over all of them moves out too).
-A mutant whose re-run stops with an error (a config refused as overloaded, a crash) is caught
-too: the regression test would fail the same way. Replication 0 alone keeps each mutation to a
-few seconds.
+interpreter imports that copy, re-runs the first three replications of the baseline's
+congested run on both sides (their consignment tables, KPIs and paired diff) and compares them
+with the stored baseline, as `test_baseline.py` does for all of them. Caught means the exact
+check fails; a `band` mutation must also move some KPI's mean over those replications by more
+than the band of the stored mean (with common random numbers every replication moves alike, so
+the mean over all of them moves out too). A mutant whose re-run stops with an error (a config
+refused as overloaded, a crash) is caught too: the regression test would fail the same way.
+Three replications keep each mutation to a few seconds.
 """
 from __future__ import annotations
 
@@ -33,7 +32,7 @@ from sim.outputs.stats import t_interval
 REPS = 3
 assert sim.__file__.startswith(sys.argv[1]), sim.__file__
 from sim.runs import baseline as bl
-stored = bl.load(sys.argv[2])
+stored = bl.load(sys.argv[2])["runs"]["congested"]
 cfg = sim.load_config([*stored["overrides"], "run.workers=1"])
 first = range(cfg.run.first_replication, cfg.run.first_replication + REPS)
 new = bl.baseline_stats(cfg, replications=first)

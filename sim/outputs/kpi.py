@@ -185,6 +185,18 @@ def reefer_kpis(table: Frame, window: Window, rates=None) -> dict:
     return {"reefer_plug_wait_hours_mean": _mean(plugged[waited] - start[waited])}
 
 
+def _checked(table: Frame) -> np.ndarray:
+    """Declarations the officers check: the yellow and red channels."""
+    return np.isin(table["channel"], (Channel.YELLOW.code, Channel.RED.code))
+
+
+QUEUES = (  # (KPI, joins the queue, work starts, who joins it: None = every row with the first milestone)
+    ("officer_wait_hours_mean", "accepted", "doc_check_start", _checked),
+    ("inspection_wait_hours_mean", "inspection_queued", "inspection_start", None),
+    ("inland_office_hours_mean", "inland_lodged", "inland_released", None),
+)
+
+
 def queue_kpis(table: Frame, window: Window, rates=None) -> dict:
     """Time from joining a staffed pool's queue to the start of its work, for the pools whose
     queue a declaration or box joins on a recorded milestone: the port officers (accepted ->
@@ -195,21 +207,12 @@ def queue_kpis(table: Frame, window: Window, rates=None) -> dict:
     over the many boxes that never visit it."""
     cohort = foreign(Frame.concat(import_cohort(table, window), export_cohort(table, window)))
     k = {}
-    for name, start, end in (("officer_wait_hours_mean", "accepted", "doc_check_start"),
-                             ("inspection_wait_hours_mean", "inspection_queued", "inspection_start"),
-                             ("inland_office_hours_mean", "inland_lodged", "inland_released")):
-        part = cohort.select(~np.isnan(cohort[start]) & _visits(cohort, end))
+    for name, start, end, joins in QUEUES:
+        rows = ~np.isnan(cohort[start])
+        part = cohort.select(rows & joins(cohort) if joins else rows)
         d, obs = duration(part, start, end, window)
         k[name] = summarize_durations(d, obs)["mean"] if len(d) else np.nan
     return k
-
-
-def _visits(table: Frame, end: str) -> np.ndarray:
-    """The rows that join the pool ending at `end`: officers check yellow and red declarations;
-    a queued box and a lodged second declaration are in their queue by definition."""
-    if end == "doc_check_start":
-        return np.isin(table["channel"], (Channel.YELLOW.code, Channel.RED.code))
-    return np.ones(len(table), dtype=bool)
 
 
 def volume_kpis(imports: Frame, exports: Frame, tx: Frame, calls: Frame, window: Window) -> dict:

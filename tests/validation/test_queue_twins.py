@@ -243,15 +243,17 @@ def base_config():
 def out_gate_batches(draw):
     """Trucks sent to the out-gate as the run sends them: in batches at non-decreasing times
     (a vessel's boxes, `trucks_to_gate`) or one at a time (`by_truck`), each ready no earlier
-    than the time it is sent, plus a pickup delay; consignments with 1-3 boxes."""
-    n_batches = draw(st.integers(1, 6))
-    now, batches, n = 0.0, [], 0
-    for _ in range(n_batches):
+    than the time it is sent, plus a pickup delay; consignments with 1-3 boxes, their ids in
+    any order across batches (ties at the gate go by id, not by the batch that sent them)."""
+    sizes = draw(st.lists(st.integers(1, 8), min_size=1, max_size=6))
+    n = sum(sizes)
+    ids = np.array(draw(st.permutations(range(n))))
+    now, batches, sent = 0.0, [], 0
+    for size in sizes:
         now += draw(on_grid(0, 48))
-        size = draw(st.integers(1, 8))
         ready = now + np.array(draw(st.lists(on_grid(0, 16), min_size=size, max_size=size)))
-        batches.append((now, np.arange(n, n + size), ready, draw(st.booleans())))
-        n += size
+        batches.append((now, ids[sent:sent + size], ready, draw(st.booleans())))
+        sent += size
     pickup = np.array(draw(st.lists(on_grid(0, 16), min_size=n, max_size=n)))
     boxes = np.array(draw(st.lists(st.integers(1, 3), min_size=n, max_size=n)))
     return batches, pickup, boxes, draw(st.integers(1, 4)), draw(st.sampled_from([0.125, 0.25, 1.0]))
@@ -285,7 +287,9 @@ def test_out_gate_line_matches_a_simpy_twin(case):
     land.serve_gate_line(end)
     land.record_gate_line()
 
-    arrival = np.concatenate([ready for _, _, ready, _ in batches]) + pickup
+    arrival = np.full(n, np.nan)
+    for _, idx, ready, _ in batches:
+        arrival[idx] = ready + pickup[idx]
     assert_same_times(rec.out, twin_lanes(arrival, boxes * hours_per_truck, lanes), "out-gate exit")
 
 

@@ -42,7 +42,7 @@ from sim.model.inspection import StaffedStation
 from sim.model.queues import fifo_servers, fifo_servers_on_calendar, fifo_servers_until_leaving
 from tests.conftest import make_config
 
-TWINS = settings(max_examples=60, deadline=None, derandomize=True, database=None, print_blob=True)
+TWINS = settings(max_examples=120, deadline=None, derandomize=True, database=None, print_blob=True)
 RTOL = 1e-9
 GRID = 0.125  # hours
 

@@ -15,13 +15,19 @@ is where a recursion and a simulation are most likely to disagree; off the grid,
 would turn such ties into near-ties that either side may break differently.
 
 Ties (equal times), the same rule on both sides:
-* Jobs reaching a pool at the same instant take servers in index order: the closed forms by
-  a stable sort on the arrival time, the twin by `InIndexOrder`, which lets them ask, in
-  index order, only once every event already due at that instant has fired (so a server
-  freed at t serves a job arriving at t, at t).
-* Out-gate: the line is a heap of (arrival, consignment, ...), i.e. index order too.
-* Plugs: a waiting job whose leave time comes no later than the instant a plug frees has
-  given up (it does not take the plug); see `test_plugs_match_a_twin_with_reneging`.
+* Jobs reaching a pool at the same instant take servers in index (consignment) order: the
+  closed forms by a stable sort on the arrival time, the twin by `InIndexOrder`, which lets
+  them ask, in index order, only once every event already due at that instant has fired.
+  So a server freed at t serves a job arriving at t, at t, and the first job already waiting
+  goes first. This covers the inland bays too: boxes done at the officers at the same
+  instant, or arriving without a check then, go to the bays in consignment order.
+* Out-gate: the line is a heap of (arrival, consignment, ...): trucks arriving together
+  pass in consignment order, whichever batch sent them.
+* Plugs: leaving comes before asking: a reefer leaving at t frees its plug before any
+  arrival at t asks (the twin's arrivals wait for every due event), and a waiting reefer
+  whose leave time is no later than the instant a plug frees has given up (the twin
+  takes a plug only strictly before the leave time).
+Start and end times must agree to RTOL (on the grid they are in fact equal).
 """
 from __future__ import annotations
 

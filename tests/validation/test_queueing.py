@@ -397,7 +397,7 @@ def test_little_law_office_hours(dalian_office_hours, station):
         join, start = table["inspection_queued"].to_numpy()[sel], table["inspection_start"].to_numpy()[sel]
     joined = ~np.isnan(join)
     s = little_sides(join[joined], start[joined], rep.warmup_hours, rep.horizon_hours)
-    assert s.arrivals >= 50 and s.wait > 0, "too few queue joins in the window for a meaningful check"
+    assert s.arrivals >= 50, "too few queue joins in the window for a meaningful check"
     assert abs(s.queue - s.rate_times_wait) < 0.05 * s.rate_times_wait, (
         f"{station}: L = {s.queue:.4f} vs lambda W = {s.rate_times_wait:.4f} "
         f"(lambda {s.rate:.3f} per h, W {s.wait:.3f} h, {s.arrivals} joins)")

@@ -27,14 +27,13 @@ from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
 from sim.config import STATIONS
+from sim.domain import ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Channel, Direction, Mode, Station, Trade
 from sim.domain.calendar import WorkingCalendar
 from sim.domain.stations import calendar_of, station_types
-from sim.outputs.kpi import Window, export_stages, import_stages
-from sim.outputs.kpis import replication_kpis
-from sim.domain import (ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Channel, Direction,
-                             Mode, Station, Trade)
 from sim.model.demand import generate_calls, generate_consignments
 from sim.model.port import simulate
+from sim.outputs.kpi import Window, export_stages, import_stages
+from sim.outputs.kpis import replication_kpis
 from tests.conftest import make_config
 from tests.validation.test_intermodal import max_plugs_in_use, plug_intervals, rail_outbound
 
@@ -385,9 +384,12 @@ def full_while_waiting(join, start, end, servers: int, calendar: WorkingCalendar
     events = events[events < until]
     instants = np.unique(np.concatenate([events, [calendar.next_open(t) for t in events.tolist()]]))
     instants = instants[(instants < until) & np.array([calendar.next_open(t) == t for t in instants.tolist()], bool)]
-    count = lambda times: np.searchsorted(np.sort(times), instants, side="right")  # noqa: E731
-    waiting = count(join) - count(start)
-    busy = count(start) - count(end)
+
+    def how_many_by(times):  # per instant t, how many of `times` are <= t
+        return np.searchsorted(np.sort(times), instants, side="right")
+
+    waiting = how_many_by(join) - how_many_by(start)
+    busy = how_many_by(start) - how_many_by(end)
     short = (waiting > 0) & (busy < servers)
     return [(float(t), int(w), int(b)) for t, w, b in zip(instants[short], waiting[short], busy[short])][:3]
 
@@ -403,7 +405,8 @@ def check_pools_full_while_waiting(r: Run) -> None:
     df, cfg = r.df, r.cfg
 
     def seen_until(reached, end) -> float:
-        unseen = np.asarray(reached, float)[~np.isnan(np.asarray(reached, float)) & np.isnan(np.asarray(end, float))]
+        reached, end = np.asarray(reached, float), np.asarray(end, float)
+        unseen = reached[~np.isnan(reached) & np.isnan(end)]
         return min(r.end, unseen.min()) if len(unseen) else r.end
 
     checked = (df.channel >= Channel.YELLOW.code).to_numpy()
@@ -411,15 +414,15 @@ def check_pools_full_while_waiting(r: Run) -> None:
     idle = full_while_waiting(accepted, df.doc_check_start[checked], end, cfg.regime.officers,
                               WorkingCalendar.from_config(cfg.regime.officer_calendar), seen_until(accepted, end))
     assert not idle, f"declarations wait while officers are idle: (time, waiting, busy) {idle}"
-    for st in station_types():
-        if not st.queued:
+    for station in station_types():
+        if not station.queued:
             continue
-        mask, start, end = visits_at(df, st.key)
-        bays = cfg.port.inspection_stations[st.key].bays
-        idle = full_while_waiting(df[st.queued][mask], start[mask], end[mask], bays,
-                                  WorkingCalendar.from_config(calendar_of(st, cfg.regime)),
+        mask, start, end = visits_at(df, station.key)
+        bays = cfg.port.inspection_stations[station.key].bays
+        idle = full_while_waiting(df[station.queued][mask], start[mask], end[mask], bays,
+                                  WorkingCalendar.from_config(calendar_of(station, cfg.regime)),
                                   seen_until(df.inspection_ordered[mask], end[mask]))
-        assert not idle, f"{st.key}: boxes wait while bays are idle: (time, waiting, busy) {idle}"
+        assert not idle, f"{station.key}: boxes wait while bays are idle: (time, waiting, busy) {idle}"
 
 
 @pytest.mark.slow

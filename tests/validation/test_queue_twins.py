@@ -303,17 +303,16 @@ def test_out_gate_line_matches_a_simpy_twin(case):
 @st.composite
 def inland_cases(draw):
     n = draw(st.integers(1, 20))
-    return dict(
-        arrival=draw(arrivals(n)),
-        preparation=np.array(draw(st.lists(on_grid(1, 64), min_size=n, max_size=n))),
-        # NaN: that step is not due for the box
-        doc_work=np.array(draw(st.lists(st.one_of(st.just(math.nan), on_grid(1, 64)), min_size=n, max_size=n))),
-        inspection_work=np.array(draw(st.lists(st.one_of(st.just(math.nan), on_grid(1, 64)), min_size=n,
-                                               max_size=n))),
-        destination=np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))),
-        second=np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))),
-        officers=draw(st.integers(1, 3)), bays=draw(st.integers(1, 3)), hours=draw(open_hours()),
-    )
+    nan_or_work = st.one_of(st.just(math.nan), on_grid(1, 64))  # NaN: that step is not due for the box
+    return {
+        "arrival": draw(arrivals(n)),
+        "preparation": np.array(draw(st.lists(on_grid(1, 64), min_size=n, max_size=n))),
+        "doc_work": np.array(draw(st.lists(nan_or_work, min_size=n, max_size=n))),
+        "inspection_work": np.array(draw(st.lists(nan_or_work, min_size=n, max_size=n))),
+        "destination": np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))),
+        "second": np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))),
+        "officers": draw(st.integers(1, 3)), "bays": draw(st.integers(1, 3)), "hours": draw(open_hours()),
+    }
 
 
 def twin_inland_offices(c) -> np.ndarray:

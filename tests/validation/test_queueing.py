@@ -154,7 +154,7 @@ def little_sides(join: np.ndarray, start: np.ndarray, a: float, b: float) -> Lit
     seen = ~(start < join)
     joins = np.sort(join[seen])
     starts = np.sort(start[seen & started])
-    grid = a + (np.arange(int(round((b - a) / GRID_HOURS))) + 0.5) * GRID_HOURS
+    grid = a + (np.arange(round((b - a) / GRID_HOURS)) + 0.5) * GRID_HOURS
     queue = np.searchsorted(joins, grid, side="right") - np.searchsorted(starts, grid, side="right")
     inside = (join >= a) & (join < b)
     assert started[inside].all(), "a window arrival was still waiting at the end: lengthen the drain"

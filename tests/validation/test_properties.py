@@ -27,12 +27,13 @@ from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
 from sim.config import STATIONS
-from sim.outputs.kpi import Window, export_stages, import_stages
-from sim.outputs.kpis import replication_kpis
-from sim.domain import (ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Channel, Direction,
-                             Mode, Station, Trade)
+from sim.domain import ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Channel, Direction, Mode, Station, Trade
+from sim.domain.calendar import WorkingCalendar
+from sim.domain.stations import calendar_of, station_types
 from sim.model.demand import generate_calls, generate_consignments
 from sim.model.port import simulate
+from sim.outputs.kpi import Window, export_stages, import_stages
+from sim.outputs.kpis import replication_kpis
 from tests.conftest import make_config
 from tests.validation.test_intermodal import max_plugs_in_use, plug_intervals, rail_outbound
 
@@ -331,8 +332,16 @@ def test_resource_capacities_are_never_exceeded(o):
     """At no instant do more document checks run than the regime has officers, more visits than
     a station has bays, more calls lie at a terminal than it has berths, more reefers hold a plug
     than there are plugs, or a train carry more TEU than its capacity. Why: a capacity leak (a
-    resource not requested, or released twice) makes every queue look shorter than it is."""
-    check_capacities(run_of(o))
+    resource not requested, or released twice) makes every queue look shorter than it is.
+
+    And the other direction: whenever a declaration waits for an officer, or a box for a bay at
+    the scan or physical station, while that pool is open, every officer or bay is busy. Why: a
+    server left idle while someone waits (a lost release, a wrong server count, a calendar
+    shifted against the one that stamps the starts) makes every queue look longer than it is,
+    and the bound alone cannot see it."""
+    r = run_of(o)
+    check_capacities(r)
+    check_pools_full_while_waiting(r)
 
 
 def check_capacities(r: Run) -> None:
@@ -359,6 +368,63 @@ def check_capacities(r: Run) -> None:
             assert teu <= cap + EPS, f"{names[dest]} train ({when}) at {t}: {teu} TEU > {cap}"
 
 
+def full_while_waiting(join, start, end, servers: int, calendar: WorkingCalendar, until: float) -> list:
+    """The instants in [0, until) at which the pool is open and a job waits (join <= t < start)
+    while fewer than `servers` jobs are in service (start <= t < end); NaN start or end: not by
+    the end of the run. Checked right after everything due at each instant where something
+    happens, and at the next opening after each (a job held overnight must start then).
+
+    At an open instant a job holding a server has started (a start is the next opening after
+    the job got its server), so `start <= t < end` counts the servers in use."""
+    join, start, end = (np.asarray(x, float) for x in (join, start, end))
+    keep = ~np.isnan(join) & ~(start < join)  # a start before its join is property 3's to report
+    join, start, end = join[keep], start[keep], end[keep]
+    start, end = np.where(np.isnan(start), np.inf, start), np.where(np.isnan(end), np.inf, end)
+    events = np.concatenate([join, start, end])
+    events = events[events < until]
+    instants = np.unique(np.concatenate([events, [calendar.next_open(t) for t in events.tolist()]]))
+    instants = instants[(instants < until) & np.array([calendar.next_open(t) == t for t in instants.tolist()], bool)]
+
+    def how_many_by(times):  # per instant t, how many of `times` are <= t
+        return np.searchsorted(np.sort(times), instants, side="right")
+
+    waiting = how_many_by(join) - how_many_by(start)
+    busy = how_many_by(start) - how_many_by(end)
+    short = (waiting > 0) & (busy < servers)
+    return [(float(t), int(w), int(b)) for t, w, b in zip(instants[short], waiting[short], busy[short])][:3]
+
+
+def check_pools_full_while_waiting(r: Run) -> None:
+    """Officers and the customs inspection stations (scan, physical; the stations whose queue
+    join is recorded, `inspection_queued`) are never short of work while someone waits.
+
+    A step still going (or waiting) at the end of the run is not in the table at all: the run
+    writes a document check, and a visit's queue join and start, once the step is done. So each
+    pool is seen in full only until the first job that reached it without a recorded end (its
+    acceptance, or the inspection order before any drayage and yard wait), and checked until then."""
+    df, cfg = r.df, r.cfg
+
+    def seen_until(reached, end) -> float:
+        reached, end = np.asarray(reached, float), np.asarray(end, float)
+        unseen = reached[~np.isnan(reached) & np.isnan(end)]
+        return min(r.end, unseen.min()) if len(unseen) else r.end
+
+    checked = (df.channel >= Channel.YELLOW.code).to_numpy()
+    accepted, end = df.accepted[checked], df.doc_check_end[checked]
+    idle = full_while_waiting(accepted, df.doc_check_start[checked], end, cfg.regime.officers,
+                              WorkingCalendar.from_config(cfg.regime.officer_calendar), seen_until(accepted, end))
+    assert not idle, f"declarations wait while officers are idle: (time, waiting, busy) {idle}"
+    for station in station_types():
+        if not station.queued:
+            continue
+        mask, start, end = visits_at(df, station.key)
+        bays = cfg.port.inspection_stations[station.key].bays
+        idle = full_while_waiting(df[station.queued][mask], start[mask], end[mask], bays,
+                                  WorkingCalendar.from_config(calendar_of(station, cfg.regime)),
+                                  seen_until(df.inspection_ordered[mask], end[mask]))
+        assert not idle, f"{station.key}: boxes wait while bays are idle: (time, waiting, busy) {idle}"
+
+
 @pytest.mark.slow
 @SLOW
 @given(o=overrides(max_scale=0.08, max_horizon=10))
@@ -370,6 +436,7 @@ def test_structural_properties_on_more_and_larger_runs(o):
     check_durations(r)
     check_order(r)
     check_capacities(r)
+    check_pools_full_while_waiting(r)
 
 
 # ---------------------------------------------------------------- 5. determinism

@@ -177,3 +177,12 @@ def test_single_regime_run(tmp_path):
     assert "name: before_reform" in resolved
     reps = pd.read_csv(out / "replications.csv")
     assert set(reps.side) == {"single"}
+    # kpis.json: each KPI's mean and 95 % t interval over the two replications in replications.csv.
+    for name in CONTRACT_KPIS:
+        values = reps.loc[reps.kpi == name].sort_values("replication")["value"].to_numpy()
+        assert len(values) == 2 and kpis[name]["n"] == 2
+        if np.ptp(values) > 0:
+            assert [kpis[name][k] for k in ("mean", "ci_low", "ci_high")] == \
+                pytest.approx(list(t_interval_of(values)), rel=1e-9), name
+        else:
+            assert kpis[name]["mean"] == pytest.approx(values[0], rel=1e-12), name

@@ -69,7 +69,7 @@ def reference(durations, observed, limit=24.0) -> dict:
 def naive(durations, limit=24.0) -> dict:
     d = np.sort(np.asarray(durations, float))
     return {"mean": float(d.mean()), "within": float(np.mean(d <= limit)),
-            "p90": float(d[int(math.ceil(0.9 * len(d))) - 1])}
+            "p90": float(d[math.ceil(0.9 * len(d)) - 1])}
 
 
 def test_the_reference_estimate_reproduces_the_hand_computation():

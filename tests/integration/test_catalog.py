@@ -6,6 +6,7 @@ meanwhile, so the tests that matter run real concurrent processes.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -146,6 +147,17 @@ def test_compare_two_sides_of_a_run_matches_its_comparison_json(tmp_path):
     execute(cfg, RunContext(run_dir=tmp_path / "run"))
     run_id = json.loads((tmp_path / "run" / "run.json").read_text())["run_id"]
     table = compare(f"{run_id}:before", f"{run_id}:after", tmp_path / "catalog.duckdb").set_index("kpi")
-    expected = json.loads((tmp_path / "run" / "comparison.json").read_text())["throughput_teu"]["diff"]
+    comparison = json.loads((tmp_path / "run" / "comparison.json").read_text())
+    expected = comparison["throughput_teu"]["diff"]
     assert table.loc["throughput_teu", "diff_mean"] == pytest.approx(expected["mean"])
     assert table.loc["throughput_teu", "n"] == 2
+    # The interval, not only the mean (which any pairing of the replications reproduces).
+    checked = 0
+    for kpi, entry in comparison.items():
+        diff = entry["diff"]
+        if diff["ci_low"] is None or not math.isfinite(diff["ci_low"]) or diff["ci_low"] == diff["ci_high"]:
+            continue
+        assert [table.loc[kpi, c] for c in ("diff_mean", "diff_ci_low", "diff_ci_high")] == \
+            pytest.approx([diff["mean"], diff["ci_low"], diff["ci_high"]], rel=1e-9, abs=1e-9), kpi
+        checked += 1
+    assert checked >= 20

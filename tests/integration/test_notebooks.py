@@ -7,6 +7,7 @@ up as stderr output, which fails it too, so notebooks stay as clean as the test 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -16,6 +17,13 @@ from tests.conftest import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 CELL_TIMEOUT_SECONDS = 600
+FIGURES = {
+    "01_reform_comparison": 5,          # export and import clearance ECDFs, import and export stages, costs
+    "02_what_if_sweep": 2,              # response curves, heat map
+    "03_calibration": 2,                # calibration targets, warm-up
+    "04_intermodal_and_cold_chain": 6,  # train loads, reefer plugs, inland door, transshipment, resources, queues
+}
+"""Figures each notebook shows, one per figure cell."""
 
 
 def test_there_are_four_planner_notebooks():
@@ -61,5 +69,10 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch):
         for out in cell.get("outputs", []):
             if out.output_type == "stream" and out.name == "stderr":
                 pytest.fail(f"{path.name} cell {k} wrote to stderr:\n{out.text}")
-    images = sum("image/png" in out.get("data", {}) for c in nb.cells for out in c.get("outputs", []))
-    assert images >= 2, f"{path.name} shows its figures"
+    # Exactly one figure per cell that makes one (a line `fig = ...`), none anywhere else.
+    shown = {k: sum("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+             for k, cell in enumerate(nb.cells) if cell.cell_type == "code"}
+    figure_cells = [k for k, cell in enumerate(nb.cells)
+                    if cell.cell_type == "code" and re.search(r"^fig = ", cell.source, re.MULTILINE)]
+    assert len(figure_cells) == FIGURES[path.stem], f"{path.name}: the figure cells changed; update FIGURES"
+    assert {k: n for k, n in shown.items() if n} == dict.fromkeys(figure_cells, 1), f"{path.name} figures shown"

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import re
 import subprocess
 import sys
 
 import pytest
+import yaml
 
 import sim.experiment.replications
 import sim.model.port
 from sim.cli import report as report_cli
+from sim.outputs.kpis import unit_of
 from sim.viz import plots, report
 from tests.conftest import REPO
 from tests.stored_runs import copy_of, stored_run
@@ -72,13 +75,88 @@ def test_report_describes_the_scenario_and_every_kpi(compare_report):
     assert "95 % CI (paired)" in html
 
 
+def parse_number(text: str) -> tuple[float, float]:
+    """(value, rounding half-width) of a number as the report prints it: "n/a", "98.4%", "+10.8 pp",
+    "-16.56", "2,779.2", "9,510,974"; percents and points back to proportions."""
+    text = text.strip()
+    if text == "n/a":
+        return math.nan, 0.0
+    scale = 1.0
+    for suffix in ("%", " pp"):
+        if text.endswith(suffix):
+            text, scale = text[:-len(suffix)], 0.01
+    digits = text.replace(",", "")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    return float(digits) * scale, 0.5 * 10.0 ** -decimals * scale
+
+
+def parse_interval(text: str) -> list[tuple[float, float]]:
+    """"[low, high]" (with a "%" per number or " pp" after the bracket) as two parsed numbers."""
+    if text == "n/a":
+        return [(math.nan, 0.0)] * 2
+    points = text.endswith(" pp")
+    low, high = text.removesuffix(" pp").strip("[]").split(", ")
+    return [parse_number(x + " pp" if points else x) for x in (low, high)]
+
+
+def assert_shows(parsed: tuple[float, float], value, what: str) -> None:
+    shown, half = parsed
+    if value is None or not math.isfinite(value):
+        assert math.isnan(shown), what
+    else:
+        assert abs(shown - value) <= half * (1 + 1e-9) + 1e-12, (what, shown, value)
+
+
+def test_report_kpi_table_shows_the_numbers_of_comparison_json(compare_report):
+    """Every cell of the KPI table, parsed back, is the comparison.json value rounded as printed:
+    means and 95 % CIs of both sides, the relative change, the paired difference and its CI; shares
+    in percent (differences in points); shaded exactly where the paired CI excludes zero."""
+    run_dir, _, html = compare_report
+    comparison = json.loads((run_dir / "comparison.json").read_text())
+    section = html[html.index("<h2>KPIs</h2>"):]
+    section = section[:section.index("</table>")]
+    rows = re.findall(r"<tr( class=significant)?><td>([a-z0-9_]+)</td>" + "<td>([^<]*)</td>" * 7 + "</tr>", section)
+    assert [r[1] for r in rows] == list(comparison), "one row per KPI, in comparison.json's order"
+    for shaded, name, before, before_ci, after, after_ci, change, diff, diff_ci in rows:
+        c = comparison[name]
+        share = unit_of(name) == "share"
+        for cell in (before, after):
+            assert cell == "n/a" or cell.endswith("%") == share, (name, cell)
+        assert_shows(parse_number(before), c["before"]["mean"], f"{name} before")
+        assert_shows(parse_number(after), c["after"]["mean"], f"{name} after")
+        for side, cell in (("before", before_ci), ("after", after_ci)):
+            for parsed, key in zip(parse_interval(cell), ("ci_low", "ci_high")):
+                assert_shows(parsed, c[side][key], f"{name} {side} {key}")
+        assert_shows(parse_number(change), c["rel_change"], f"{name} change")
+        assert_shows(parse_number(diff), c["diff"]["mean"], f"{name} diff")
+        for parsed, key in zip(parse_interval(diff_ci), ("ci_low", "ci_high")):
+            assert_shows(parsed, c["diff"][key], f"{name} diff {key}")
+        low, high = c["diff"]["ci_low"], c["diff"]["ci_high"]
+        excludes_zero = low is not None and high is not None and math.isfinite(low) and math.isfinite(high) \
+            and (low > 0 or high < 0)
+        assert bool(shaded) == excludes_zero, name
+    assert sum(bool(r[0]) for r in rows) >= 10, "the reform moves many KPIs beyond their paired CI"
+
+
+def verdict(model: float, spec: dict) -> str:
+    half = spec["tolerance"] * (abs(spec["value"]) if spec.get("relative") else 1.0)
+    return "pass" if abs(model - spec["value"]) <= half else "fail"
+
+
 def test_report_shows_calibration_status(compare_report):
-    _, _, html = compare_report
+    run_dir, _, html = compare_report
     section = html[html.index("<h2>Calibration</h2>"):html.index("<h2>Resolved configuration</h2>")]
     for tid in ("T1", "T2", "T9"):
         assert f"<td>{tid}</td>" in section
     assert "not evaluable: needs two demand scenarios" in section
-    assert re.search(r"<td>T4</td>((?!</tr>).)*class='(pass|fail)'", section), "a volume, scaled to full scale"
+    # Verdicts worked out from comparison.json and targets.yaml: T4 a volume scaled to full scale.
+    comparison = json.loads((run_dir / "comparison.json").read_text())
+    targets = yaml.safe_load((REPO / "scenarios" / "dalian" / "targets.yaml").read_text())
+    t4 = comparison["throughput_teu_per_year"]["before"]["mean"] / 0.05
+    t1 = comparison["export_release_within_24h_share"]["after"]["mean"]
+    t2 = comparison["logistics_cost_cny_per_teu_mean"]["rel_change"]
+    for tid, model in (("T1", t1), ("T2", t2), ("T4", t4)):
+        assert re.search(rf"<td>{tid}</td>((?!</tr>).)*class='{verdict(model, targets[tid])}'", section), tid
     assert "<td>before_reform -&gt; after_reform</td>" in section  # T2, the reform effect
 
 
@@ -106,7 +184,9 @@ def test_single_regime_report(tmp_path_factory, tmp_path):
     assert html.count("<img") == int(re.search(r'data-count="(\d+)"', html).group(1)) >= 12
     section = html[html.index("<h2>Calibration</h2>"):html.index("<h2>Resolved configuration</h2>")]
     # the 2015 regime alone: its own targets are checked, the 2011 ones and the reform effect are not
-    assert re.search(r"<td>T1</td>((?!</tr>).)*class='(pass|fail)'", section)
+    t1 = json.loads((run_dir / "kpis.json").read_text())["export_release_within_24h_share"]["mean"]
+    targets = yaml.safe_load((REPO / "scenarios" / "dalian" / "targets.yaml").read_text())
+    assert re.search(rf"<td>T1</td>((?!</tr>).)*class='{verdict(t1, targets['T1'])}'", section)
     assert "before_reform, which this run does not simulate (single: after_reform)" in section
     assert "needs a comparison of before_reform (before) with after_reform (after)" in section
 

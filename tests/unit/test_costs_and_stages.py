@@ -15,10 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.config import CostsConfig
+from sim.config.schema import ClassSharesConfig
 from sim.outputs.costs import COMPONENTS, consignment_costs, cost_per_teu
 from sim.outputs.kpi import EXPORT_STAGES, IMPORT_STAGES, export_stages, import_stages
-from sim.domain import (ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Direction, Mode,
-                             Station, Trade)
+from sim.domain import (ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, CargoClass, Direction,
+                        Mode, Station, Trade)
+from sim.outputs.kpi import Window, import_kpis
 from tests.conftest import make_config
 
 # Distinct round numbers so a component computed from the wrong rate shows up.
@@ -84,6 +86,66 @@ def test_components_of_one_import_by_hand():
     assert c["total"] == pytest.approx(3200.0 + 240.0 + 2400.0 + 250.0 + 5320.0)
 
 
+# Every rate distinct from every other and non-zero, so a rate applied to another component's
+# quantity changes that component's value.
+ALL_RATES = CostsConfig(
+    name="all", handling_cny_per_teu=800.0, storage_free_days=3.0, storage_cny_per_teu_day=30.0,
+    inspection_cny_per_box={"scan": 300.0, "physical": 1200.0, "quarantine": 800.0, "fumigation": 1500.0},
+    brokerage_cny_per_declaration=250.0, truck_cny_per_teu_km=3.5, truck_fixed_cny_per_teu=300.0,
+    rail_cny_per_teu_km=2.2, rail_fixed_cny_per_teu=450.0, bonded_truck_surcharge_share=0.2,
+    transit_formalities_cny_per_declaration=170.0, reefer_power_cny_per_teu_hour=7.0,
+    unplugged_reefer_cny_per_teu_hour=11.0, demurrage_free_days=5.0, demurrage_cny_per_teu_day=90.0,
+    detention_free_days=2.0, detention_cny_per_teu_day=60.0, inventory_rate_per_year=0.08,
+    spoilage_share_per_day=ClassSharesConfig(general=0.001, reefer=0.01, wood=0.002), certificate_cny=130.0,
+)
+
+
+def test_every_component_and_the_total_of_a_hand_built_case():
+    """Rates x quantities worked out by hand, for a reefer import that pays every component and a
+    general-cargo export, then the total and the per-TEU figure from those hand numbers (not from
+    the function's own columns)."""
+    imp = finished_import(
+        teu=2.0, boxes=1, value_cny=200_000.0, cargo_class=CargoClass.REEFER.code, station=Station.PHYSICAL.code,
+        quarantine=1, mode=Mode.TRUCK.code, distance_km=300.0, transit=1, transit_formalities=1, declarations=2,
+        certificate=1, vessel_arrival=0.0, in_yard=4.0, plugged=10.0, lodged=6.0, released=50.0,
+        out=4.0 + 8 * 24.0, inland_arrival=196.0 + 36.0, delivered=196.0 + 36.0)
+    exp = finished_export(teu=1.0, boxes=1, value_cny=50_000.0, station=Station.SCAN.code, gate_in=24.0,
+                          lodged=30.0, released=40.0, loaded=24.0 + 6 * 24.0, out=24.0 + 7 * 24.0)
+    # Import: 8 days in the yard (4 h -> 196 h), 2 TEU; 36 h out and back, plus a day to unload: 4 days.
+    imp_hand = {
+        "handling": 2 * 800.0,
+        "storage": (8 - 3) * 30.0 * 2,
+        "reefer_power": (196 - 10) * 7.0 * 2 + (10 - 4) * 11.0 * 2,   # plugged 186 h, 6 h waiting for a plug
+        "demurrage": (8 - 5) * 90.0 * 2,
+        "detention": (4 - 2) * 60.0 * 2,
+        "inspection": 1200.0 + 800.0,                                # physical, then CIQ quarantine
+        "brokerage": 2 * 250.0,                                      # two declarations (transit)
+        "transit_formalities": 170.0,
+        "certificates": 130.0,
+        "hinterland": 2 * (300.0 + 3.5 * 300.0) * 1.2,               # truck under seal
+        "inventory": 200_000.0 * 0.08 * 232.0 / 8760.0,              # arrival 0 -> delivered 232 h
+        "spoilage": 200_000.0 * 0.01 * (232.0 - 4.0) / 24.0,         # yard 4 h -> delivered 232 h
+    }
+    # Export: gate-in 24 h, loaded 6 days later, gone a day after that; 1 TEU, scanned.
+    exp_hand = {
+        "handling": 800.0, "storage": (6 - 3) * 30.0, "reefer_power": 0.0, "demurrage": (6 - 5) * 90.0,
+        "detention": 0.0, "inspection": 300.0, "brokerage": 250.0, "transit_formalities": 0.0, "certificates": 0.0,
+        "hinterland": 0.0, "inventory": 50_000.0 * 0.08 * (7 * 24.0) / 8760.0,
+        "spoilage": 50_000.0 * 0.001 * 7.0,
+    }
+    assert set(imp_hand) == set(exp_hand) == set(COMPONENTS)
+    c = consignment_costs(table(imp, exp), ALL_RATES)
+    for row, hand in ((0, imp_hand), (1, exp_hand)):
+        for name in COMPONENTS:
+            assert c[name].iloc[row] == pytest.approx(hand[name], rel=1e-12, abs=1e-9), (row, name)
+        assert c["total"].iloc[row] == pytest.approx(sum(hand.values()), rel=1e-12)
+    # 1600 + 300 + 2736 + 540 + 240 + 2000 + 500 + 170 + 130 + 3240 + 19000 = 30456, plus inventory
+    assert c["total"].iloc[0] == pytest.approx(30_456.0 + 200_000.0 * 0.08 * 232.0 / 8760.0, rel=1e-12)
+    per_teu = cost_per_teu(table(imp, exp), ALL_RATES)
+    assert per_teu["mean"] == pytest.approx((sum(imp_hand.values()) + sum(exp_hand.values())) / 3.0, rel=1e-12)
+    assert per_teu["storage"] == pytest.approx((300.0 + 90.0) / 3.0, rel=1e-12)
+
+
 @settings(deadline=None, max_examples=100)
 @given(st.lists(st.fixed_dictionaries({
     "direction": st.sampled_from([IMPORT, EXPORT]),
@@ -115,6 +177,30 @@ def test_components_add_up_to_total(rows):
     np.testing.assert_array_equal(c["total"].notna().to_numpy(), done)
     np.testing.assert_allclose(c.loc[done, "total"], c.loc[done, list(COMPONENTS)].sum(axis=1), rtol=1e-12)
     assert (c.loc[done, list(COMPONENTS)] >= 0).all().all()
+    # The components that depend on no clock, from rates x quantities computed here.
+    expected = independent_components(t, RATES)
+    for name, values in expected.items():
+        np.testing.assert_allclose(c.loc[done, name], values[done], rtol=1e-12, err_msg=name)
+
+
+def independent_components(t: pd.DataFrame, rates: CostsConfig) -> dict[str, np.ndarray]:
+    """Handling, brokerage, inspection (customs station only) and hinterland per consignment,
+    written from the cost rules in the README, row by row."""
+    fees = {Station.SCAN.code: "scan", Station.PHYSICAL.code: "physical"}
+    out = {name: [] for name in ("handling", "brokerage", "inspection", "hinterland")}
+    for r in t.itertuples():
+        out["handling"].append(r.teu * rates.handling_cny_per_teu)
+        out["brokerage"].append(r.declarations * rates.brokerage_cny_per_declaration)
+        out["inspection"].append(r.boxes * rates.inspection_cny_per_box[fees[r.station]] if r.station in fees else 0.0)
+        if r.mode == Mode.RAIL.code:
+            per_teu = rates.rail_fixed_cny_per_teu + rates.rail_cny_per_teu_km * r.distance_km
+        elif r.mode == Mode.TRUCK.code:
+            per_teu = (rates.truck_fixed_cny_per_teu + rates.truck_cny_per_teu_km * r.distance_km) * \
+                (1 + rates.bonded_truck_surcharge_share * (r.transit == 1))
+        else:
+            per_teu = 0.0
+        out["hinterland"].append(r.teu * per_teu)
+    return {k: np.asarray(v) for k, v in out.items()}
 
 
 @pytest.mark.parametrize("dwell_days, chargeable_days", [
@@ -244,16 +330,60 @@ def import_milestones(draw):
                            released=released, out=out)
 
 
+def import_stages_by_definition(t: pd.DataFrame) -> pd.DataFrame:
+    """Each import stage from its own milestones, row by row (not by telescoping boundaries):
+    unloading, arrival -> in yard; preparing, the time in the yard before the declaration is
+    lodged; clearance, lodged (or in yard, if lodged earlier) -> released, zero if released
+    before; removal, from the later of in yard and released to out."""
+    rows = []
+    for r in t.itertuples():
+        lodged = r.in_yard if math.isnan(r.lodged) else r.lodged
+        released = lodged if math.isnan(r.released) else r.released
+        rows.append({"unloading": r.in_yard - r.vessel_arrival,
+                     "preparing": max(0.0, lodged - r.in_yard),
+                     "clearance": max(0.0, released - max(r.in_yard, lodged)),
+                     "removal": r.out - max(r.in_yard, released)})
+    return pd.DataFrame(rows, columns=list(IMPORT_STAGES), index=t.index)
+
+
+def export_stages_by_definition(t: pd.DataFrame) -> pd.DataFrame:
+    """Each export stage from its own milestones: preparing, gate-in -> lodged (zero if lodged
+    before gate-in); clearance, the later of both -> released; after release, -> loaded; departure,
+    from the last of those to the vessel's departure."""
+    rows = []
+    for r in t.itertuples():
+        rows.append({"preparing": max(0.0, r.lodged - r.gate_in),
+                     "clearance": max(0.0, r.released - max(r.gate_in, r.lodged)),
+                     "after_release": max(0.0, r.loaded - max(r.gate_in, r.released)),
+                     "departure": r.out - max(r.gate_in, r.released, r.loaded)})
+    return pd.DataFrame(rows, columns=list(EXPORT_STAGES), index=t.index)
+
+
 @settings(deadline=None, max_examples=100)
 @given(st.lists(import_milestones(), min_size=1, max_size=20))
-def test_stages_non_negative_and_sum_to_release_time(rows):
-    """The four stages partition arrival -> out: each >= 0 and together exactly out - arrival."""
+def test_each_stage_matches_its_milestone_definition(rows):
+    """Every stage equals its own definition (a wrong boundary would still let the stages add up
+    to out - arrival, so the sum alone proves nothing), is >= 0, and together they make the
+    release time."""
     t = table(*rows)
     s = import_stages(t)
     assert list(s.columns) == list(IMPORT_STAGES)
     assert s.index.equals(t.index)
+    pd.testing.assert_frame_equal(s, import_stages_by_definition(t), rtol=1e-12, atol=1e-9)
     assert (s.to_numpy() >= 0).all()
     np.testing.assert_allclose(s.sum(axis=1), t["out"] - t["vessel_arrival"], rtol=1e-12, atol=1e-9)
+
+
+def test_export_stages_by_hand():
+    """gate-in 10, lodged 12, released 15, loaded 40, out 42: 2, 3, 25, 2; lodged before gate-in
+    (8) and released at gate-in (10): no preparing and no clearance stage."""
+    t = table(finished_export(), finished_export(lodged=8.0, released=10.0))
+    s = export_stages(t)
+    assert s.iloc[0].to_dict() == pytest.approx({"preparing": 2.0, "clearance": 3.0, "after_release": 25.0,
+                                                 "departure": 2.0})
+    assert s.iloc[1].to_dict() == pytest.approx({"preparing": 0.0, "clearance": 0.0, "after_release": 30.0,
+                                                 "departure": 2.0})
+    pd.testing.assert_frame_equal(s, export_stages_by_definition(t))
 
 
 # ------------------------------------------------------------------ one small real run
@@ -276,8 +406,24 @@ def test_real_run_stage_identity(real_table):
     assert (imp["lodged"] < imp["vessel_arrival"]).any()   # pre-arrival declarations occur
     assert (imp["released"] < imp["in_yard"]).any()        # releases before discharge occur
     s = import_stages(imp)
+    pd.testing.assert_frame_equal(s, import_stages_by_definition(imp), rtol=1e-12, atol=1e-9)
     assert (s.to_numpy() >= -1e-9).all()
     np.testing.assert_allclose(s.sum(axis=1), imp["out"] - imp["vessel_arrival"], rtol=1e-12, atol=1e-9)
+
+
+def test_real_run_stage_kpis_are_the_means_of_the_stage_definitions(real_table):
+    """import_stage_hours_*: the mean of each stage's definition over the finished foreign imports
+    whose vessel arrived in the observed window."""
+    df, cfg = real_table
+    window = Window(cfg.run.warmup_days * 24.0, cfg.run.horizon_days * 24.0,
+                    (cfg.run.horizon_days + cfg.run.drain_days) * 24.0)
+    k = import_kpis(df, window)
+    imp = df[(df["direction"] == IMPORT) & (df["trade"] == FOREIGN) & df["out"].notna()
+             & (df["vessel_arrival"] >= window.warmup_hours) & (df["vessel_arrival"] < window.horizon_hours)]
+    assert len(imp) > 50
+    means = import_stages_by_definition(imp).mean()
+    for stage in IMPORT_STAGES:
+        assert k[f"import_stage_hours_{stage}"] == pytest.approx(means[stage], rel=1e-9), stage
 
 
 def test_real_run_export_stage_identity(real_table):
@@ -292,6 +438,7 @@ def test_real_run_export_stage_identity(real_table):
         assert (exp[b] >= exp[a] - 1e-9).all(), f"{b} before {a}"
     s = export_stages(exp)
     assert list(s.columns) == list(EXPORT_STAGES)
+    pd.testing.assert_frame_equal(s, export_stages_by_definition(exp), rtol=1e-12, atol=1e-9)
     assert (s.to_numpy() >= -1e-9).all()
     np.testing.assert_allclose(s.sum(axis=1), exp["out"] - exp["gate_in"], rtol=1e-12, atol=1e-9)
 
@@ -307,6 +454,11 @@ def test_real_run_cost_additivity(real_table):
     np.testing.assert_array_equal(c["total"].notna().to_numpy(), done)
     np.testing.assert_allclose(c.loc[done, "total"], c.loc[done, list(COMPONENTS)].sum(axis=1), rtol=1e-12)
     assert (c.loc[done, list(COMPONENTS)] >= 0).all().all()
+    # Rates x quantities, computed here, for the boxes without a CIQ visit (their fee rule is in the hand case).
+    plain = ((imp["quarantine"] == 0) & (imp["fumigation"] == 0)).to_numpy()
+    assert (done & plain).sum() > 50
+    for name, values in independent_components(imp[plain], cfg.costs).items():
+        np.testing.assert_allclose(c.loc[done & plain, name], values[done[plain]], rtol=1e-12, err_msg=name)
     inspected = ((imp["station"].to_numpy() != Station.NONE.code) | (imp["quarantine"].to_numpy() == 1)
                  | (imp["fumigation"].to_numpy() == 1))
     assert (c.loc[done, "inspection"].to_numpy()[~inspected[done]] == 0).all()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.domain import ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Direction, Mode, Trade
+from sim.domain import ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Channel, Direction, Mode, Trade
 from sim.domain.columns import CALL_COLUMNS_FLOAT, CALL_COLUMNS_INT
 from sim.outputs import summaries
 from sim.outputs.frame import Frame
@@ -147,6 +147,10 @@ KM_KPIS = {
     "transshipment_connection_hours_mean": ("mean", "vessel_arrival", "out", "vessel_arrival",
                                             {"direction": TX, "mode": Mode.VESSEL.code}),
     "vessel_wait_hours_mean": ("mean", "arrival", "berthed", "arrival", None),  # the calls table
+    "officer_wait_hours_mean": ("mean", "accepted", "doc_check_start", "vessel_arrival",
+                                {"channel": Channel.YELLOW.code}),
+    "inspection_wait_hours_mean": ("mean", "inspection_queued", "inspection_start", "vessel_arrival", {}),
+    "inland_office_hours_mean": ("mean", "inland_lodged", "inland_released", "vessel_arrival", {}),
 }
 
 

@@ -50,7 +50,8 @@ def test_default_scenario_is_the_five_group_defaults():
     default, _ = composed()
     by_hand, _ = composed(*(f"{group}={option}" for group, option in GROUPS.items()))
     assert OmegaConf.to_yaml(by_hand) == OmegaConf.to_yaml(default)
-    assert OmegaConf.to_container(default.scenario) == {"name": "dalian_2015", "dir": "dalian"}
+    assert OmegaConf.to_container(default.scenario) == {"name": "dalian_2015", "dir": "dalian",
+                                                        "regression_load": "dalian_congested"}
 
 
 def test_default_scenario_files_are_dalians():

@@ -56,7 +56,12 @@ MUTATIONS = (
     Mutation("calendar off by an hour", "domain/calendar.py",
              "return cls(cal.days, cal.open_hour, cal.close_hour)",
              "return cls(cal.days, cal.open_hour + 1.0, cal.close_hour)", "band",
-             "every working calendar opens an hour late"),
+             "every working calendar opens an hour late (the pre-reform officers are then refused as "
+             "overloaded)"),
+    Mutation("calendar closes an hour late", "domain/calendar.py",
+             "return cls(cal.days, cal.open_hour, cal.close_hour)",
+             "return cls(cal.days, cal.open_hour, cal.close_hour + 1.0)", "band",
+             "every office-hours calendar gains an hour a day: more capacity, shorter waits"),
     Mutation("unfinished counted as finished at the end of the run", "outputs/kpi.py",
              "return np.where(observed, e, window.end_hours) - s, observed",
              "return np.where(observed, e, window.end_hours) - s, observed | True", "exact",

@@ -7,7 +7,7 @@ The baseline is the scenario's before/after comparison at a short, fixed run, st
   never fill (offered loads 0.04-0.2), so a server short hides in the noise.
 - `congested`: at the load the scenario names for regression (`scenario.regression_load`, e.g.
   configs/load/dalian_congested): capacities cut so that every pool queues in the regime that
-  uses it most, where one server short moves a pool's KPIs by many standard errors.
+  uses it most, where one server short moves most pools' KPIs by several bands.
 For each run, per side (before, after and the paired `diff`) and KPI: the mean, 95 % CI, n, SD
 and the per-replication values, and a determinism fingerprint (sha256 of replication 0's
 consignment table) of each side; for `congested` also `null`, more groups of replications of
@@ -50,7 +50,8 @@ AS_CONFIGURED = ("demand.scale=0.25", "run.replications=6")
 to any number in configs/ shows; the target figures in the README come from it."""
 CONGESTED = ("run.replications=20",)
 """The `congested` run at the scenario's regression load: 20 replications narrow the band to
-1.2 replication SDs (9.7 SE would be 4.0 SDs at 6), so one server short leaves it."""
+1.2 replication SDs (at 6 it would be 9.7 SE = 4.0 SDs). Which pools' one-server-short then
+leaves the band: benchmarks/regression_load/RESULTS.md."""
 NULL_GROUPS = 5
 """`null`: this many more groups of the congested run's size, on the replication streams after it."""
 FINGERPRINT_DECIMALS = 3  # hours: 3.6 s. Coarse enough that a last-bit difference in a libm on

@@ -109,3 +109,23 @@ def test_an_import_waits_for_the_yard_then_visits_each_station_in_turn(monkeypat
     assert (rec.quarantine_start[2], rec.quarantine_end[2]) == (6.25, 9.0)
     assert rec.duty_paid[2] == 10.0 and rec.released[2] == 10.0
     assert port_side.removed == [(2, 10.0)]
+
+
+def test_declarations_ready_at_the_same_instant_are_served_in_consignment_order():
+    """Thirty declarations whose papers are done at 1 h (two in three) or 2 h queue at the one
+    scanner by readiness, ties in consignment order (the same on every run and platform): the
+    twenty ready at 1 h first, then the ten ready at 2 h, each taking 1 h from 1.5 h on."""
+    n = 30
+    ready = [2.0 if k % 3 == 0 else 1.0 for k in range(n)]
+    env = simpy.Environment()
+    rec = consignment_columns(n)
+    rec.direction[:] = EXPORT
+    plan = Plan(checked_out=ready, closed_form=[False] * n, duty=[0.0] * n,
+                visits={i: [(SCAN, 1.0, True)] for i in range(n)})
+    always = WorkingCalendar(range(7), 0.0, 24.0)
+    stations = {st.code: StaffedStation(env, st.key, 1, always) for st in station_types()}
+    c = Clearance(env, rec, plan, stations, DRAYAGE, PortSide(env, rec))
+    env.process(c.dispatch(10.0))
+    env.run()
+    served = [k for k in range(n) if ready[k] == 1.0] + [k for k in range(n) if ready[k] == 2.0]
+    assert [rec.inspection_start[k] for k in served] == [1.5 + j for j in range(n)]

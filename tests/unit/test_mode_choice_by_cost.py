@@ -87,3 +87,16 @@ def test_no_rail_where_no_train_runs_and_none_larger_than_a_train(config):
             ("shenyang", CargoClass.GENERAL, capacity + 1.0, 1.0)]
     mode = choose_mode(config, regime, consignments(config, rows))
     assert mode.tolist() == [Mode.TRUCK.code, Mode.RAIL.code, Mode.TRUCK.code]
+
+
+def test_a_single_weekly_train_means_half_a_week_of_waiting():
+    """With one departure a week the mean wait for the train is 84 h: the break-even value falls
+    accordingly, and the choice follows it."""
+    config = make_config(*SMALL, "demand.mode_choice=cost", "port.destinations.tongliao.rail_departures=[40]")
+    regime = config.baseline
+    rows = []
+    for cargo in (CargoClass.GENERAL, CargoClass.REEFER):
+        v = break_even_value(config, regime, "tongliao", cargo)
+        rows += [("tongliao", cargo, 1.0, 0.99 * v), ("tongliao", cargo, 1.0, 1.01 * v)]
+    mode = choose_mode(config, regime, consignments(config, rows))
+    assert mode.tolist() == [Mode.RAIL.code, Mode.TRUCK.code] * 2

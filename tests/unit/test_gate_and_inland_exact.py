@@ -19,8 +19,9 @@ NAN = math.nan
 
 @pytest.fixture(scope="module")
 def config():
-    # one out-gate lane of 0.5 h per box
-    return make_config(*SMALL, "port.gate.out_lanes=1", "port.gate.hours_per_truck=0.5")
+    # one out-gate lane of 0.5 h per box; delivery from the Changchun office takes longer
+    return make_config(*SMALL, "port.gate.out_lanes=1", "port.gate.hours_per_truck=0.5",
+                       "port.destinations.changchun.local_delivery_hours=3.0")
 
 
 def hinterland(cfg, regime, destination, boxes, pickup, second, preparation=None, doc=None, inspection=None):

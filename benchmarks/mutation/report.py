@@ -132,7 +132,7 @@ def render(results, notes, seconds, jobs) -> str:
               "Every mutant that no test detected, with the reason it is equivalent (no test can tell "
               "it from the original) or marked *not yet classified*.", ""]
     for path, statuses in results.items():
-        left = [(n, s) for n, s in statuses.items() if s not in DETECTED]
+        left = [(n, s) for n, s in statuses.items() if s not in DETECTED + ("not checked",)]
         if not left:
             continue
         lines += [f"### `{path}` ({len(left)})", ""]
@@ -155,8 +155,10 @@ def render(results, notes, seconds, jobs) -> str:
             lines.append(f"| `{name}` | `{test}` (new) | {status_of.get(name, 'not generated')} |")
         lines.append("")
     stale = [n for n in killed_by if status_of.get(n) not in DETECTED]
+    not_run = sum(s == "not checked" for statuses in results.values() for s in statuses.values())
     lines += ["## Check", "",
               f"- survivors not yet classified: {unclassified}",
+              f"- mutants not run (the run was stopped before them; they count against the score): {not_run}",
               f"- listed as killed by a new test but not detected in this run: {len(stale)}"
               + (f" ({', '.join(stale)})" if stale else ""), ""]
     return "\n".join(lines)
@@ -178,7 +180,7 @@ def main(argv=None) -> int:
     results = load_results(modules)
     args.out.write_text(render(results, notes, args.seconds, args.jobs))
     detected, total, pct = score(Counter(s for r in results.values() for s in r.values()))
-    print(f"mutation score: {detected}/{total} detected ({pct:.1f} %); report: {args.out.relative_to(REPO)}")
+    print(f"mutation score: {detected}/{total} detected ({pct:.1f} %); report: {args.out}")
     return 0
 
 

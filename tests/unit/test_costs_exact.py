@@ -12,7 +12,7 @@ import pytest
 
 from sim.config import CostsConfig
 from sim.domain import ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Direction, Mode, Station, Trade
-from sim.outputs.costs import COMPONENTS, cost_per_teu
+from sim.outputs.costs import COMPONENTS, consignment_costs, cost_per_teu
 
 RATES = CostsConfig(
     name="test", handling_cny_per_teu=800.0, storage_free_days=1.0, storage_cny_per_teu_day=30.0,
@@ -70,3 +70,60 @@ def test_cost_per_teu_in_blocks_weighs_every_block_by_its_teu():
         assert c["handling"] == pytest.approx(800.0)
         assert c["storage"] == pytest.approx((2 * 2 + 5 * 2 + 0.5 * 1 + 3 * 2) * 30.0 / 8.0)
         assert c["mean"] == pytest.approx(sum(c[name] for name in COMPONENTS))
+
+
+# ------------------------------------------------------------------ components by hand
+FULL = CostsConfig(
+    name="full", handling_cny_per_teu=800.0, storage_free_days=100.0, storage_cny_per_teu_day=0.0,
+    inspection_cny_per_box={"scan": 300.0, "physical": 1200.0, "quarantine": 800.0, "fumigation": 1500.0},
+    brokerage_cny_per_declaration=0.0, truck_cny_per_teu_km=3.5, truck_fixed_cny_per_teu=300.0,
+    rail_cny_per_teu_km=2.2, rail_fixed_cny_per_teu=450.0, bonded_truck_surcharge_share=0.3,
+    reefer_power_cny_per_teu_hour=10.0, unplugged_reefer_cny_per_teu_hour=25.0,
+    detention_free_days=2.0, detention_cny_per_teu_day=100.0,
+)
+REEFER = 1  # CargoClass.REEFER.code
+IMPORT, EXPORT, TX = Direction.IMPORT.code, Direction.EXPORT.code, Direction.TRANSSHIPMENT.code
+
+
+def test_reefer_power_plugged_and_waiting_for_a_plug():
+    """Import reefer: in the yard at 10, plugged at 14, out at 34: 20 h plugged (10 CNY/h) and 4 h
+    waiting unplugged (25 CNY/h) = 300. Export reefer gated in at 10, never plugged, loaded at 30
+    (it leaves the yard when loaded, not when the vessel sails at 31): 20 h unplugged = 500.
+    A general box pays no power."""
+    t = table(
+        {"cargo_class": REEFER, "vessel_arrival": 8.0, "in_yard": 10.0, "plugged": 14.0, "out": 34.0,
+         "inland_arrival": 35.0, "delivered": 36.0, "value_cny": 0.0},
+        {"direction": EXPORT, "mode": Mode.VESSEL.code, "cargo_class": REEFER, "gate_in": 10.0, "loaded": 30.0,
+         "out": 31.0, "value_cny": 0.0},
+        {"vessel_arrival": 8.0, "in_yard": 10.0, "plugged": 14.0, "out": 34.0, "inland_arrival": 35.0,
+         "delivered": 36.0, "value_cny": 0.0},
+    )
+    c = consignment_costs(t, FULL)
+    assert c["reefer_power"].tolist() == pytest.approx([300.0, 500.0, 0.0])
+
+
+def test_detention_counts_the_days_outside_the_port_and_back():
+    """Out of the port at 30, at the consignee's city at 78, delivered at 102: the box is away for
+    the 72 h to delivery, a return trip as long as the trip out (48 h) and a day to unload and
+    return: 6 days, 2 of them free: 4 x 100 CNY."""
+    t = table({"vessel_arrival": 0.0, "in_yard": 2.0, "out": 30.0, "inland_arrival": 78.0, "delivered": 102.0,
+               "value_cny": 0.0})
+    assert consignment_costs(t, FULL)["detention"].tolist() == pytest.approx([400.0])
+
+
+def test_handling_transport_and_inspection_fees():
+    """A transshipped box is handled twice and pays no hinterland transport. A truck under transit
+    pays the 30 % bonded surcharge: (300 + 3.5 x 100) x 1.3. The joint 3 + 1 visit is charged as
+    the dearer of physical (1200) and CIQ (800); the two made separately cost 2000."""
+    t = table(
+        {"direction": TX, "mode": Mode.VESSEL.code, "vessel_arrival": 0.0, "in_yard": 1.0, "loaded": 20.0,
+         "out": 21.0, "value_cny": 0.0, "declarations": 0},
+        {**imported(0.0, 1.0, 1.0), "transit": 1, "value_cny": 0.0},
+        {**imported(0.0, 1.0, 1.0), "station": Station.PHYSICAL.code, "quarantine": 1, "joint_inspection": 1,
+         "value_cny": 0.0},
+        {**imported(0.0, 1.0, 1.0), "station": Station.PHYSICAL.code, "quarantine": 1, "value_cny": 0.0},
+    )
+    c = consignment_costs(t, FULL)
+    assert c["handling"].tolist() == pytest.approx([1600.0, 800.0, 800.0, 800.0])
+    assert c["hinterland"].tolist() == pytest.approx([0.0, 650.0 * 1.3, 650.0, 650.0])
+    assert c["inspection"].tolist() == pytest.approx([0.0, 0.0, 1200.0, 2000.0])

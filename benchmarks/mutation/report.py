@@ -81,7 +81,7 @@ def score(counts: Counter) -> tuple[int, int, float]:
     return detected, total, (100.0 * detected / total if total else float("nan"))
 
 
-def render(results, notes, seconds, jobs) -> str:
+def render(results, notes, seconds, jobs, note=None) -> str:
     cfg = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["mutmut"]
     commit = _git("rev-parse", "--short=12", "HEAD")
     dirty = _git("status", "--porcelain", "--untracked-files=no")
@@ -99,6 +99,7 @@ def render(results, notes, seconds, jobs) -> str:
              f"- tool: mutmut {version('mutmut')}" + (f", {jobs} workers" if jobs else ""),
              f"- wall time of `mutmut run`: {seconds / 60:.1f} min" if seconds else
              "- wall time of `mutmut run`: not measured (report redone from results on disk)",
+             *([f"- note: {note}"] if note else []),
              f"- tests: {n_tests} tests selected by `pytest_add_cli_args_test_selection` in pyproject.toml "
              f"({' '.join(cfg.get('pytest_add_cli_args_test_selection', []))}); each mutant runs only the "
              "tests that reach its function",
@@ -168,6 +169,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=None, help="wall time of the mutmut run")
     ap.add_argument("--jobs", type=int, default=None, help="mutmut workers used")
+    ap.add_argument("--note", default=None, help="a line on how these results were made, for the header")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--notes", type=Path, default=HERE / "survivors.yaml")
     args = ap.parse_args(argv)
@@ -178,7 +180,7 @@ def main(argv=None) -> int:
     modules = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["mutmut"]["only_mutate"]
     notes = (yaml.safe_load(args.notes.read_text()) or {}) if args.notes.is_file() else {}
     results = load_results(modules)
-    args.out.write_text(render(results, notes, args.seconds, args.jobs))
+    args.out.write_text(render(results, notes, args.seconds, args.jobs, args.note))
     detected, total, pct = score(Counter(s for r in results.values() for s in r.values()))
     print(f"mutation score: {detected}/{total} detected ({pct:.1f} %); report: {args.out}")
     return 0

@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test setup lock bench baseline clean
+.PHONY: run test setup lock bench baseline mutation clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,10 +33,23 @@ baseline: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
+# Mutation testing of the core (not part of `make test`): mutmut mutates the modules listed in
+# pyproject.toml [tool.mutmut], runs the fast tests that reach each mutant, and
+# benchmarks/mutation/report.py writes benchmarks/mutation/RESULTS.md (score per module, every
+# survivor with the reason it is equivalent, from benchmarks/mutation/survivors.yaml).
+# About an hour on 2 cores. MUTATION_JOBS=N sets the workers (default: every core);
+# MUTATION_RESUME=1 keeps mutants/ from the last run and re-tests only what mutmut sees changed.
+MUTATION_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+mutation: $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[mutation]"
+	$(if $(MUTATION_RESUME),,rm -rf mutants)
+	start=$$(date +%s) && $(PY) -m mutmut run --max-children $(MUTATION_JOBS) && \
+	  $(PY) benchmarks/mutation/report.py --jobs $(MUTATION_JOBS) --seconds $$(( $$(date +%s) - start ))
+
 # Refresh the pinned versions after changing pyproject.toml (needs the registry).
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
-	.lockvenv/bin/pip install --quiet -e ".[test]"
+	.lockvenv/bin/pip install --quiet -e ".[test,mutation]"
 	.lockvenv/bin/pip freeze --all --exclude-editable | grep -v -e '^portclear' -e '^pip==' > constraints.txt
 	rm -rf .lockvenv
 

@@ -1,0 +1,129 @@
+"""Logistics cost per TEU does not depend on how the table is split for memory.
+
+`cost_per_teu` sums costs over blocks of rows so a full-year table never needs its whole
+per-consignment cost table at once; the ratio of sums must be the same for any block size.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from sim.config import CostsConfig
+from sim.domain import ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Direction, Mode, Station, Trade
+from sim.outputs.costs import COMPONENTS, consignment_costs, cost_per_teu
+
+RATES = CostsConfig(
+    name="test", handling_cny_per_teu=800.0, storage_free_days=1.0, storage_cny_per_teu_day=30.0,
+    inspection_cny_per_box={"scan": 300.0, "physical": 1200.0, "quarantine": 800.0, "fumigation": 1500.0},
+    brokerage_cny_per_declaration=250.0, truck_cny_per_teu_km=3.5, truck_fixed_cny_per_teu=300.0,
+    rail_cny_per_teu_km=2.2, rail_fixed_cny_per_teu=450.0,
+)
+INTEGERS = ATTRIBUTES_INT + ATTRIBUTES_CODE
+DEFAULTS = {
+    "call_id": 0, "direction": Direction.IMPORT.code, "trade": Trade.FOREIGN.code, "cargo_class": 0,
+    "channel": 0, "station": Station.NONE.code, "mode": Mode.TRUCK.code, "destination": 0, "inland": 1,
+    "boxes": 1, "pre_arrival": 0, "rolled_calls": 0, "transit": 0, "transit_formalities": 0,
+    "declarations": 1, "quarantine": 0, "joint_inspection": 0, "fumigation": 0, "certificate": 0,
+    "connect_call_id": -1, "teu": 1.0, "value_cny": 1e5, "distance_km": 100.0,
+}
+
+
+def table(*rows: dict) -> pd.DataFrame:
+    records = [{"consignment_id": k, **DEFAULTS, **{m: math.nan for m in MILESTONES}, **row}
+               for k, row in enumerate(rows)]
+    df = pd.DataFrame.from_records(records, columns=list(INTEGERS + ATTRIBUTES_FLOAT + MILESTONES))
+    return df.astype({c: "int64" for c in INTEGERS} | {c: "float64" for c in ATTRIBUTES_FLOAT + MILESTONES})
+
+
+def imported(arrival: float, dwell_days: float, teu: float, **kw) -> dict:
+    out = arrival + 2.0 + 24.0 * dwell_days
+    return {"vessel_arrival": arrival, "in_yard": arrival + 2.0, "lodged": arrival + 3.0, "released": out - 1.0,
+            "out": out, "inland_arrival": out + 5.0, "delivered": out + 6.0, "teu": teu, **kw}
+
+
+# Five finished imports (different sizes, dwell, modes, inspections) and one still open.
+ROWS = (
+    imported(0.0, 0.5, 1.0),
+    imported(5.0, 3.0, 2.0, mode=Mode.RAIL.code, distance_km=400.0),
+    imported(9.0, 6.0, 2.0, station=Station.PHYSICAL.code, boxes=2),
+    {**imported(12.0, 2.0, 1.0), "delivered": math.nan, "inland_arrival": math.nan},
+    imported(20.0, 1.5, 1.0, declarations=2, transit=1),
+    imported(30.0, 4.0, 2.0, value_cny=5e5),
+)
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 4])
+def test_cost_per_teu_is_the_same_for_any_block_size(chunk_rows):
+    t = table(*ROWS)
+    whole = cost_per_teu(t, RATES)
+    assert cost_per_teu(t, RATES, chunk_rows=chunk_rows) == pytest.approx(whole, rel=1e-12)
+
+
+def test_cost_per_teu_in_blocks_weighs_every_block_by_its_teu():
+    """Handling is 800 CNY per TEU whatever the split; storage (beyond 1 free day, 30 CNY per TEU
+    and day) over the 8 finished TEU: (2 x 2 + 5 x 2 + 1 x 0.5 + 3 x 2) x 30 / 8 = 76.875."""
+    t = table(*ROWS)
+    for chunk_rows in (1, 3, 250_000):
+        c = cost_per_teu(t, RATES, chunk_rows=chunk_rows)
+        assert c["handling"] == pytest.approx(800.0)
+        assert c["storage"] == pytest.approx((2 * 2 + 5 * 2 + 0.5 * 1 + 3 * 2) * 30.0 / 8.0)
+        assert c["mean"] == pytest.approx(sum(c[name] for name in COMPONENTS))
+
+
+# ------------------------------------------------------------------ components by hand
+FULL = CostsConfig(
+    name="full", handling_cny_per_teu=800.0, storage_free_days=100.0, storage_cny_per_teu_day=0.0,
+    inspection_cny_per_box={"scan": 300.0, "physical": 1200.0, "quarantine": 800.0, "fumigation": 1500.0},
+    brokerage_cny_per_declaration=0.0, truck_cny_per_teu_km=3.5, truck_fixed_cny_per_teu=300.0,
+    rail_cny_per_teu_km=2.2, rail_fixed_cny_per_teu=450.0, bonded_truck_surcharge_share=0.3,
+    reefer_power_cny_per_teu_hour=10.0, unplugged_reefer_cny_per_teu_hour=25.0,
+    detention_free_days=2.0, detention_cny_per_teu_day=100.0,
+)
+REEFER = 1  # CargoClass.REEFER.code
+IMPORT, EXPORT, TX = Direction.IMPORT.code, Direction.EXPORT.code, Direction.TRANSSHIPMENT.code
+
+
+def test_reefer_power_plugged_and_waiting_for_a_plug():
+    """Import reefer: in the yard at 10, plugged at 14, out at 34: 20 h plugged (10 CNY/h) and 4 h
+    waiting unplugged (25 CNY/h) = 300. Export reefer gated in at 10, never plugged, loaded at 30
+    (it leaves the yard when loaded, not when the vessel sails at 31): 20 h unplugged = 500.
+    A general box pays no power."""
+    t = table(
+        {"cargo_class": REEFER, "vessel_arrival": 8.0, "in_yard": 10.0, "plugged": 14.0, "out": 34.0,
+         "inland_arrival": 35.0, "delivered": 36.0, "value_cny": 0.0},
+        {"direction": EXPORT, "mode": Mode.VESSEL.code, "cargo_class": REEFER, "gate_in": 10.0, "loaded": 30.0,
+         "out": 31.0, "value_cny": 0.0},
+        {"vessel_arrival": 8.0, "in_yard": 10.0, "plugged": 14.0, "out": 34.0, "inland_arrival": 35.0,
+         "delivered": 36.0, "value_cny": 0.0},
+    )
+    c = consignment_costs(t, FULL)
+    assert c["reefer_power"].tolist() == pytest.approx([300.0, 500.0, 0.0])
+
+
+def test_detention_counts_the_days_outside_the_port_and_back():
+    """Out of the port at 30, at the consignee's city at 78, delivered at 102: the box is away for
+    the 72 h to delivery, a return trip as long as the trip out (48 h) and a day to unload and
+    return: 6 days, 2 of them free: 4 x 100 CNY."""
+    t = table({"vessel_arrival": 0.0, "in_yard": 2.0, "out": 30.0, "inland_arrival": 78.0, "delivered": 102.0,
+               "value_cny": 0.0})
+    assert consignment_costs(t, FULL)["detention"].tolist() == pytest.approx([400.0])
+
+
+def test_handling_transport_and_inspection_fees():
+    """A transshipped box is handled twice and pays no hinterland transport. A truck under transit
+    pays the 30 % bonded surcharge: (300 + 3.5 x 100) x 1.3. The joint 3 + 1 visit is charged as
+    the dearer of physical (1200) and CIQ (800); the two made separately cost 2000."""
+    t = table(
+        {"direction": TX, "mode": Mode.VESSEL.code, "vessel_arrival": 0.0, "in_yard": 1.0, "loaded": 20.0,
+         "out": 21.0, "value_cny": 0.0, "declarations": 0},
+        {**imported(0.0, 1.0, 1.0), "transit": 1, "value_cny": 0.0},
+        {**imported(0.0, 1.0, 1.0), "station": Station.PHYSICAL.code, "quarantine": 1, "joint_inspection": 1,
+         "value_cny": 0.0},
+        {**imported(0.0, 1.0, 1.0), "station": Station.PHYSICAL.code, "quarantine": 1, "value_cny": 0.0},
+    )
+    c = consignment_costs(t, FULL)
+    assert c["handling"].tolist() == pytest.approx([1600.0, 800.0, 800.0, 800.0])
+    assert c["hinterland"].tolist() == pytest.approx([0.0, 650.0 * 1.3, 650.0, 650.0])
+    assert c["inspection"].tolist() == pytest.approx([0.0, 0.0, 1200.0, 2000.0])

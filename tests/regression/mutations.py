@@ -8,7 +8,8 @@ copy of the package, re-runs the baseline there and requires it to fail:
   caught even by the seed-independent check, not only by the exact one;
 - `exact`: the same-seed comparison (values, CIs, the paired diff, the table fingerprint)
   fails; used where the fault cannot move a mean (a wrong pairing leaves mean differences
-  unchanged and only widens their CI).
+  unchanged and only widens their CI);
+- `refused`: the config check refuses the baseline before it runs (an overloaded pool).
 
 When an edit no longer applies (the code it names was changed), the test says so: update the
 mutation to the new code, keeping the fault it stands for.
@@ -24,7 +25,7 @@ class Mutation:
     path: str       # relative to the sim/ package
     old: str        # must occur exactly once
     new: str
-    caught_by: str  # "band" or "exact"
+    caught_by: str  # "band", "exact" or "refused"
     why: str
 
 
@@ -55,7 +56,7 @@ MUTATIONS = (
              "the import out-gate line loses a lane"),
     Mutation("calendar off by an hour", "domain/calendar.py",
              "return cls(cal.days, cal.open_hour, cal.close_hour)",
-             "return cls(cal.days, cal.open_hour + 1.0, cal.close_hour)", "band",
+             "return cls(cal.days, cal.open_hour + 1.0, cal.close_hour)", "refused",
              "every working calendar opens an hour late (the pre-reform officers are then refused as "
              "overloaded)"),
     Mutation("calendar closes an hour late", "domain/calendar.py",

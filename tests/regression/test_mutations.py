@@ -6,8 +6,9 @@ congested run on both sides (their consignment tables, KPIs and paired diff) and
 with the stored baseline, as `test_baseline.py` does for all of them. Caught means the exact
 check fails; a `band` mutation must also move some KPI's mean over those replications by more
 than the band of the stored mean (with common random numbers every replication moves alike, so
-the mean over all of them moves out too). A mutant whose re-run stops with an error (a config
-refused as overloaded, a crash) is caught too: the regression test would fail the same way.
+the mean over all of them moves out too); a `refused` mutation must make the config check
+refuse the baseline (one line naming the key), as `make test` would. Any other error in a
+mutant's re-run fails the test: a mutation must be a fault in the model, not a broken edit.
 Three replications keep each mutation to a few seconds.
 """
 from __future__ import annotations
@@ -78,8 +79,8 @@ def run_check(root: Path, baseline: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(root)}
     done = subprocess.run([sys.executable, "-c", CHECK, str(root / "sim"), str(baseline)], env=env, check=False,
                           capture_output=True, text=True, timeout=600, cwd=root)
-    if done.returncode != 0:  # the re-run refuses the config or crashes: make test fails as loudly
-        return {"crashed": (done.stderr.strip().splitlines() or ["?"])[-1]}
+    if done.returncode != 0:  # the re-run stops with an error: make test fails as loudly
+        return {"stopped": (done.stderr.strip().splitlines() or ["?"])[-1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -108,8 +109,10 @@ def test_the_unmutated_copy_reproduces_the_baseline(tmp_path):
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.name for m in MUTATIONS])
 def test_every_mutation_is_caught(outcomes, mutation):
     result = outcomes[mutation.name]
-    if "crashed" in result:
-        return  # caught: the baseline re-run stops with an error (e.g. an overloaded pool refused)
+    if mutation.caught_by == "refused":  # the config is refused as bad input before anything runs
+        assert result.get("stopped", "").startswith("sim.config.schema.ConfigError: "), result
+        return
+    assert "stopped" not in result, f"{mutation.name}: the mutant crashed, not a fault the baseline judges: {result}"
     assert result["exact"] > 0 or result["fingerprint"], f"{mutation.name}: the baseline did not notice"
     if mutation.caught_by == "band":
         assert result["outside_band"], f"{mutation.name}: caught only by the exact check, inside every band"

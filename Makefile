@@ -24,7 +24,7 @@ test: $(STAMP)
 
 # Regression baseline (scenarios/dalian/baseline.json; `make baseline SCENARIO=NAME` for another
 # scenario's own): regenerate on purpose after a model change and read what moved (KPI, old, new,
-# change vs its tolerance band). ~20 s.
+# change vs its tolerance band): the as-configured and the congested run, ~1 min on 2 cores.
 baseline: $(STAMP)
 	$(PY) -m sim.baseline $(if $(SCENARIO),scenario=$(SCENARIO))
 

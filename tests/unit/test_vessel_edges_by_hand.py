@@ -74,11 +74,11 @@ def simulate(calls, cons, plan=None, released=None, berths=1, until=1000.0, tran
 
 
 def test_two_berths_serve_two_vessels_at_once():
-    """Two berths: vessels arriving at 10 and 11 both berth on arrival (one berth: the second waits
-    until the first sails at 11)."""
-    _, crec, _ = simulate({"scheduled": [10.0, 11.0], "arrival": [10.0, 11.0]},
+    """Empty calls take 1 h at the berth (setup). Two berths: vessels arriving at 10 and 10.5 both
+    berth on arrival; one berth: the second waits until the first sails at 11."""
+    _, crec, _ = simulate({"scheduled": [10.0, 10.5], "arrival": [10.0, 10.5]},
                           {"direction": [], "call": []}, berths=2)
-    assert crec.berthed.tolist() == [10.0, 11.0]
+    assert crec.berthed.tolist() == [10.0, 10.5]
     _, crec, _ = simulate({"scheduled": [10.0, 10.5], "arrival": [10.0, 10.5]},
                           {"direction": [], "call": []}, berths=1)
     assert crec.berthed.tolist() == [10.0, 11.0]
@@ -133,6 +133,7 @@ def test_transshipment_for_a_service_without_calls_is_not_booked():
                          {"direction": [TX], "call": [0], "service": [2]}, n_services=3)
     assert rec.released.tolist() == [40.5]
     assert rec.connect_call_id[0] < 0 or math.isnan(rec.connect_call_id[0])
+    assert rec.rolled_calls.tolist() == [0]  # not booked on a call, so never rolled either
 
 
 def test_transshipment_without_formalities_does_not_wait_for_office_hours():

@@ -38,7 +38,7 @@ def consignments(cfg, rows: list[dict]) -> Consignments:
     says otherwise (row keys: direction, cargo_class, dest, teu, boxes, lead, service, u_*)."""
     names = list(cfg.port.destinations)
     n = len(rows)
-    col = lambda key, default: np.array([r.get(key, default) for r in rows])  # noqa: E731
+    col = lambda key, default: np.array([r.get(key, default) for r in rows])
     return Consignments(
         call=col("call", 0), direction=col("direction", IMP), trade=col("trade", Trade.FOREIGN.code),
         cargo_class=col("cargo_class", GEN), boxes=col("boxes", 1), teu=col("teu", 1.0).astype(float),
@@ -57,7 +57,7 @@ def calls(cfg, scheduled=(10.0, 300.0)) -> Calls:
 
 def at_shares(step=0.0):
     """Rows whose draws sit at the pre-reform shares (step = 0) or just below them (step < 0)."""
-    at = lambda share: np.nextafter(share, 0.0) if step < 0 else share  # noqa: E731
+    at = lambda share: np.nextafter(share, 0.0) if step < 0 else share
     return [
         # general import to Shenyang: rail 5 %, pre-arrival 10 %, red from 0.94, scan 30 %, query 40 %,
         # CIQ 2 %, transit by truck 50 %

@@ -5,12 +5,14 @@ per-consignment cost table at once; the ratio of sums must be the same for any b
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
 import pytest
 
 from sim.config import CostsConfig
+from sim.config.schema import ClassSharesConfig
 from sim.domain import ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Direction, Mode, Station, Trade
 from sim.outputs.costs import COMPONENTS, consignment_costs, cost_per_teu
 
@@ -127,3 +129,71 @@ def test_handling_transport_and_inspection_fees():
     assert c["handling"].tolist() == pytest.approx([1600.0, 800.0, 800.0, 800.0])
     assert c["hinterland"].tolist() == pytest.approx([0.0, 650.0 * 1.3, 650.0, 650.0])
     assert c["inspection"].tolist() == pytest.approx([0.0, 0.0, 1200.0, 2000.0])
+
+
+# ------------------------------------------------------------------ per-TEU rates on a 2-TEU box
+PER_TEU = CostsConfig(
+    name="per_teu", handling_cny_per_teu=800.0, storage_free_days=100.0, storage_cny_per_teu_day=0.0,
+    inspection_cny_per_box={"scan": 300.0, "physical": 1200.0, "quarantine": 800.0, "fumigation": 1500.0},
+    brokerage_cny_per_declaration=0.0, truck_cny_per_teu_km=3.5, truck_fixed_cny_per_teu=300.0,
+    rail_cny_per_teu_km=2.2, rail_fixed_cny_per_teu=450.0,
+    reefer_power_cny_per_teu_hour=10.0, unplugged_reefer_cny_per_teu_hour=25.0,
+    demurrage_free_days=1.0, demurrage_cny_per_teu_day=50.0,
+    detention_free_days=2.0, detention_cny_per_teu_day=100.0,
+    inventory_rate_per_year=0.1, certificate_cny=200.0,
+)
+
+
+def test_time_costs_of_a_two_teu_reefer_by_hand():
+    """A 2-TEU reefer import worth 876 000 CNY: arrives at 0, in the yard at 2, plugged at 6, out at
+    74 (3 days in the yard), at the consignee's at 98, delivered at 122, with a certificate.
+      reefer power: (68 h plugged x 10 + 4 h unplugged x 25) x 2 TEU = 1560
+      demurrage:    (3 - 1 free) days x 50 x 2 TEU = 200
+      detention:    (48 h + 24 h) / 24 + 1 day back = 4 days, 2 free: 2 x 100 x 2 TEU = 400
+      inventory:    876 000 x 0.1 a year x 122 h (arrival to delivery) / 8760 h = 1220
+      certificate:  200 (one per consignment, not per TEU).
+    A 1-TEU general box 12 h in the yard (out at 14), delivered 12 h later and back a day later
+    (outside 0.5 + 0.25 + 1 = 1.75 days) stays within both free times and pays none of these but
+    inventory (100 000 x 0.1 x 24 h / 8760), and no certificate."""
+    t = table(
+        {"cargo_class": REEFER, "teu": 2.0, "value_cny": 876_000.0, "certificate": 1, "vessel_arrival": 0.0,
+         "in_yard": 2.0, "plugged": 6.0, "out": 74.0, "inland_arrival": 98.0, "delivered": 122.0},
+        {"teu": 1.0, "value_cny": 100_000.0, "vessel_arrival": 0.0, "in_yard": 2.0, "out": 14.0,
+         "inland_arrival": 20.0, "delivered": 24.0},
+    )
+    c = consignment_costs(t, PER_TEU)
+    assert c["reefer_power"].tolist() == pytest.approx([1560.0, 0.0])
+    assert c["demurrage"].tolist() == pytest.approx([200.0, 0.0])
+    assert c["detention"].tolist() == pytest.approx([400.0, 0.0])
+    assert c["inventory"].tolist() == pytest.approx([1220.0, 100_000.0 * 0.1 * 24.0 / 8760.0])
+    assert c["certificates"].tolist() == pytest.approx([200.0, 0.0])
+
+
+def test_exports_pay_no_detention_even_with_no_free_day():
+    """Detention is the consignee's time with the box outside the port; an export (gated in at 0,
+    loaded at 30, gone at 31) has none, even when no day is free."""
+    rates = dataclasses.replace(PER_TEU, detention_free_days=0.0)
+    t = table({"direction": EXPORT, "mode": Mode.VESSEL.code, "gate_in": 0.0, "loaded": 30.0, "out": 31.0,
+               "value_cny": 0.0})
+    assert consignment_costs(t, rates)["detention"].tolist() == [0.0]
+
+
+def test_spoilage_is_value_times_daily_share_times_days_at_the_port():
+    """Spoilage of a reefer import: 100 000 CNY x 0.001 a day x (delivered at 50 - in the yard at 2)
+    / 24 = 2 days -> 200 CNY."""
+    rates = dataclasses.replace(PER_TEU, spoilage_share_per_day=ClassSharesConfig(reefer=0.001))
+    t = table({"cargo_class": REEFER, "value_cny": 100_000.0, "vessel_arrival": 0.0, "in_yard": 2.0, "out": 26.0,
+               "inland_arrival": 40.0, "delivered": 50.0})
+    assert consignment_costs(t, rates)["spoilage"].tolist() == pytest.approx([200.0])
+
+
+def test_costs_keep_the_row_labels_of_the_table():
+    """The cost table is aligned with the consignment table it is given (a slice keeps its labels),
+    so costs can be joined back onto the consignments; an open consignment's row is all NaN."""
+    t = table(imported(0.0, 1.0, 1.0), {**imported(0.0, 1.0, 1.0), "delivered": math.nan},
+              imported(0.0, 2.0, 2.0)).iloc[1:]
+    t.index = [17, 42]
+    c = consignment_costs(t, PER_TEU)
+    assert c.index.tolist() == [17, 42]
+    assert c.loc[17].isna().all()
+    assert c.loc[42, "handling"] == pytest.approx(1600.0)

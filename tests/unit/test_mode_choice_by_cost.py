@@ -100,3 +100,22 @@ def test_a_single_weekly_train_means_half_a_week_of_waiting():
         rows += [("tongliao", cargo, 1.0, 0.99 * v), ("tongliao", cargo, 1.0, 1.01 * v)]
     mode = choose_mode(config, regime, consignments(config, rows))
     assert mode.tolist() == [Mode.RAIL.code, Mode.TRUCK.code] * 2
+
+
+def test_at_equal_cost_the_truck_rail_only_when_strictly_cheaper(config):
+    """No time value (no inventory rate, no spoilage) and the same rates by rail and road (300 CNY
+    fixed + 3 CNY per km, no bonded surcharge): rail and truck cost exactly the same, and the
+    consignment stays on the truck; one yuan less by rail and it takes the train."""
+    import dataclasses
+
+    from sim.config.schema import ClassSharesConfig
+
+    same = dataclasses.replace(
+        config.costs, inventory_rate_per_year=0.0, spoilage_share_per_day=ClassSharesConfig(),
+        bonded_truck_surcharge_share=0.0, truck_fixed_cny_per_teu=300.0, truck_cny_per_teu_km=3.0,
+        rail_fixed_cny_per_teu=300.0, rail_cny_per_teu_km=3.0)
+    cheaper = dataclasses.replace(same, rail_fixed_cny_per_teu=299.0)
+    rows = [("shenyang", CargoClass.GENERAL, 1.0, 1e5)]
+    for costs, expected in ((same, Mode.TRUCK.code), (cheaper, Mode.RAIL.code)):
+        cfg = dataclasses.replace(config, costs=costs)
+        assert choose_mode(cfg, cfg.baseline, consignments(cfg, rows)).tolist() == [expected]

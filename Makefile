@@ -37,7 +37,7 @@ bench: $(STAMP)
 # pyproject.toml [tool.mutmut], runs the fast tests that reach each mutant, and
 # benchmarks/mutation/report.py writes benchmarks/mutation/RESULTS.md (score per module, every
 # survivor with the reason it is equivalent, from benchmarks/mutation/survivors.yaml).
-# About an hour on 2 cores. MUTATION_JOBS=N sets the workers (default: every core);
+# About 25 min on 2 cores. MUTATION_JOBS=N sets the workers (default: every core);
 # MUTATION_RESUME=1 keeps mutants/ from the last run and re-tests only what mutmut sees changed.
 MUTATION_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 mutation: $(STAMP)

@@ -11,17 +11,8 @@ from sim.cli.compose import compose_config
 from sim.cli.errors import fail
 from sim.cli.preflight import first_config_error
 from sim.outputs.formatting import format_number
-from sim.runs.baseline import (
-    ALPHA,
-    SIDES_STORED,
-    as_number,
-    band,
-    baseline_file,
-    build,
-    load,
-    outside_band,
-    same_value,
-)
+from sim.runs.baseline import (ALPHA, SIDES_STORED, as_number, band, baseline_file, build, load, outside_band,
+                               same_value)
 from sim.store.atomic import atomic_write_json
 
 

@@ -21,21 +21,9 @@ from sim.config import CostsConfig
 from sim.outputs.costs import COMPONENTS
 from sim.outputs.formatting import SHARE
 from sim.outputs.frame import Frame
-from sim.outputs.kpi import (
-    Window,
-    clearance_kpis,
-    cohort_open_share,
-    cost_kpis,
-    export_cohort,
-    import_cohort,
-    import_kpis,
-    queue_kpis,
-    reefer_kpis,
-    transshipment_cohort,
-    transshipment_kpis,
-    vessel_kpis,
-    volume_kpis,
-)
+from sim.outputs.kpi import (Window, clearance_kpis, cohort_open_share, cost_kpis, export_cohort, import_cohort,
+                             import_kpis, queue_kpis, reefer_kpis, transshipment_cohort, transshipment_kpis,
+                             vessel_kpis, volume_kpis)
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ def queue_kpis(table: Frame, window: Window, rates=None) -> dict:
         rows = ~np.isnan(cohort[start])
         part = cohort.select(rows & joins(cohort) if joins else rows)
         d, obs = duration(part, start, end, window)
-        k[name] = summarize_durations(d, obs)["mean"] if len(d) else np.nan
+        k[name] = summarize_durations(d, obs)["mean"]  # NaN for a pool nobody joined
     return k
 
 

@@ -247,3 +247,16 @@ def test_on_duty_rounds_to_the_nearest_officer_and_never_divides_by_a_closed_cal
     assert on_duty(42.5 * 2.5, *office) == 3 and on_duty(42.5 * 2.49, *office) == 2  # halves up
     assert on_duty(12750.0, [], 8.5, 17.0) == 0 and on_duty(float("nan"), *office) == 0
 
+
+
+@settings(deadline=None, max_examples=200)
+@given(cal=st.one_of(calendars(), calendars(grid=False)),
+       t=st.lists(times, min_size=1, max_size=20), w=st.lists(st.floats(0.001, 300.0, allow_nan=False), min_size=20,
+                                                              max_size=20))
+def test_finish_many_is_finish_for_arrays(cal, t, w):
+    """The vectorised form (traders' steps for every consignment at once) ends where `finish` does."""
+    import numpy as np
+    work = np.array(w[:len(t)])
+    got = cal.finish_many(np.array(t), work)
+    want = [finish(cal, a, b) for a, b in zip(t, work.tolist())]
+    assert got == pytest.approx(want, abs=1e-7)

@@ -197,6 +197,9 @@ class ServiceConfig:
     """Share of this service's discharged consignments that connect to another vessel or train."""
     transship_to: Dict[str, float] = field(default_factory=dict)
     """Where transshipment goes: service name -> share, or a destination name -> share (rail land-bridge)."""
+    voyage_days: float = 0.0
+    """Sailing time from the service's last foreign loading port: the papers of short-sea cargo
+    (sent when the vessel sails) reach the consignee after the box."""
 
 
 @dataclass
@@ -206,6 +209,8 @@ class IrregularArrivalsConfig:
     """Shape of the Erlang inter-arrival time (k=1 is Poisson; Dalian fits show k>1)."""
     import_boxes_per_call: float = 0.0
     export_boxes_per_call: float = 0.0
+    voyage_days: float = 0.0
+    """As `ServiceConfig.voyage_days`, for every irregular call."""
 
 
 @dataclass
@@ -278,6 +283,10 @@ class QuarantineConfig:
     """Per class, 1 = one joint inspection visit serves customs and CIQ, 0 = separate visits (a share)."""
     calendar: CalendarConfig = field(default_factory=lambda: CalendarConfig([0, 1, 2, 3, 4], 8.5, 17.0))
     fumigation_hours_mean: float = 24.0
+    application_before_lodging: bool = True
+    """Goods under legal inspection need the CIQ inspection application (and its clearance form)
+    before customs will accept the declaration: the rule until the separate CIQ declaration ended
+    (1 June 2018). Its working time is the declarant's (`traders.inspection_application`)."""
 
 
 # ---------------------------------------------------------------- costs
@@ -302,11 +311,8 @@ class RegimeConfig:
     name: str = MISSING
     description: str = ""
     pre_arrival_share: float = MISSING
-    """Share of import declarations lodged before the vessel arrives."""
-    pre_arrival_lead_hours_mean: float = 24.0
-    """How long before the vessel's arrival a pre-arrival declaration is lodged."""
-    preparation_hours_mean: Dict[str, float] = MISSING
-    """direction -> mean delay to lodge: after vessel arrival (import) or after gate-in (export)."""
+    """Share of import declarants who lodge as soon as their papers allow, before the vessel
+    arrives if they can (advance lodging); the others start after arrival (`traders`)."""
     acceptance_hours_mean: float = MISSING
     channels: Dict[str, ClassChannelsConfig] = MISSING
     """direction -> cargo class -> risk channel shares."""
@@ -327,14 +333,65 @@ class RegimeConfig:
     inspection_calendar: CalendarConfig = field(default_factory=CalendarConfig)
     duty_hours_mean: float = MISSING
     """Import duty and tax payment, after checks and before release."""
-    truck_pickup_hours_mean: float = MISSING
-    """Delay from release (and box in yard) until a truck collects an import box."""
     transit: TransitConfig = field(default_factory=lambda: TransitConfig())
     quarantine: QuarantineConfig = field(default_factory=lambda: QuarantineConfig())
     transshipment_formalities_hours: float = 0.0
     """Working hours (officer calendar) to put a transshipment box under customs transit supervision."""
     certificate_hours_mean: float = 0.0
     """Origin and health certificates for aquatic entrepot cargo (0 = step not needed)."""
+
+
+@dataclass
+class DurationConfig:
+    """A heavy-tailed duration (hours): lognormal with this mean and coefficient of variation.
+    Why lognormal: preparation and pickup times are skewed, a few take days (TRS surveys)."""
+
+    mean: float = 0.0
+    cv: float = 1.0
+
+
+@dataclass
+class TradersConfig:
+    """Importers, exporters, their brokers and consignees: what they do around customs, and when.
+
+    The same in every regime: a reform that changes what traders do says so in the regime (e.g.
+    `pre_arrival_share`, `quarantine.application_before_lodging`), never by editing these."""
+
+    name: str = MISSING
+    calendar: CalendarConfig = field(default_factory=lambda: CalendarConfig([0, 1, 2, 3, 4], 8.5, 17.5))
+    """Declarants', brokers' and consignees' office hours (their working steps progress only then)."""
+    original_documents_share: float = MISSING
+    """Imports released only against the original bill of lading (the rest: telex release or sea
+    waybill, papers in hand when the vessel sails)."""
+    courier: DurationConfig = field(default_factory=DurationConfig)
+    """Originals from the loading port to the consignee, counted from the vessel's departure there:
+    short-sea cargo arrives before its papers."""
+    delivery_order: DurationConfig = field(default_factory=DurationConfig)
+    """Working hours: freight and local charges paid, the bill exchanged for the delivery order."""
+    inspection_application: DurationConfig = field(default_factory=DurationConfig)
+    """Working hours (CIQ calendar) of the CIQ application before lodging, for goods under legal inspection."""
+    licence_share: float = 0.0
+    """Imports that need a licence or permit before lodging."""
+    licence: DurationConfig = field(default_factory=DurationConfig)
+    """Elapsed hours from the vessel's departure to the licence in hand."""
+    broker: DurationConfig = field(default_factory=DurationConfig)
+    """Working hours to draw up and lodge a declaration (imports and exports)."""
+    export_rush_hours: float = 12.0
+    """An export broker works out of hours when office hours would leave less than this before
+    the vessel's cut-off."""
+    storage_user_share: float = 0.0
+    """Consignees who keep the box in the yard while storage is free: they want it in the last day
+    of free time, so they lodge late and collect late."""
+    declare_ahead_hours: float = 24.0
+    """How long before they want the box such consignees lodge."""
+    declaration_window_days: float = 14.0
+    """Imports must be declared within this many days of the vessel's arrival (then a daily late fee)."""
+    terminal_release: DurationConfig = field(default_factory=DurationConfig)
+    """Working hours after customs release: terminal charges paid, terminal release order."""
+    truck_booking: DurationConfig = field(default_factory=DurationConfig)
+    """Elapsed hours to book a truck appointment and get a truck."""
+    receiving_calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    """Consignees' receiving hours: a truck is sent so that it arrives inside them."""
 
 
 @dataclass
@@ -379,3 +436,4 @@ class Config:
     baseline: RegimeConfig = MISSING
     """The regime compared against (the 'before' side)."""
     costs: CostsConfig = MISSING
+    traders: TradersConfig = MISSING

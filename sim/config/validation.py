@@ -7,7 +7,8 @@ from dataclasses import fields, is_dataclass
 from typing import Dict
 
 from sim.config.schema import (CalendarConfig, ClassSharesConfig, Config, ConfigError, CostsConfig,
-                               DemandConfig, ExperimentConfig, PortConfig, RegimeConfig, RunConfig)
+                               DemandConfig, DurationConfig, ExperimentConfig, PortConfig, RegimeConfig, RunConfig,
+                               TradersConfig)
 from sim.domain import DECLARED, CargoClass, Channel
 from sim.domain.sides import KIND_SIDES
 from sim.domain.stations import calendar_of, hours_mean_of, station_types
@@ -30,6 +31,7 @@ def validate(cfg: Config) -> Config:
     for key in ("regime", "baseline"):
         _check_regime(getattr(cfg, key), cfg.port, key)
     _check_costs(cfg.costs, cfg.port)
+    _check_traders(cfg.traders)
     return cfg
 
 
@@ -219,12 +221,14 @@ def _check_demand(d: DemandConfig, port: PortConfig) -> None:
             raise ConfigError(key, "a call must carry some boxes")
         if not 0.0 <= s.first_call_hour < HOURS_PER_WEEK:
             raise ConfigError(f"{key}.first_call_hour", f"must be in [0, 168), got {s.first_call_hour}")
+        _non_negative(s.voyage_days, f"{key}.voyage_days")
     irr = d.irregular
     _non_negative(irr.calls_per_week, "demand.irregular.calls_per_week")
     if irr.erlang_k < 1:
         raise ConfigError("demand.irregular.erlang_k", f"must be >= 1, got {irr.erlang_k}")
     _non_negative(irr.import_boxes_per_call, "demand.irregular.import_boxes_per_call")
     _non_negative(irr.export_boxes_per_call, "demand.irregular.export_boxes_per_call")
+    _non_negative(irr.voyage_days, "demand.irregular.voyage_days")
     if irr.calls_per_week > 0 and irr.import_boxes_per_call + irr.export_boxes_per_call <= 0:
         raise ConfigError("demand.irregular", "irregular calls must carry some boxes")
     _non_negative(d.call_size_cv, "demand.call_size_cv")
@@ -287,14 +291,11 @@ def _check_demand(d: DemandConfig, port: PortConfig) -> None:
 
 def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
     _probability(r.pre_arrival_share, f"{key}.pre_arrival_share")
-    _non_negative(r.pre_arrival_lead_hours_mean, f"{key}.pre_arrival_lead_hours_mean")
     directions = [x.value for x in DECLARED]
     for direction in directions:
-        for table in ("preparation_hours_mean", "doc_check_hours_mean", "channels"):
+        for table in ("doc_check_hours_mean", "channels"):
             if direction not in getattr(r, table):
                 raise ConfigError(f"{key}.{table}.{direction}", "missing")
-    for direction, v in r.preparation_hours_mean.items():
-        _non_negative(v, f"{key}.preparation_hours_mean.{direction}")
     for direction, v in r.doc_check_hours_mean.items():
         _positive(v, f"{key}.doc_check_hours_mean.{direction}")
     _non_negative(r.acceptance_hours_mean, f"{key}.acceptance_hours_mean")
@@ -328,7 +329,6 @@ def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
         _positive(v, f"{key}.inspection_hours_mean.{station}")
     _check_calendar(r.inspection_calendar, f"{key}.inspection_calendar")
     _non_negative(r.duty_hours_mean, f"{key}.duty_hours_mean")
-    _non_negative(r.truck_pickup_hours_mean, f"{key}.truck_pickup_hours_mean")
     t, tk = r.transit, f"{key}.transit"
     _probability(t.share_truck, f"{tk}.share_truck")
     _probability(t.share_rail, f"{tk}.share_rail")
@@ -362,3 +362,17 @@ def _check_costs(c: CostsConfig, port: PortConfig) -> None:
         if station not in port.inspection_stations:
             raise ConfigError(f"costs.inspection_cny_per_box.{station}", f"unknown station; expected one of {', '.join(port.inspection_stations)}")
         _non_negative(v, f"costs.inspection_cny_per_box.{station}")
+
+
+def _check_traders(t: TradersConfig) -> None:
+    for name in ("original_documents_share", "licence_share", "storage_user_share"):
+        _probability(getattr(t, name), f"traders.{name}")
+    for f in fields(t):
+        value = getattr(t, f.name)
+        if isinstance(value, DurationConfig):
+            _non_negative(value.mean, f"traders.{f.name}.mean")
+            _non_negative(value.cv, f"traders.{f.name}.cv")
+        elif isinstance(value, CalendarConfig):
+            _check_calendar(value, f"traders.{f.name}")
+    _non_negative(t.declare_ahead_hours, "traders.declare_ahead_hours")
+    _positive(t.declaration_window_days, "traders.declaration_window_days")

@@ -64,14 +64,12 @@ class Consignments:
     u_pre_arrival: np.ndarray
     u_channel: np.ndarray
     u_scan: np.ndarray
-    e_preparation: np.ndarray
     e_acceptance: np.ndarray
     e_doc_check: np.ndarray
     u_query: np.ndarray
     e_query: np.ndarray
     e_inspection: np.ndarray
     e_duty: np.ndarray
-    e_pickup: np.ndarray
     u_mode: np.ndarray
     u_transit: np.ndarray
     e_transit: np.ndarray
@@ -87,6 +85,17 @@ class Consignments:
     e_inland_doc_check: np.ndarray
     u_inland_inspection: np.ndarray
     e_inland_inspection: np.ndarray
+    # Traders' variates (float32: standard normals for lognormal durations, uniforms for choices).
+    u_original: np.ndarray
+    z_courier: np.ndarray
+    z_delivery_order: np.ndarray
+    z_application: np.ndarray
+    u_licence: np.ndarray
+    z_licence: np.ndarray
+    z_broker: np.ndarray
+    u_storage: np.ndarray
+    z_terminal_release: np.ndarray
+    z_truck_booking: np.ndarray
     destination_names: list
 
     def __len__(self) -> int:
@@ -105,7 +114,7 @@ class Consignments:
         """Free what only `plan` reads (the random variates and the export gate-in leads) once it
         has turned them into routes and durations (a third of a full-year replication's memory)."""
         for name in self.__dataclass_fields__:
-            if name.startswith(("u_", "e_")) or name == "gate_in_lead":
+            if name.startswith(("u_", "e_", "z_")) or name == "gate_in_lead":
                 setattr(self, name, None)
 
 
@@ -254,11 +263,11 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
         boxes=boxes, teu=teu.astype(float), value_cny=value, destination=destination.astype(np.int32),
         connect_service=connect, discharge_rank=rank, gate_in_lead=lead,
         u_pre_arrival=customs.random(n), u_channel=customs.random(n),
-        e_preparation=customs.exponential(1.0, n), e_acceptance=customs.exponential(1.0, n),
+        e_acceptance=customs.exponential(1.0, n),
         e_doc_check=customs.exponential(1.0, n),
         u_query=customs.random(n), e_query=customs.exponential(1.0, n),
         u_scan=inspection.random(n), e_inspection=inspection.exponential(1.0, n),
-        e_duty=removal.exponential(1.0, n), e_pickup=removal.exponential(1.0, n),
+        e_duty=removal.exponential(1.0, n),
         u_mode=hinter.random(n), u_transit=hinter.random(n), e_transit=hinter.exponential(1.0, n),
         u_quarantine=quarantine.random(n), u_joint=quarantine.random(n), e_quarantine=quarantine.exponential(1.0, n),
         u_fumigation=quarantine.random(n), e_fumigation=quarantine.exponential(1.0, n),
@@ -266,9 +275,23 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
         e_inland_preparation=inland.exponential(1.0, n), u_inland_check=inland.random(n),
         e_inland_doc_check=inland.exponential(1.0, n), u_inland_inspection=inland.random(n),
         e_inland_inspection=inland.exponential(1.0, n),
+        **_traders_variates(stream(seed, replication, "traders", block), n),
         destination_names=destination_names,
     )
 
+
+
+def _traders_variates(rng, n: int) -> dict:
+    """What importers, brokers and consignees do (`sim.model.traders`), from a stream of their own."""
+    out = {}
+    for name in TRADERS_VARIATES:
+        draw = rng.random if name.startswith("u_") else rng.standard_normal
+        out[name] = draw(n, dtype=np.float32)
+    return out
+
+
+TRADERS_VARIATES = ("u_original", "z_courier", "z_delivery_order", "z_application", "u_licence", "z_licence",
+                    "z_broker", "u_storage", "z_terminal_release", "z_truck_booking")
 
 
 def generate_weeks(demand: DemandConfig, port: PortConfig, first_week: int, last_week: int, seed: int,

@@ -106,23 +106,22 @@ class Hinterland:
         self.corridors[self.cons.destination[i]].add(i, ready, self.cons.teu[i], self.cons.boxes[i])
 
     def by_truck(self, i: int, ready: float) -> None:
-        """The truck reaches the out-gate after the pickup delay (ready >= now).
+        """The truck reaches the out-gate when its consignee sends it (`traders.Consignees`, ready >= now).
 
         The out-gate is FIFO, so a truck's exit is known once every earlier truck has been
         served. Trucks wait in `gate_line` without an event and are served, in arrival order,
         when a vessel's boxes join the line (every truck there before now is in it) or when
         the run ends.
         """
-        env = self.env
-        delay = ready + self.plan.pickup[i] - env.now
-        # keyed on the time a timeout would fire; the lane hours ride along
-        heapq.heappush(self.gate_line, (env.now + delay, i, self.cons.boxes[i] * self.gate_hours))
+        at_gate = float(self.plan.consignees.at_gate(np.array([i]), np.array([ready]), self.rec.in_yard[[i]])[0])
+        # keyed on the time the truck arrives; the lane hours ride along
+        heapq.heappush(self.gate_line, (at_gate, i, self.cons.boxes[i] * self.gate_hours))
 
     def trucks_to_gate(self, idx: np.ndarray, ready: np.ndarray) -> None:
         """`by_truck` for many trucks at once."""
         now = self.env.now
         self.serve_gate_line(now)  # every truck there before now is in the line: keep it short
-        arrival = now + (ready + self.plan.pickup[idx] - now)  # as by_truck computes it
+        arrival = self.plan.consignees.at_gate(idx, ready, self.rec.in_yard[idx])
         lane_hours = self.cons.boxes[idx] * self.gate_hours
         push, line = heapq.heappush, self.gate_line
         for item in zip(arrival.tolist(), idx.tolist(), lane_hours.tolist()):

@@ -15,9 +15,10 @@ from sim.config import Config, RegimeConfig
 from sim.domain import DECLARED, CargoClass, Channel, Direction, Mode, Station, Trade
 from sim.domain.calendar import WorkingCalendar
 from sim.domain.stations import JOINT, customs_types, hours_mean_of, lookup, of, separate_types, station_types
-from sim.domain.units import HOURS_PER_WEEK, HOURS_PER_YEAR
+from sim.domain.units import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.model.demand import Calls, Consignments
 from sim.model.queues import allocate_trains, fifo_servers, fifo_servers_on_calendar, weekly_times
+from sim.model.traders import Consignees, export_lodging, import_lodging, lognormal, storage_wish
 
 
 
@@ -41,7 +42,7 @@ class ClearancePlan:
     fumigation_work: np.ndarray
     inspection_visits: np.ndarray  # number of station visits
     duty: np.ndarray
-    pickup: np.ndarray
+    consignees: Consignees         # when a released import box leaves by truck
     mode: np.ndarray
     transit: np.ndarray            # moves inland under customs transit supervision
     transit_formalities: np.ndarray  # working hours of formalities at the port (0: none)
@@ -145,7 +146,8 @@ def _rail_is_cheaper(cfg: Config, regime: RegimeConfig, cons: Consignments) -> n
     km = np.array([d.distance_km for d in dests])[cons.destination]
     headway = np.array([HOURS_PER_WEEK / max(1, len(d.rail_departures)) for d in dests])[cons.destination]
     rail_hours = np.array([d.rail_hours + d.rail_cutoff_hours for d in dests])[cons.destination] + headway / 2
-    truck_hours = np.array([d.truck_hours for d in dests])[cons.destination] + regime.truck_pickup_hours_mean
+    t = cfg.traders
+    truck_hours = np.array([d.truck_hours for d in dests])[cons.destination] + t.terminal_release.mean + t.truck_booking.mean
     value_per_teu = cons.value_cny / cons.teu
     per_hour = value_per_teu * (costs.inventory_rate_per_year / HOURS_PER_YEAR
                                 + _class_shares(costs.spoilage_share_per_day, cons.cargo_class) / 24.0)
@@ -155,6 +157,18 @@ def _rail_is_cheaper(cfg: Config, regime: RegimeConfig, cons: Consignments) -> n
     rail = (costs.rail_fixed_cny_per_teu + costs.rail_cny_per_teu_km * km
             + per_hour * (rail_hours + regime.transit.share_rail * rail_formalities))
     return rail < truck
+
+
+def voyage_hours(cfg: Config, calls: Calls) -> np.ndarray:
+    """Sailing hours from the last foreign loading port, per call (by its service)."""
+    days = [cfg.demand.services[name].voyage_days for name in calls.service_names[:-1]]
+    days.append(cfg.demand.irregular.voyage_days)
+    return np.array(days)[calls.service] * HOURS_PER_DAY
+
+
+def _road_and_delivery_hours(cfg: Config, cons: Consignments) -> np.ndarray:
+    dests = [cfg.port.destinations[d] for d in cons.destination_names]
+    return np.array([d.truck_hours + d.local_delivery_hours for d in dests])[cons.destination]
 
 
 def export_arrivals(cfg: Config, cons: Consignments, calls: Calls, mode: np.ndarray):
@@ -202,16 +216,19 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     pre_run = is_export & (gate_in < 0)
 
     arrival = calls.arrival[cons.call]
-    pre_arrival = is_import & foreign & (cons.take("u_pre_arrival") < regime.pre_arrival_share)
-    e_preparation = cons.take("e_preparation")
+    ciq = is_import & declared & (cons.take("u_quarantine") < _class_shares(cfg.demand.quarantine_share, cls))
+    wish = storage_wish(cfg, cons.take("u_storage"))
+    z_broker = cons.take("z_broker")  # each row is an import or an export: one variate serves both
     lodged = np.full(n, np.nan)
-    prep_import = regime.preparation_hours_mean[Direction.IMPORT.value]
-    prep_export = regime.preparation_hours_mean[Direction.EXPORT.value]
-    lodged[is_import] = arrival[is_import] + e_preparation[is_import] * prep_import
-    lodged[pre_arrival] = arrival[pre_arrival] - e_preparation[pre_arrival] * regime.pre_arrival_lead_hours_mean
-    lodged[is_export] = gate_in[is_export] + e_preparation[is_export] * prep_export
-    lodged = np.maximum(lodged, 0.0)  # pre-arrival imports lodged before t=0: warm-up absorbs them
+    lodged[is_import] = import_lodging(cfg, regime, arrival, voyage_hours(cfg, calls)[cons.call], ciq, wish,
+                                       z_broker, cons.take)[is_import]
+    shipped = gate_arrival - _road_and_delivery_hours(cfg, cons)  # the truck (or train) left the shipper
+    cutoff = calls.scheduled[cons.call] - cfg.port.export_cutoff_hours
+    lodged[is_export] = export_lodging(cfg, shipped[is_export], gate_in[is_export], cutoff[is_export],
+                                       z_broker[is_export])
+    lodged = np.maximum(lodged, 0.0)  # imports lodged before t=0: warm-up absorbs them
     lodged[~declared | pre_run] = np.nan
+    pre_arrival = is_import & declared & (lodged < arrival)
 
     cum = channel_thresholds(regime)[cons.direction, cls]
     channel = (cons.take("u_channel")[:, None] >= cum).sum(axis=1)
@@ -233,7 +250,6 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
         insp_mean[st.code] = hours_mean_of(st, regime)
     customs_work = np.where(red, cons.take("e_inspection") * insp_mean[station], np.nan)
 
-    ciq = is_import & declared & (cons.take("u_quarantine") < _class_shares(cfg.demand.quarantine_share, cls))
     joint = ciq & (cons.take("u_joint") < _class_shares(lookup(regime, JOINT.share), cls))
     quarantine_work = np.where(ciq, cons.take("e_quarantine") * hours_mean_of(of(Station.QUARANTINE), regime), np.nan)
     fumigation = (is_import & declared & (cls == CargoClass.WOOD.code)
@@ -278,7 +294,10 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
         station=station.astype(np.int8), customs_work=customs_work,
         quarantine=ciq, joint=joint, quarantine_work=quarantine_work,
         fumigation=fumigation, fumigation_work=fumigation_work, inspection_visits=visits,
-        duty=duty, pickup=cons.take("e_pickup") * regime.truck_pickup_hours_mean, mode=mode,
+        duty=duty, mode=mode,
+        consignees=Consignees(cfg, lognormal(cons.take("z_terminal_release"), cfg.traders.terminal_release),
+                              lognormal(cons.take("z_truck_booking"), cfg.traders.truck_booking), wish,
+                              _road_and_delivery_hours(cfg, cons)),
         transit=transit, transit_formalities=transit_formalities, second_declaration=second,
         declarations=declarations, certificate=certificate,
         certificate_hours=np.where(certificate, cons.take("e_certificate") * regime.certificate_hours_mean, 0.0),

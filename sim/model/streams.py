@@ -11,13 +11,14 @@ import numpy as np
 COMPONENTS = {
     "vessels": 0,     # schedules, lateness, irregular arrivals, call sizes
     "cargo": 1,       # consignment sizes, classes, destinations, modes, values
-    "customs": 2,     # pre-arrival, preparation, acceptance, channel, document-check variates
+    "customs": 2,     # advance lodging, acceptance, channel, document-check variates
     "inspection": 3,  # scan vs physical, inspection durations
-    "removal": 4,     # duty payment, pickup delays
+    "removal": 4,     # duty payment
     "hinterland": 5,  # mode choice, transit procedure, transit formalities
     "quarantine": 6,  # CIQ inspection, joint inspection, fumigation, aquatic certificates
     "inland": 7,      # second declaration at the inland customs office
     "transshipment": 8,  # which discharged consignments connect onwards, and to what
+    "traders": 9,     # importers' papers and choices, brokers' and consignees' working times
 }
 
 

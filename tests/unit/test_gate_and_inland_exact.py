@@ -29,8 +29,9 @@ def hinterland(cfg, regime, destination, boxes, pickup, second, preparation=None
     nan = np.full(n, np.nan)
     env = simpy.Environment()
     rec = consignment_columns(n)
+    delay = np.array(pickup, dtype=float)  # the consignee's decision is tested in test_traders_by_hand
     plan = SimpleNamespace(
-        pickup=np.array(pickup, dtype=float), second_declaration=np.array(second, dtype=bool),
+        consignees=SimpleNamespace(at_gate=lambda idx, ready, in_yard: ready + delay[idx]), second_declaration=np.array(second, dtype=bool),
         inland_preparation=np.array(preparation if preparation is not None else np.zeros(n), dtype=float),
         inland_doc_check_work=np.array(doc if doc is not None else nan, dtype=float),
         inland_inspection_work=np.array(inspection if inspection is not None else nan, dtype=float))

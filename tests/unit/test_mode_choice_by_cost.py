@@ -1,8 +1,8 @@
 """`demand.mode_choice=cost`: each import goes by rail when its expected door cost per TEU is lower.
 
 Expected door cost = transport + time value of the cargo. By truck: fixed + per km, with the
-bonded surcharge on the share moving under transit, for the truck hours plus the mean pickup
-wait. By rail: fixed + per km, for the train hours, the cut-off, half the headway between
+bonded surcharge on the share moving under transit, for the truck hours plus the consignee's
+mean terminal release and truck booking times. By rail: fixed + per km, for the train hours, the cut-off, half the headway between
 departures (the mean wait for a train) and, for the share under transit, the transit
 formalities unless a rail supervision centre waives them. Time value per hour: cargo value per
 TEU x (inventory rate per hour + spoilage share per hour).
@@ -49,7 +49,7 @@ def break_even_value(cfg, regime, dest_name: str, cargo: CargoClass) -> float:
     truck_transport = ((c.truck_fixed_cny_per_teu + c.truck_cny_per_teu_km * d.distance_km)
                        * (1 + t.share_truck * c.bonded_truck_surcharge_share))
     rail_transport = c.rail_fixed_cny_per_teu + c.rail_cny_per_teu_km * d.distance_km
-    truck_hours = d.truck_hours + regime.truck_pickup_hours_mean
+    truck_hours = d.truck_hours + cfg.traders.terminal_release.mean + cfg.traders.truck_booking.mean
     formalities = 0.0 if t.rail_supervision_centre else t.formalities_hours_mean
     rail_hours = (d.rail_hours + d.rail_cutoff_hours + HOURS_PER_WEEK / len(d.rail_departures) / 2
                   + t.share_rail * formalities)

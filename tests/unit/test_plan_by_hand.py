@@ -14,7 +14,7 @@ import pytest
 
 from sim.domain import CargoClass, Channel, Direction, Mode, Station, Trade
 from sim.domain.calendar import WorkingCalendar
-from sim.model.demand import Calls, Consignments
+from sim.model.demand import TRADERS_VARIATES, Calls, Consignments
 from sim.model.plan import plan
 from tests.conftest import SMALL, make_config
 
@@ -25,9 +25,19 @@ NAN = math.nan
 N = 8
 
 
+# Traders work round the clock with fixed times here (delivery order 3 h, broker 4 h, terminal
+# release 2 h, truck booking 12 h), so lodging and pickup are simple sums; their calendars, tails
+# and choices are tested in test_traders_by_hand.py.
+ALWAYS = ("days=[0,1,2,3,4,5,6]", "open_hour=0", "close_hour=24")
+TRADERS = (*(f"traders.calendar.{a}" for a in ALWAYS), *(f"traders.receiving_calendar.{a}" for a in ALWAYS),
+           "traders.delivery_order.cv=0", "traders.broker.cv=0", "traders.terminal_release.cv=0",
+           "traders.truck_booking.cv=0", "traders.original_documents_share=0", "traders.storage_user_share=0",
+           "traders.licence_share=0", "traders.inspection_application.mean=0")
+
+
 @pytest.fixture(scope="module")
 def config():
-    return make_config(*SMALL)
+    return make_config(*SMALL, *TRADERS)
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +47,9 @@ def case(config):
     d = {n: names.index(n) for n in names}
     rng = np.random.default_rng(7)
     e = {name: rng.uniform(0.5, 1.5, N) for name in (
-        "e_preparation", "e_acceptance", "e_doc_check", "e_query", "e_inspection", "e_duty", "e_pickup",
+        "e_acceptance", "e_doc_check", "e_query", "e_inspection", "e_duty",
         "e_transit", "e_quarantine", "e_fumigation", "e_certificate", "e_inland_preparation",
         "e_inland_doc_check", "e_inland_inspection")}
-    e["e_preparation"][1] = 1.0   # the pre-arrival import: lodged 24 h before arrival at 12 -> before t = 0
     #            0 imp rail  1 imp pre  2 imp wood  3 exp truck  4 exp rail  5 domestic  6 tx reefer  7 exp early
     u = {
         "u_pre_arrival":       [0.5, 0.05, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
@@ -69,6 +78,7 @@ def case(config):
         gate_in_lead=np.array([0.0, 0.0, 0.0, 30.0, 40.0, 0.0, 0.0, 150.0]),
         destination_names=names,
         **{k: np.array(v) for k, v in u.items()}, **{k: v.copy() for k, v in e.items()},
+        **{k: np.full(N, 0.5 if k.startswith("u_") else 0.0) for k in TRADERS_VARIATES},
     )
     calls = Calls(service=np.array([0, 0]), terminal=np.array([0, 0]), scheduled=np.array([10.0, 300.0]),
                   arrival=np.array([12.0, 301.0]), import_boxes=np.array([5, 5]), export_boxes=np.array([5, 5]),
@@ -93,14 +103,19 @@ def test_modes_gates_and_exports_before_the_run(case):
 
 
 def test_lodgement_and_channels(case):
-    """Imports lodge the preparation time after arrival (24 h mean), the pre-arrival one before it
-    (24 h lead; before t = 0 it counts as 0); exports after gate-in (6 h). Not declared: domestic,
+    """Imports lodge after the delivery order (3 h) and the broker (4 h) from arrival; the advance
+    lodger (import 1) as soon as its papers are in hand, when its vessel sailed (7 days before
+    arrival, an irregular call), so before t = 0: counted as 0. Exports: the broker starts when
+    the box leaves the shipper (gate arrival minus road and local delivery hours) and lodges at
+    gate-in at the earliest. Not declared: domestic,
     transshipment, exports cleared before the run. Channel: the uniform against the cumulative
     shares (general import .6/.94: 0.99 red; reefer green .3: 0.1 green; wood .3/.8: 0.5 yellow;
     general export .8/.98: 0.9 yellow, 0.01 green)."""
     cfg, regime, e, p = case
-    ep = e["e_preparation"]
-    expected = [12.0 + 24.0 * ep[0], 0.0, 301.0 + 24.0 * ep[2], 270.15 + 6.0 * ep[3], 266.0 + 6.0 * ep[4],
+    dests = [cfg.port.destinations[n] for n in cfg.port.destinations]
+    shipped = {i: p.gate_arrival[i] - dests[k].truck_hours - dests[k].local_delivery_hours
+               for i, k in ((3, 0), (4, list(cfg.port.destinations).index("shenyang")))}
+    expected = [12.0 + 3.0 + 4.0, 0.0, 301.0 + 3.0 + 4.0, max(270.15, shipped[3] + 4.0), max(266.0, shipped[4] + 4.0),
                 NAN, NAN, NAN]
     assert p.lodged.tolist() == pytest.approx(expected, nan_ok=True)
     assert p.pre_arrival.tolist() == [0, 1, 0, 0, 0, 0, 0, 0]
@@ -164,7 +179,8 @@ def test_transit_second_declaration_duty_and_release(case):
     assert p.inland_inspection_work.tolist() == pytest.approx(
         [NAN, NAN, 3.0 * e["e_inland_inspection"][2]] + [NAN] * 5, nan_ok=True)
     assert p.inland_preparation.tolist() == pytest.approx((12.0 * e["e_inland_preparation"]).tolist())
-    assert p.pickup.tolist() == pytest.approx((18.0 * e["e_pickup"]).tolist())
+    ready, in_yard = np.array([100.0, 200.0]), np.array([90.0, 210.0])
+    assert p.consignees.at_gate(np.array([1, 2]), ready, in_yard).tolist() == pytest.approx([114.0, 214.0])
     assert p.closed_form.tolist() == [False, False, False, True, True, False, False, False]
     assert p.released.tolist() == pytest.approx([NAN, NAN, NAN, p.checked_out[3], p.checked_out[4], NAN, NAN, NAN],
                                                 nan_ok=True)

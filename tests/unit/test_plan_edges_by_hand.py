@@ -15,15 +15,16 @@ import numpy as np
 import pytest
 
 from sim.domain import CargoClass, Channel, Direction, Mode, Station, Trade
-from sim.model.demand import Calls, Consignments
+from sim.model.demand import TRADERS_VARIATES, Calls, Consignments
 from sim.model.plan import choose_mode, plan
 from tests.conftest import SMALL, make_config
 
 IMP, EXP, TX = Direction.IMPORT.code, Direction.EXPORT.code, Direction.TRANSSHIPMENT.code
 GEN, REEF, WOOD = CargoClass.GENERAL.code, CargoClass.REEFER.code, CargoClass.WOOD.code
+TRADERS_U = tuple(v for v in TRADERS_VARIATES if v.startswith("u_"))  # at 0.5: no original papers, no licence
 U_NAMES = ("u_pre_arrival", "u_channel", "u_scan", "u_query", "u_mode", "u_transit", "u_quarantine", "u_joint",
            "u_fumigation", "u_aquatic", "u_inland_check", "u_inland_inspection")
-E_NAMES = ("e_preparation", "e_acceptance", "e_doc_check", "e_query", "e_inspection", "e_duty", "e_pickup",
+E_NAMES = ("e_acceptance", "e_doc_check", "e_query", "e_inspection", "e_duty",
            "e_transit", "e_quarantine", "e_fumigation", "e_certificate", "e_inland_preparation",
            "e_inland_doc_check", "e_inland_inspection")
 
@@ -45,7 +46,8 @@ def consignments(cfg, rows: list[dict]) -> Consignments:
         value_cny=np.full(n, 1e5), destination=np.array([names.index(r.get("dest", "dalian")) for r in rows]),
         connect_service=col("service", -1), discharge_rank=np.zeros(n), gate_in_lead=col("lead", 0.0).astype(float),
         destination_names=names,
-        **{u: col(u, 0.5).astype(float) for u in U_NAMES}, **{e: np.ones(n) for e in E_NAMES},
+        **{u: col(u, 0.5).astype(float) for u in U_NAMES + TRADERS_U}, **{e: np.ones(n) for e in E_NAMES},
+        **{z: np.zeros(n) for z in TRADERS_VARIATES if z not in TRADERS_U},
     )
 
 

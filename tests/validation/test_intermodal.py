@@ -8,7 +8,8 @@ box leaving before it is ready, a plug counted twice or a mechanism that moves a
 way would put the savings in the wrong place while every number still looks plausible.
 
 All runs are deterministic (fixed seed, replication 0) and small (10 % of Dalian's boxes, an
-8-day horizon, 1 day warm-up, 4 days drain: ~0.3-1 s each); each configuration is simulated
+8-day horizon, 1 day warm-up, 16 days drain so the cohort finishes: imports may be declared up to
+14 days after arrival; ~0.5-1 s each); each configuration is simulated
 once per module and shared.
 """
 from __future__ import annotations
@@ -33,7 +34,7 @@ FOREIGN, DOMESTIC = Trade.FOREIGN.code, Trade.DOMESTIC.code
 REEFER = CargoClass.REEFER.code
 EPS = 1e-6  # hours (a few ms): float slack when comparing times computed along different paths
 
-BASE = ("demand.scale=0.1", "run.horizon_days=8", "run.warmup_days=1", "run.drain_days=4",
+BASE = ("demand.scale=0.1", "run.horizon_days=8", "run.warmup_days=1", "run.drain_days=16",
         "run.replications=1", "run.workers=1", "experiment=single")
 BEFORE = ("regime=before_reform",)
 NO_CENTRE = ("regime.transit.rail_supervision_centre=false",)

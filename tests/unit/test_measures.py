@@ -161,7 +161,7 @@ def test_a_what_if_without_one_measure(tmp_path):
     configs = tmp_path / "configs"
     shutil.copytree(CONFIG_DIR, configs)
     text = (REGIMES / "after_reform.yaml").read_text()
-    text = re.sub(r"^  - measure/paperless@_here_\n", "", text, flags=re.M)
+    text = re.sub(r"^  - measure/paperless@_here_\n", "", text, flags=re.MULTILINE)
     text = text.replace("name: after_reform", "name: no_paperless").replace(" paperless,", "")
     (configs / "regime" / "no_paperless.yaml").write_text(text)
     with initialize_config_dir(config_dir=str(configs), version_base="1.3"):

@@ -20,10 +20,31 @@ def _check_point(overrides: list[str]) -> str | None:
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
         to_config(compose(config_name="config", overrides=overrides))
+        return _group_added_twice(parsed)
     except ConfigError as e:
         return str(e)
     except Exception as e:  # noqa: BLE001 - every composition failure becomes one line
         return describe(e, parsed)
+
+
+def _group_added_twice(parsed) -> str | None:
+    """`+regime=after_reform` when the defaults list already selects after_reform. Hydra refuses
+    `+group=option` for a group already chosen only when the option is a single file; a regime
+    composed from measures (a defaults list of its own) slips through, so it is checked here
+    against the groups chosen without the '+' overrides (one extra composition, only then)."""
+    from hydra import compose
+
+    from sim.cli.errors import _label
+
+    added = [o for o in parsed if o.is_add() and "." not in o.key_or_group]
+    if not added:
+        return None
+    others = [o.input_line for o in parsed if o not in added]
+    chosen = compose(config_name="config", overrides=others, return_hydra_config=True).hydra.runtime.choices
+    for o in added:
+        if _label(o) in chosen:
+            return (f"{_label(o)}: already in the defaults list; '+' only adds new groups, "
+                    f"so write {o.input_line.lstrip('+')}")
     return None
 
 

@@ -339,6 +339,10 @@ class RegimeConfig:
     """Working hours (officer calendar) to put a transshipment box under customs transit supervision."""
     certificate_hours_mean: float = 0.0
     """Origin and health certificates for aquatic entrepot cargo (0 = step not needed)."""
+    measures: List[str] = field(default_factory=list)
+    """Names of the reform measures (configs/regime/measure/) this regime applies on top of the
+    regime it starts from, in order; recorded so an experiment can tell what differs (empty
+    for a regime written out in full, such as before_reform)."""
 
 
 @dataclass

@@ -125,7 +125,8 @@ def test_bad_input_is_one_line_naming_the_key(overrides, key, problem):
     [],
     [*SMALL, "hydra.run.dir=/tmp/portclear-never-created"],
     ["experiment=single", "run.replications=1", "++run.seed=5", "regime@baseline=after_reform"],
-], ids=["defaults", "small", "single"])
+    ["+load=dalian_congested"],  # '+' for a group the defaults list lacks (not "already in the defaults list")
+], ids=["defaults", "small", "single", "add_group"])
 def test_valid_input_passes(overrides):
     assert first_config_error(overrides) is None
 

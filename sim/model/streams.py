@@ -18,6 +18,7 @@ COMPONENTS = {
     "quarantine": 6,  # CIQ inspection, joint inspection, fumigation, aquatic certificates
     "inland": 7,      # second declaration at the inland customs office
     "transshipment": 8,  # which discharged consignments connect onwards, and to what
+    "berths": 9,      # per-call handling-time factors (crane productivity)
 }
 
 

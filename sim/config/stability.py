@@ -165,8 +165,9 @@ def berth_loads(cfg: Config) -> list[Load]:
 
 
 def terminal_teu_per_year(cfg: Config) -> dict[str, float]:
-    """Full-scale TEU a year each terminal is offered (boxes x (1 + forty_foot_share), scale
-    divided out), to hold against its design capacity."""
+    """TEU a year each terminal is offered (boxes x (1 + forty_foot_share)), to hold against its
+    design capacity: at full scale for a reduced run (demand.scale < 1 samples the full port),
+    with the growth for demand.scale > 1."""
     d, port = cfg.demand, cfg.port
     berths = sum(t.berths for t in port.terminals.values())
     irr = d.irregular
@@ -174,7 +175,7 @@ def terminal_teu_per_year(cfg: Config) -> dict[str, float]:
               for name, t in port.terminals.items()}
     for s in d.services.values():
         weekly[s.terminal] += s.calls_per_week * (s.import_boxes_per_call + s.export_boxes_per_call)
-    teu_per_box = 1.0 + d.forty_foot_share
+    teu_per_box = (1.0 + d.forty_foot_share) * max(1.0, d.scale)
     return {name: boxes * teu_per_box * HOURS_PER_YEAR / HOURS_PER_WEEK for name, boxes in weekly.items()}
 
 
@@ -188,7 +189,7 @@ def design_warnings(cfg: Config) -> list[str]:
     for name, teu in terminal_teu_per_year(cfg).items():
         design = cfg.port.terminals[name].design_teu_per_year
         if design > 0 and teu > DESIGN_MARGIN * design:
-            out.append(f"port.terminals.{name}: offered {teu / 1e6:.2f} M TEU/yr at full scale, "
+            out.append(f"port.terminals.{name}: offered {teu / 1e6:.2f} M TEU/yr, "
                        f"{teu / design:.2f} x its design capacity ({design / 1e6:.2f} M)")
     return out
 

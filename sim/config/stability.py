@@ -205,8 +205,8 @@ def overloaded(cfg: Config) -> list[tuple[Load, str]]:
     out = []
     for s in berth_loads(cfg):
         if s.load >= 1.0:
-            out.append((s, f"{s.key}: offered berth load {s.load:.2f} >= capacity: {s.work_per_week:,.0f} berth hours "
-                           f"a week for {s.servers} berths; its vessel queue grows without end"))
+            out.append((s, f"{s.key}: offered load {s.load:.2f} >= capacity: {s.work_per_week:,.0f} berth hours "
+                           f"a week for {s.servers} berths x 168 h; its vessel queue grows without end"))
     for side, regime in simulated_regimes(cfg).items():
         for s in station_loads(cfg, regime, side) + inland_loads(cfg, regime, side):
             if s.load >= 1.0:

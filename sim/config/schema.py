@@ -108,10 +108,18 @@ class CalendarConfig:
 class TerminalConfig:
     berths: int = MISSING
     cranes_per_berth: int = MISSING
+    """Quay cranes a call can get at one berth: what the largest (mainline) calls get; smaller
+    calls get fewer by `PortConfig.crane_steps_moves`."""
     crane_moves_per_hour: float = MISSING
     """Gross moves per crane-hour; one move lifts one box."""
     berth_setup_hours: float = 1.0
-    """Mooring, lashing and unmooring time per call, outside crane work."""
+    """Fixed non-working time per call at the berth: berthing, lashing, crane start-up, unberthing
+    (half before discharge, half after loading)."""
+    berth_hours_per_move: float = 0.0
+    """Non-working time at the berth per move, on top of the cranes' work (lashing, hatch covers,
+    crane shifts between bays), so a call's time at berth = moves x (1 / ship rate + this) + setup."""
+    design_teu_per_year: float = 0.0
+    """The terminal's design capacity (0: not known); the stability check compares the offered TEU with it."""
 
 
 @dataclass
@@ -167,6 +175,12 @@ class PortConfig:
     rail_terminal: RailTerminalConfig = field(default_factory=RailTerminalConfig)
     reefer_plugs: int = 2000
     """Reefer plugs in the yard; a reefer box without a plug waits unplugged (and that costs)."""
+    crane_steps_moves: List[float] = field(default_factory=list)
+    """Cranes by call size: a call (import + export boxes) gets one crane plus one for every step
+    it reaches, at most its terminal's `cranes_per_berth`; empty: every call gets `cranes_per_berth`."""
+    handling_erlang_k: int = 0
+    """Call-to-call variation of the time per move: a unit-mean Erlang(k) factor per call (cv
+    1/sqrt(k)); 0: every call works at its terminal's mean rate."""
     export_cutoff_hours: float = 6.0
     """Export boxes must be released this many hours before the call's scheduled arrival."""
     officer_hours_per_week: float = MISSING
@@ -222,7 +236,12 @@ class DemandConfig:
     irregular: IrregularArrivalsConfig = field(default_factory=IrregularArrivalsConfig)
     call_size_cv: float = 0.25
     lateness_hours_mean: float = 4.0
+    """Mean deviation of a liner call's arrival from its schedule (late > 0)."""
     lateness_erlang_k: int = 3
+    """Shape of the deviation: an Erlang(k) shifted by `early_hours_max`."""
+    early_hours_max: float = 0.0
+    """How early a liner call can arrive: deviation = Erlang(k, mean lateness_hours_mean +
+    early_hours_max) - early_hours_max, so calls come early as well as late and bunch."""
     domestic_share: float = 0.0
     """Share of boxes in domestic (coastal) trade: handled at the quay, never declared to customs."""
     boxes_per_consignment_mean: float = 1.5

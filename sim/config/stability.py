@@ -12,7 +12,8 @@ shares and mean durations, exactly as `sim.model.plan` routes consignments. Chea
 (no random numbers) and deterministic. The estimate ignores call-size rounding and
 consignments cut at a call's end; against the plan's own arrays it is within ~10 %.
 Inland customs offices (second declarations under the transit procedure) are covered
-per office (`inland_loads`).
+per office (`inland_loads`), and each terminal's berths (`berth_loads`: berth hours a week
+by the crane rule of `sim.domain.berths` at the mean call size).
 
 A load of 1 or more is refused (`run.allow_overload=true` runs it anyway, with a warning
 per station, for a deliberate study of a surge over a finite horizon). This check found
@@ -25,8 +26,10 @@ from dataclasses import dataclass
 
 from sim.config import Config, ConfigError, RegimeConfig
 from sim.domain import CargoClass, Station
+from sim.domain.berths import berth_hours
 from sim.domain.calendar import WorkingCalendar
 from sim.domain.sides import sides_of
+from sim.domain.units import HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.domain.stations import JOINT, calendar_of, hours_mean_of, lookup, station_types
 
 REJECT_LOAD = 1.0
@@ -134,6 +137,63 @@ def inland_loads(cfg: Config, regime: RegimeConfig, side: str) -> list[Load]:
     return loads
 
 
+def terminal_traffic(cfg: Config) -> dict[str, tuple[float, float]]:
+    """Per terminal: (calls a week, berth hours a week) offered by the demand, by the berth rule
+    of `sim.domain.berths` at each service's mean call size; irregular calls split by berths, as
+    `sim.model.demand.generate_calls` assigns them. Regime-free."""
+    d, port = cfg.demand, cfg.port
+    berths = sum(t.berths for t in port.terminals.values())
+    out = dict.fromkeys(port.terminals, (0.0, 0.0))
+    irr = d.irregular
+    irr_moves = (irr.import_boxes_per_call + irr.export_boxes_per_call) * d.scale
+    for name, t in port.terminals.items():
+        calls = irr.calls_per_week * t.berths / berths
+        hours = calls * float(berth_hours(irr_moves, t, port.crane_steps_moves)) if calls else 0.0
+        for s in d.services.values():
+            if s.terminal == name:
+                moves = (s.import_boxes_per_call + s.export_boxes_per_call) * d.scale
+                calls += s.calls_per_week
+                hours += s.calls_per_week * float(berth_hours(moves, t, port.crane_steps_moves))
+        out[name] = (calls, hours)
+    return out
+
+
+def berth_loads(cfg: Config) -> list[Load]:
+    """Offered load of each terminal's berths (berth hours a week over berths x 168 h)."""
+    return [Load(f"port.terminals.{name}.berths", "port", hours, cfg.port.terminals[name].berths, HOURS_PER_WEEK)
+            for name, (_, hours) in terminal_traffic(cfg).items()]
+
+
+def terminal_teu_per_year(cfg: Config) -> dict[str, float]:
+    """TEU a year each terminal is offered (boxes x (1 + forty_foot_share)), to hold against its
+    design capacity: at full scale for a reduced run (demand.scale < 1 samples the full port),
+    with the growth for demand.scale > 1."""
+    d, port = cfg.demand, cfg.port
+    berths = sum(t.berths for t in port.terminals.values())
+    irr = d.irregular
+    weekly = {name: irr.calls_per_week * (irr.import_boxes_per_call + irr.export_boxes_per_call) * t.berths / berths
+              for name, t in port.terminals.items()}
+    for s in d.services.values():
+        weekly[s.terminal] += s.calls_per_week * (s.import_boxes_per_call + s.export_boxes_per_call)
+    teu_per_box = (1.0 + d.forty_foot_share) * max(1.0, d.scale)
+    return {name: boxes * teu_per_box * HOURS_PER_YEAR / HOURS_PER_WEEK for name, boxes in weekly.items()}
+
+
+DESIGN_MARGIN = 1.10
+"""A terminal offered more than this times its design capacity gets a warning (design figures are nominal)."""
+
+
+def design_warnings(cfg: Config) -> list[str]:
+    """One line per terminal offered more than DESIGN_MARGIN x its design TEU a year (full scale)."""
+    out = []
+    for name, teu in terminal_teu_per_year(cfg).items():
+        design = cfg.port.terminals[name].design_teu_per_year
+        if design > 0 and teu > DESIGN_MARGIN * design:
+            out.append(f"port.terminals.{name}: offered {teu / 1e6:.2f} M TEU/yr, "
+                       f"{teu / design:.2f} x its design capacity ({design / 1e6:.2f} M)")
+    return out
+
+
 def simulated_regimes(cfg: Config) -> dict[str, RegimeConfig]:
     """The regimes this experiment simulates (a single run never simulates the baseline)."""
     keys = dict.fromkeys(side.config_key for side in reversed(sides_of(cfg.experiment.kind)))  # regime first
@@ -143,6 +203,10 @@ def simulated_regimes(cfg: Config) -> dict[str, RegimeConfig]:
 def overloaded(cfg: Config) -> list[tuple[Load, str]]:
     """(load, one-line description) of every simulated station offered a load of 1 or more."""
     out = []
+    for s in berth_loads(cfg):
+        if s.load >= 1.0:
+            out.append((s, f"{s.key}: offered load {s.load:.2f} >= capacity: {s.work_per_week:,.0f} berth hours "
+                           f"a week for {s.servers} berths x 168 h; its vessel queue grows without end"))
     for side, regime in simulated_regimes(cfg).items():
         for s in station_loads(cfg, regime, side) + inland_loads(cfg, regime, side):
             if s.load >= 1.0:
@@ -168,5 +232,7 @@ def check_stability(cfg: Config) -> Config:
 
 
 def overload_warnings(cfg: Config) -> list[str]:
-    """One line per overloaded station that runs anyway (run.allow_overload=true)."""
-    return [text for s, text in overloaded(cfg) if s.load >= REJECT_LOAD] if cfg.run.allow_overload else []
+    """One line per overloaded station that runs anyway (run.allow_overload=true), and per
+    terminal offered well over its design capacity (it runs: a design figure is not a hard limit)."""
+    over = [text for s, text in overloaded(cfg) if s.load >= REJECT_LOAD] if cfg.run.allow_overload else []
+    return over + design_warnings(cfg)

@@ -172,6 +172,12 @@ def _check_port(port: PortConfig) -> None:
             raise ConfigError(f"{key}.cranes_per_berth", f"capacity must be >= 1, got {t.cranes_per_berth}")
         _positive(t.crane_moves_per_hour, f"{key}.crane_moves_per_hour")
         _non_negative(t.berth_setup_hours, f"{key}.berth_setup_hours")
+        _non_negative(t.berth_hours_per_move, f"{key}.berth_hours_per_move")
+        _non_negative(t.design_teu_per_year, f"{key}.design_teu_per_year")
+    if port.handling_erlang_k < 0:
+        raise ConfigError("port.handling_erlang_k", f"must be >= 0 (0: no variation), got {port.handling_erlang_k}")
+    for i, step in enumerate(port.crane_steps_moves):
+        _positive(step, f"port.crane_steps_moves[{i}]")
     for name in (st.key for st in station_types()):
         if name not in port.inspection_stations:
             raise ConfigError(f"port.inspection_stations.{name}", "missing; inspections need it")
@@ -232,7 +238,10 @@ def _check_demand(d: DemandConfig, port: PortConfig) -> None:
     if irr.calls_per_week > 0 and irr.import_boxes_per_call + irr.export_boxes_per_call <= 0:
         raise ConfigError("demand.irregular", "irregular calls must carry some boxes")
     _non_negative(d.call_size_cv, "demand.call_size_cv")
-    _non_negative(d.lateness_hours_mean, "demand.lateness_hours_mean")
+    _non_negative(d.early_hours_max, "demand.early_hours_max")
+    if d.lateness_hours_mean < -d.early_hours_max:
+        raise ConfigError("demand.lateness_hours_mean", f"must be >= -demand.early_hours_max ({-d.early_hours_max:g}): "
+                                                        f"no call is earlier than that, got {d.lateness_hours_mean}")
     if d.lateness_erlang_k < 1:
         raise ConfigError("demand.lateness_erlang_k", f"must be >= 1, got {d.lateness_erlang_k}")
     _probability(d.domestic_share, "demand.domestic_share")

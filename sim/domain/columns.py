@@ -35,6 +35,6 @@ ATTRIBUTES_CODE = (  # int8: codes, flags and small counts the regime decides
 ATTRIBUTES_FLOAT = ("teu", "value_cny", "distance_km")
 
 # Vessel-call columns: one row per call.
-CALL_COLUMNS_INT = ("call_id", "service", "terminal", "import_boxes", "export_boxes", "loaded_boxes")
+CALL_COLUMNS_INT = ("call_id", "service", "terminal", "import_boxes", "export_boxes", "loaded_boxes", "cranes")
 CALL_TIMES = ("arrival", "berthed", "discharge_end", "departed")
 CALL_COLUMNS_FLOAT = ("scheduled",) + CALL_TIMES + ("import_teu", "loaded_teu")

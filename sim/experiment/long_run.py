@@ -88,7 +88,7 @@ def run_segment(cfg: Config, regime: RegimeConfig, replication: int, seg: Segmen
                                        replication)
     rep = simulate(segment_config(cfg, seg), regime, replication, traffic=(calls, cons))
     window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours)
-    berths = sum(t.berths for t in cfg.port.terminals.values())
+    berths = tuple(t.berths for t in cfg.port.terminals.values())  # by terminal code
     kpis = replication_kpis(Frame.of(rep.consignments), rep.calls, window, berths, cfg.costs)
     drain_weeks = seg.last_week - seg.observed_week - seg.observed_weeks
     end = rep.end_hours + seg.start_hours

@@ -65,7 +65,7 @@ def run_job(cfg: Config, job: Job, parts_dir: Path | None) -> ReplicationResult:
     window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours)
     cons = rep.consignments
     table = Frame.of(cons)
-    berths = sum(t.berths for t in cfg.port.terminals.values())
+    berths = tuple(t.berths for t in cfg.port.terminals.values())  # by terminal code
     kpis = replication_kpis(table, rep.calls, window, berths, cfg.costs)
     sample = duration(foreign(export_cohort(table, window)), "lodged", "released", window)
 

@@ -33,6 +33,9 @@ class Calls:
     export_boxes: np.ndarray
     service_names: list
     terminal_names: list
+    handling: np.ndarray | None = None
+    """Per call, a unit-mean factor on its time per move (crane productivity varies from call to
+    call); None: every call works at the terminal's mean rate."""
 
     def __len__(self) -> int:
         return len(self.scheduled)
@@ -127,9 +130,18 @@ def _call_sizes(rng, mean: float, cv: float, n: int) -> np.ndarray:
     return np.rint(rng.gamma(shape, mean / shape, n)).astype(np.int64)
 
 
+def schedule_deviation(rng, demand: DemandConfig, n: int) -> np.ndarray:
+    """Arrival minus scheduled time of n liner calls: Erlang(k) with mean lateness_hours_mean +
+    early_hours_max, shifted by early_hours_max, so calls come up to early_hours_max early as well
+    as late (the Dalian fits are Erlang) and neighbouring calls bunch. One gamma draw per call."""
+    k, early = demand.lateness_erlang_k, demand.early_hours_max
+    spread = demand.lateness_hours_mean + early
+    return rng.gamma(k, spread / k, n) - early if spread > 0 else np.full(n, float(demand.lateness_hours_mean))
+
+
 def generate_calls(demand: DemandConfig, port: PortConfig, until: float, seed: int, replication: int,
                    start: float = 0.0, block: int | None = None) -> Calls:
-    """Liner calls on a weekly schedule (late by an Erlang delay) plus Erlang irregular arrivals,
+    """Liner calls on a weekly schedule (early or late by a shifted Erlang deviation) plus Erlang irregular arrivals,
     scheduled in [start, until); `block` keys the random stream (see `stream`)."""
     rng = stream(seed, replication, "vessels", block)
     terminal_names = list(port.terminals)
@@ -141,8 +153,7 @@ def generate_calls(demand: DemandConfig, port: PortConfig, until: float, seed: i
         first = svc.first_call_hour + max(0, math.ceil((start - svc.first_call_hour) / spacing)) * spacing
         scheduled = np.arange(first, until, spacing)
         n = len(scheduled)
-        k = demand.lateness_erlang_k
-        late = rng.gamma(k, demand.lateness_hours_mean / k, n) if demand.lateness_hours_mean > 0 else np.zeros(n)
+        late = schedule_deviation(rng, demand, n)
         parts.append((
             np.full(n, s_idx), np.full(n, terminal_names.index(svc.terminal)), scheduled, scheduled + late,
             _call_sizes(rng, svc.import_boxes_per_call * demand.scale, demand.call_size_cv, n),
@@ -168,7 +179,18 @@ def generate_calls(demand: DemandConfig, port: PortConfig, until: float, seed: i
         scheduled=cols[2].astype(float), arrival=cols[3].astype(float),
         import_boxes=cols[4].astype(np.int64), export_boxes=cols[5].astype(np.int64),
         service_names=service_names, terminal_names=terminal_names,
+        handling=handling_factors(port, len(cols[0]), seed, replication, block),
     )
+
+
+def handling_factors(port: PortConfig, n: int, seed: int, replication: int, block: int | None = None) -> np.ndarray:
+    """Unit-mean Erlang(k) factors on each call's time per move, k = port.handling_erlang_k (the
+    Dalian fits of handling times are Erlang); all ones for k = 0. Their own stream, one draw per
+    call in call order, so they shift no other variate."""
+    k = port.handling_erlang_k
+    if k <= 0:
+        return np.ones(n)
+    return stream(seed, replication, "berths", block).gamma(k, 1.0 / k, n)
 
 
 def _split_into_consignments(rng, box_counts: np.ndarray, mean_boxes: float):
@@ -308,7 +330,7 @@ def generate_weeks(demand: DemandConfig, port: PortConfig, first_week: int, last
                                start=w * HOURS_PER_WEEK, block=w)
         parts.append((calls, generate_consignments(demand, port, calls, seed, replication, block=w)))
     offset = first_week * HOURS_PER_WEEK
-    call_fields = ("service", "terminal", "scheduled", "arrival", "import_boxes", "export_boxes")
+    call_fields = ("service", "terminal", "scheduled", "arrival", "import_boxes", "export_boxes", "handling")
     merged = {f: np.concatenate([getattr(c, f) for c, _ in parts]) for f in call_fields}
     # Calls are kept ordered by service, then time (Calls.next_call_of_service relies on it).
     order = np.lexsort((merged["scheduled"], merged["service"]))

@@ -19,6 +19,7 @@ COMPONENTS = {
     "inland": 7,      # second declaration at the inland customs office
     "transshipment": 8,  # which discharged consignments connect onwards, and to what
     "traders": 9,     # importers' papers and choices, brokers' and consignees' working times
+    "berths": 10,     # per-call handling-time factors (crane productivity)
 }
 
 

@@ -1,7 +1,7 @@
 """Vessel calls at berths: arrival, berth queue, crane discharge, export loading, departure.
 
-A call's discharge and loading sequences are arithmetic (cranes work at a fixed
-rate and nothing else competes for them during the call), so one berth request
+A call's discharge and loading sequences are arithmetic (its cranes, set by the call's
+size, work at a fixed rate and nothing else competes for them during the call), so one berth request
 and one timeout serve a whole call, and each box's yard or load time is
 computed rather than simulated box by box.
 """
@@ -12,17 +12,27 @@ import simpy
 
 from sim.config import PortConfig
 from sim.domain import Direction, Mode, Trade
+from sim.domain.berths import cranes_for, hours_per_move
 from sim.model.demand import Calls, Consignments
 from sim.model.hinterland import Hinterland
 
 
 class Terminal:
-    """A terminal's berths (a resource) and the crane rate a call gets there."""
+    """A terminal's berths (a resource) and the rule for a call's cranes and non-working time."""
 
-    def __init__(self, env, cfg):
+    def __init__(self, env, cfg, crane_steps):
         self.berths = simpy.Resource(env, capacity=cfg.berths)
-        self.crane_rate = cfg.cranes_per_berth * cfg.crane_moves_per_hour  # boxes per hour per call
+        self.cfg = cfg
+        self.crane_steps = crane_steps
         self.setup = cfg.berth_setup_hours
+
+    def cranes(self, moves):
+        return cranes_for(moves, self.cfg.cranes_per_berth, self.crane_steps)
+
+    def rate(self, cranes) -> float:
+        """Moves per hour at the berth while the call works: the cranes' gross rate, slowed by the
+        non-working time per move (`sim.domain.berths`)."""
+        return float(1.0 / hours_per_move(cranes, self.cfg.crane_moves_per_hour, self.cfg.berth_hours_per_move))
 
 
 class PortSide:
@@ -40,7 +50,15 @@ class PortSide:
         self.officer_calendar = officer_calendar
         self.transship_hours = transship_hours  # transit supervision formalities (officer hours)
         self.cutoff = port.export_cutoff_hours
-        self.terminals = [Terminal(env, port.terminals[name]) for name in calls.terminal_names]
+        self.terminals = [Terminal(env, port.terminals[name], list(port.crane_steps_moves))
+                          for name in calls.terminal_names]
+        # Cranes by the call's planned moves (known before it berths), one rule for every call.
+        self.cranes = np.zeros(len(calls), dtype=np.int64)
+        for t, term in enumerate(self.terminals):
+            at = calls.terminal == t
+            self.cranes[at] = term.cranes(calls.import_boxes[at] + calls.export_boxes[at])
+        call_rec.cranes[:] = self.cranes
+        self.handling = np.ones(len(calls)) if calls.handling is None else calls.handling
         self.next_call = calls.next_call_of_service()
         self.berthed = [env.event() for _ in range(len(calls))]
         self.tx_code = Direction.TRANSSHIPMENT.code
@@ -79,7 +97,7 @@ class PortSide:
             yield req
             crec.berthed[j] = env.now
             start = env.now + term.setup / 2
-            rate = term.crane_rate
+            rate = term.rate(self.cranes[j]) / self.handling[j]
             rec.berthed[imp] = env.now
             rec.in_yard[imp] = start + cons.discharge_rank[imp] / rate
             discharge_end = start + calls.import_boxes[j] / rate

@@ -233,13 +233,24 @@ def volume_kpis(imports: Frame, exports: Frame, tx: Frame, calls: Frame, window:
     }
 
 
-def vessel_kpis(calls: Frame, window: Window, berths: int) -> dict:
+def vessel_kpis(calls: Frame, window: Window, berths) -> dict:
+    """Mean wait for a berth, and the share of berth time in use over the observed window: of all
+    berths, and at the busiest terminal. `berths`: a total, or each terminal's by terminal code."""
     arrived = calls.select(window.contains(calls["arrival"]))
     d, obs = duration(arrived, "arrival", "berthed", window)
     start = np.maximum(calls["berthed"], window.warmup_hours)
     stop = np.minimum(np.nan_to_num(calls["departed"], nan=window.end_hours), window.horizon_hours)
-    busy = np.nansum(np.clip(stop - start, 0.0, None))
+    busy = np.clip(np.nan_to_num(stop - start), 0.0, None)
+    observed = window.horizon_hours - window.warmup_hours
+    per_terminal = np.atleast_1d(np.asarray(berths, dtype=float))
+    if len(per_terminal) > 1:
+        by_terminal = np.bincount(np.asarray(calls["terminal"], dtype=np.int64), weights=busy,
+                                  minlength=len(per_terminal))
+        busiest = float(np.max(by_terminal / (per_terminal * observed)))
+    else:
+        busiest = float(busy.sum() / (per_terminal.sum() * observed))
     return {
         "vessel_wait_hours_mean": summarize_durations(d, obs)["mean"],
-        "berth_utilization": float(busy / (berths * (window.horizon_hours - window.warmup_hours))),
+        "berth_utilization": float(busy.sum() / (per_terminal.sum() * observed)),
+        "busiest_terminal_berth_share": busiest,
     }

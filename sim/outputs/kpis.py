@@ -32,7 +32,8 @@ class RunTables:
     consignments: Frame
     calls: Frame
     window: Window
-    berths: int
+    berths: int | tuple
+    """All berths, or the berths of each terminal by terminal code (for the busiest terminal's KPI)."""
     costs: CostsConfig
 
 
@@ -125,7 +126,7 @@ def unit_of(name: str) -> str:
     return kpi.unit if kpi is not None else ""
 
 
-def replication_kpis(table, calls, window: Window, berths: int, rates: CostsConfig) -> dict:
+def replication_kpis(table, calls, window: Window, berths: int | tuple, rates: CostsConfig) -> dict:
     """Every registered KPI of one replication, as floats: family by family, then the KPIs
     computed alone. A family computing a name not registered to it (or missing one) is an error,
     so the registry cannot drift from the code."""
@@ -189,6 +190,7 @@ for _kpi in (
     Kpi("inland_office_hours_mean", HOURS, "Second declaration at the inland office, mean", "queues"),
     Kpi("vessel_wait_hours_mean", HOURS, "Vessel wait for a berth, mean", "vessels", key=True),
     Kpi("berth_utilization", SHARE, "Berth utilisation", "vessels", key=True),
+    Kpi("busiest_terminal_berth_share", SHARE, "Berth utilisation at the busiest terminal", "vessels", headline=False),
     Kpi("rolled_export_share", SHARE, "Exports rolled to a later call", "volumes"),
     Kpi("cohort_open_share", SHARE, "Cohort still in port at the end of the run",
         lambda t: cohort_open_share(t.consignments, t.window)),

@@ -44,6 +44,8 @@ class Hinterland:
 def run():
     cfg = make_config(*SMALL, "port.terminals.dct.berths=1", "port.terminals.dct.cranes_per_berth=1",
                       "port.terminals.dct.crane_moves_per_hour=1.0", "port.terminals.dct.berth_setup_hours=1.0",
+                      "port.terminals.dct.berth_hours_per_move=0.0", "port.crane_steps_moves=[]",
+                      "run.allow_overload=true",  # the demand's calls at 1 box an hour would overload it; unused here
                       "port.export_cutoff_hours=6.0")
     calls = Calls(service=np.array([0, 0, 1, 1]), terminal=np.array([0, 0, 0, 0]),
                   scheduled=np.array([40.0, 100.0, 42.0, 200.0]), arrival=np.array([42.0, 100.5, 43.0, 200.0]),

@@ -45,6 +45,8 @@ def simulate(calls, cons, plan=None, released=None, berths=1, until=1000.0, tran
     """Run the port side on hand-made calls and consignments; returns (rec, call rec, hinterland)."""
     cfg = make_config(*SMALL, f"port.terminals.dct.berths={berths}", "port.terminals.dct.cranes_per_berth=1",
                       "port.terminals.dct.crane_moves_per_hour=1.0", "port.terminals.dct.berth_setup_hours=1.0",
+                      "port.terminals.dct.berth_hours_per_move=0.0", "port.crane_steps_moves=[]",
+                      "run.allow_overload=true",  # the demand's calls at 1 box an hour would overload it; unused here
                       "port.export_cutoff_hours=6.0")
     m = len(calls["scheduled"])
     calls = Calls(service=np.asarray(calls.get("service", np.zeros(m, int))), terminal=np.zeros(m, int),

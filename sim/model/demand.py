@@ -87,6 +87,9 @@ class Consignments:
     e_inland_doc_check: np.ndarray
     u_inland_inspection: np.ndarray
     e_inland_inspection: np.ndarray
+    e_bonded_wait: np.ndarray
+    u_export_transit: np.ndarray
+    e_export_transit: np.ndarray
     destination_names: list
 
     def __len__(self) -> int:
@@ -249,6 +252,7 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
 
     customs, inspection, removal = (stream(seed, replication, c, block) for c in ("customs", "inspection", "removal"))
     hinter, quarantine, inland = (stream(seed, replication, c, block) for c in ("hinterland", "quarantine", "inland"))
+    bonded, export_transit = (stream(seed, replication, c, block) for c in ("bonded_carriers", "export_transit"))
     return Consignments(
         call=call, direction=direction, trade=trade.astype(np.int32), cargo_class=cargo_class,
         boxes=boxes, teu=teu.astype(float), value_cny=value, destination=destination.astype(np.int32),
@@ -266,6 +270,8 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
         e_inland_preparation=inland.exponential(1.0, n), u_inland_check=inland.random(n),
         e_inland_doc_check=inland.exponential(1.0, n), u_inland_inspection=inland.random(n),
         e_inland_inspection=inland.exponential(1.0, n),
+        e_bonded_wait=bonded.exponential(1.0, n),
+        u_export_transit=export_transit.random(n), e_export_transit=export_transit.exponential(1.0, n),
         destination_names=destination_names,
     )
 

@@ -18,6 +18,8 @@ COMPONENTS = {
     "quarantine": 6,  # CIQ inspection, joint inspection, fumigation, aquatic certificates
     "inland": 7,      # second declaration at the inland customs office
     "transshipment": 8,  # which discharged consignments connect onwards, and to what
+    "bonded_carriers": 9,  # wait for a customs-registered bonded truck (transit procedure)
+    "export_transit": 10,  # inland exports declared at the inland office and moved under transit
 }
 
 

@@ -273,6 +273,9 @@ class TransitConfig:
     """Share of inland-origin truck exports declared at the inland office and moved to the port under transit."""
     export_share_rail: float = 0.0
     """Share of inland-origin rail exports declared at the inland office and moved to the port under transit."""
+    export_lead_hours: float = 0.0
+    """How much earlier than usual an exporter under export transit has the box ready: it knows the
+    inland declaration and the bonded truck take time, so it starts them ahead of its usual departure."""
 
 
 @dataclass

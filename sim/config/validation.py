@@ -337,7 +337,7 @@ def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
     _probability(t.export_share_truck, f"{tk}.export_share_truck")
     _probability(t.export_share_rail, f"{tk}.export_share_rail")
     for name in ("formalities_hours_mean", "inland_preparation_hours_mean", "inland_doc_check_hours_mean",
-                 "inland_inspection_hours_mean", "bonded_carrier_wait_hours_mean"):
+                 "inland_inspection_hours_mean", "bonded_carrier_wait_hours_mean", "export_lead_hours"):
         _non_negative(getattr(t, name), f"{tk}.{name}")
     _capacity(t.inland_officers, f"{tk}.inland_officers")
     _capacity(t.inland_inspection_bays, f"{tk}.inland_inspection_bays")

@@ -192,14 +192,16 @@ def leave_origin(ready: np.ndarray, work: np.ndarray, wait: np.ndarray, calendar
 
 
 def export_arrivals(cfg: Config, cons: Consignments, calls: Calls, mode: np.ndarray, hold=None, wait=None,
-                    calendar: WorkingCalendar | None = None):
+                    calendar: WorkingCalendar | None = None, lead=None):
     """(gate arrival, gate-in, ready at origin) of export boxes: by truck through the in-gate queue, or
-    by train. The exporter aims to reach the port `gate_in_lead` hours before the call; a box under
-    export transit (`hold` working hours on the inland `calendar`, then `wait` hours for a bonded
-    truck) leaves its origin that much later."""
+    by train. The exporter aims to reach the port `gate_in_lead` hours before the call. A box under
+    export transit is ready `lead` hours earlier than that trip needs, then waits `hold` working hours
+    on the inland office's `calendar` and `wait` hours for a bonded truck, and leaves: early or late
+    against its aim as those times fall."""
     n = len(cons)
     hold = np.zeros(n) if hold is None else hold
     wait = np.zeros(n) if wait is None else wait
+    lead = np.zeros(n) if lead is None else lead
     is_export = cons.direction == Direction.EXPORT.code
     target = np.full(n, np.nan)
     target[is_export] = calls.scheduled[cons.call[is_export]] - cons.gate_in_lead[is_export]
@@ -209,7 +211,7 @@ def export_arrivals(cfg: Config, cons: Consignments, calls: Calls, mode: np.ndar
     truck = is_export & (mode == Mode.TRUCK.code)
     idx = np.flatnonzero(truck)
     road = np.array([cfg.port.destinations[d].truck_hours for d in cons.destination_names])[cons.destination[idx]]
-    origin_ready[idx] = target[idx] - road
+    origin_ready[idx] = target[idx] - road - lead[idx]
     gate_arrival[idx] = leave_origin(origin_ready[idx], hold[idx], wait[idx], calendar) + road
     service = cons.boxes[idx] * cfg.port.gate.hours_per_truck
     gate_in[idx] = fifo_servers(gate_arrival[idx], service, cfg.port.gate.in_lanes) + service
@@ -219,7 +221,7 @@ def export_arrivals(cfg: Config, cons: Consignments, calls: Calls, mode: np.ndar
         sel = np.flatnonzero(rail & (cons.destination == k))
         if not len(sel):
             continue
-        origin_ready[sel] = target[sel] - d.rail_hours
+        origin_ready[sel] = target[sel] - d.rail_hours - lead[sel]
         ready_at_origin = leave_origin(origin_ready[sel], hold[sel], np.zeros(len(sel)), calendar)
         trains = weekly_times(d.rail_arrivals, np.nanmin(ready_at_origin) - HOURS_PER_WEEK,
                               np.nanmax(ready_at_origin) + 4 * HOURS_PER_WEEK)
@@ -247,7 +249,7 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     x_transit, x_work = export_transit(cfg, regime, cons, mode)
     gate_arrival, gate_in, origin_ready = export_arrivals(
         cfg, cons, calls, mode, x_work, np.where(x_transit & by_road, bonded_wait, 0.0),
-        WorkingCalendar.from_config(t.inland_calendar))
+        WorkingCalendar.from_config(t.inland_calendar), np.where(x_transit, t.export_lead_hours, 0.0))
     # Exports that gated in before the run started were cleared before it too (the port is not
     # empty at t=0 for them); sending them all to customs at t=0 would be a burst, not a start.
     pre_run = is_export & (gate_in < 0)

@@ -214,18 +214,19 @@ def export_case(config):
 
 
 def test_export_transit_holds_the_box_at_its_inland_origin(export_case):
-    """Each exporter aims to reach the port at 300 - 40 = 260. By truck (6 h from Shenyang) the box is
-    ready at 254 (Thursday 14:00 of week 2). Export 0 is under transit: 6 h x 0.5 = 3 h of formalities
-    on the inland office hours (8:30-17:00) end at 257 (Thursday 17:00), then 12 h x 0.25 = 3 h waiting
-    for a bonded truck: it leaves at 260 and reaches the port at 266, in the gate 0.05 h later. Export 1
-    (0.7 > 0.5) leaves when ready: at the port at 260. Export 2 by rail (12 h) is ready at 248
-    (Thursday 8:00) and under transit (share 1): 6 h from the office's opening at 248.5 to 254.5, too late
-    for the train leaving at 254 (cut-off 4 h before), so on the next one from Shenyang (hour 98 of
-    week 2 = 266), at the port at 278; no bonded truck by rail. Both transit exports are declared twice."""
+    """Each exporter aims to reach the port at 300 - 40 = 260: by truck (6 h from Shenyang) it would
+    leave at 254. Export 0 is under transit, so its box is ready 48 h earlier, at 206 (Tuesday 14:00 of
+    week 2): 6 h x 0.5 = 3 h of formalities on the inland office hours (8:30-17:00) end at 209, then
+    12 h x 0.25 = 3 h waiting for a bonded truck: it leaves at 212 and reaches the port at 218, in the
+    gate 0.05 h later. Export 1 (0.7 > 0.5) is ready at 254 and at the port at 260. Export 2 by rail
+    (12 h) under transit (share 1) is ready at 248 - 48 = 200 (Tuesday 8:00): 6 h from the office's
+    opening at 200.5 to 206.5, too late for the train leaving Shenyang at 206 (cut-off 4 h before), so
+    on the next (hour 50 of week 2 = 218), at the port at 230; no bonded truck by rail. Both transit
+    exports are declared twice."""
     p = export_case
-    assert p.origin_ready.tolist() == pytest.approx([254.0, 254.0, 248.0])
-    assert p.gate_arrival.tolist() == pytest.approx([266.0, 260.0, 278.0])
-    assert p.gate_in.tolist() == pytest.approx([266.05, 260.05, 278.0])
+    assert p.origin_ready.tolist() == pytest.approx([206.0, 254.0, 200.0])
+    assert p.gate_arrival.tolist() == pytest.approx([218.0, 260.0, 230.0])
+    assert p.gate_in.tolist() == pytest.approx([218.05, 260.05, 230.0])
     assert p.export_transit.tolist() == [True, False, True]
     assert p.export_transit_work.tolist() == pytest.approx([3.0, 0.0, 6.0])
     assert p.declarations.tolist() == [2, 1, 2]

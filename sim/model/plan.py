@@ -212,7 +212,8 @@ def export_arrivals(cfg: Config, cons: Consignments, calls: Calls, mode: np.ndar
     idx = np.flatnonzero(truck)
     road = np.array([cfg.port.destinations[d].truck_hours for d in cons.destination_names])[cons.destination[idx]]
     origin_ready[idx] = target[idx] - road - lead[idx]
-    gate_arrival[idx] = leave_origin(origin_ready[idx], hold[idx], wait[idx], calendar) + road
+    late = leave_origin(origin_ready[idx], hold[idx], wait[idx], calendar) - origin_ready[idx]  # exactly 0 if none
+    gate_arrival[idx] = target[idx] - lead[idx] + late
     service = cons.boxes[idx] * cfg.port.gate.hours_per_truck
     gate_in[idx] = fifo_servers(gate_arrival[idx], service, cfg.port.gate.in_lanes) + service
     rail = is_export & (mode == Mode.RAIL.code)

@@ -58,7 +58,8 @@ def simulate(calls, cons, plan=None, released=None, berths=1, until=1000.0, tran
                            discharge_rank=np.asarray(cons.get("rank", np.zeros(n))),
                            connect_service=np.asarray(cons.get("service", np.full(n, -1))))
     base = {"closed_form": np.zeros(n, bool), "released": np.full(n, math.nan), "transit": np.zeros(n, bool),
-            "transit_formalities": np.zeros(n), "mode": np.full(n, Mode.TRUCK.code), "certificate_hours": np.zeros(n)}
+            "transit_formalities": np.zeros(n), "mode": np.full(n, Mode.TRUCK.code), "certificate_hours": np.zeros(n),
+            "bonded_wait": np.zeros(n)}
     plan = SimpleNamespace(**{**base, **(plan or {})})
     env = simpy.Environment()
     rec, crec = consignment_columns(n), call_columns(m)

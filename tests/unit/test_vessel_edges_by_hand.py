@@ -163,6 +163,20 @@ def test_imports_without_formalities_leave_outside_office_hours():
     assert rec.transit_ready[:2].tolist() == [20.5, 32.5]
 
 
+def test_a_transit_truck_waits_for_a_bonded_carrier_after_its_formalities():
+    """As above, with a bonded-carrier wait: 1 (transit by truck, formalities done at 32.5) waits 7 h
+    more for a bonded truck and leaves at 39.5; its transit is ready at 32.5. The plan gives no wait to
+    0 (by rail) or 2 (not under transit)."""
+    rec, _, hinterland = simulate(
+        {"scheduled": [20.0], "arrival": [20.0], "import_boxes": [3]}, {"direction": [IMP] * 3, "call": [0] * 3},
+        plan={"closed_form": np.ones(3, bool), "released": np.full(3, 1.0), "transit": np.array([True, True, False]),
+              "transit_formalities": np.array([0.0, 0.5, 0.0]), "bonded_wait": np.array([0.0, 7.0, 0.0]),
+              "mode": np.array([Mode.RAIL.code, Mode.TRUCK.code, Mode.TRUCK.code])},
+        calendar=OFFICE)
+    assert hinterland.leaving == {0: 20.5, 1: 39.5, 2: 20.5}
+    assert rec.transit_ready[:2].tolist() == [20.5, 32.5]
+
+
 def test_calls_arriving_at_the_end_are_not_dispatched():
     """dispatch(until) sends the calls arriving before `until`: one arriving exactly at it is not."""
     _, crec, _ = simulate({"scheduled": [10.0, 50.0], "arrival": [10.0, 50.0]}, {"direction": [], "call": []},

@@ -379,7 +379,8 @@ class CostsConfig:
     detention_free_days: float = 7.0
     detention_cny_per_teu_day: float = 0.0
     inventory_rate_per_year: float = 0.0
-    """Cost of capital tied up in cargo, per year of time from vessel arrival to delivery."""
+    """Cost of capital tied up in cargo, per year of time from vessel arrival to delivery (an export:
+    from ready at its origin to vessel departure)."""
     spoilage_share_per_day: ClassSharesConfig = field(default_factory=ClassSharesConfig)
     """Value lost per day from discharge to delivery, per cargo class (perishables)."""
     certificate_cny: float = 0.0

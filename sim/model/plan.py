@@ -158,8 +158,8 @@ def _rail_is_cheaper(cfg: Config, regime: RegimeConfig, cons: Consignments) -> n
     rail_hours = np.array([d.rail_hours + d.rail_cutoff_hours for d in dests])[cons.destination] + headway / 2
     truck_hours = np.array([d.truck_hours for d in dests])[cons.destination] + regime.truck_pickup_hours_mean
     value_per_teu = cons.value_cny / cons.teu
-    per_hour = value_per_teu * (costs.inventory_rate_per_year / HOURS_PER_YEAR
-                                + np.array([costs.spoilage_rates()[c.value] for c in CargoClass])[cons.cargo_class] / 24.0)
+    spoilage = np.array([costs.spoilage_rates()[c.value] for c in CargoClass])[cons.cargo_class]
+    per_hour = value_per_teu * (costs.inventory_rate_per_year / HOURS_PER_YEAR + spoilage / 24.0)
     truck_transit = regime.transit.share_truck * costs.bonded_truck_surcharge_share
     truck = (costs.truck_fixed_cny_per_teu + costs.truck_cny_per_teu_km * km) * (1 + truck_transit) + per_hour * truck_hours
     rail_formalities = 0.0 if regime.transit.rail_supervision_centre else regime.transit.formalities_hours_mean

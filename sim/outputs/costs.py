@@ -97,6 +97,7 @@ def consignment_costs(table, rates: CostsConfig) -> pd.DataFrame:
     second = is_import & transit & (_col(table, "declarations") >= 2)
     site_days = np.where(second, (inland_released - inland_arrival) / HOURS_PER_DAY, 0.0)
     guarantee_years = np.where(second, (inland_released - _col(table, "released")) / HOURS_PER_YEAR, 0.0)
+    inspected_inland = _col_or(table, "inland_inspection", 0) == 1
 
     spoil = np.array([rates.spoilage_rates()[c.value] for c in CargoClass])[cls]
     perish_days = (done_at - np.where(is_export, export_start, in_yard)) / HOURS_PER_DAY
@@ -118,7 +119,7 @@ def consignment_costs(table, rates: CostsConfig) -> pd.DataFrame:
         "bonded_carrier": bonded * teu,
         "inland_site": np.where(second, site_days * rates.inland_site_storage_cny_per_teu_day * teu
                                 + rates.inland_site_cny_per_box * boxes, 0.0),
-        "inland_inspection": (_col_or(table, "inland_inspection", 0) == 1) * rates.inland_inspection_cny_per_box * boxes,
+        "inland_inspection": inspected_inland * rates.inland_inspection_cny_per_box * boxes,
         "guarantee": value * rates.transit_guarantee_share_of_value * rates.transit_guarantee_rate_per_year
         * guarantee_years,
     }, index=getattr(table, "index", None)).astype(float)

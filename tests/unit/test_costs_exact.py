@@ -258,6 +258,9 @@ def test_an_exports_clock_starts_when_it_is_ready_at_its_origin():
     c = consignment_costs(t, rates)
     assert c["inventory"].tolist() == pytest.approx([1e5 * 0.1 * 96.0 / 8760.0, 1e5 * 0.1 * 48.0 / 8760.0])
     assert c["spoilage"].tolist() == pytest.approx([1e5 * 0.01 * 4.0, 1e5 * 0.01 * 2.0])
+    old = consignment_costs(t.drop(columns=["origin_ready", "inland_inspection"]), rates)
+    assert old["inventory"].tolist() == pytest.approx([1e5 * 0.1 * 48.0 / 8760.0] * 2)
+    assert old["inland_inspection"].tolist() == [0.0, 0.0]
 
 
 def test_reefer_spoilage_is_the_mix_weighted_rate_of_its_products():

@@ -9,7 +9,7 @@ Hours of the week count from Monday 00:00 (the scenario starts on a Monday).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Dict, List, Optional
 
 from omegaconf import MISSING
@@ -291,6 +291,15 @@ class TransitConfig:
     inland_inspection_share: float = 0.05
     inland_inspection_hours_mean: float = 3.0
     inland_inspection_bays: int = 2
+    bonded_carrier_wait_hours_mean: float = 0.0
+    """Mean wait for a customs-registered bonded truck (a limited pool) before a transit box leaves by road."""
+    export_share_truck: float = 0.0
+    """Share of inland-origin truck exports declared at the inland office and moved to the port under transit."""
+    export_share_rail: float = 0.0
+    """Share of inland-origin rail exports declared at the inland office and moved to the port under transit."""
+    export_lead_hours: float = 0.0
+    """How much earlier than usual an exporter under export transit has the box ready: it knows the
+    inland declaration and the bonded truck take time, so it starts them ahead of its usual departure."""
 
 
 @dataclass
@@ -418,6 +427,15 @@ class TradersConfig:
 
 
 @dataclass
+class ReeferProductConfig:
+    """One product of the reefer mix (frozen, chilled, fresh fruit): its share of reefer cargo value
+    and the share of its value lost per day from discharge (or gate-in) to delivery (or departure)."""
+
+    share: float = MISSING
+    spoilage_share_per_day: float = MISSING
+
+
+@dataclass
 class CostsConfig:
     name: str = MISSING
     handling_cny_per_teu: float = MISSING
@@ -441,10 +459,31 @@ class CostsConfig:
     detention_free_days: float = 7.0
     detention_cny_per_teu_day: float = 0.0
     inventory_rate_per_year: float = 0.0
-    """Cost of capital tied up in cargo, per year of time from vessel arrival to delivery."""
+    """Cost of capital tied up in cargo, per year of time from vessel arrival to delivery (an export:
+    from ready at its origin to vessel departure)."""
     spoilage_share_per_day: ClassSharesConfig = field(default_factory=ClassSharesConfig)
     """Value lost per day from discharge to delivery, per cargo class (perishables)."""
     certificate_cny: float = 0.0
+    inland_site_storage_cny_per_teu_day: float = 0.0
+    """Storage at the inland customs supervised site, from arrival until the second declaration is released."""
+    inland_site_cny_per_box: float = 0.0
+    """The supervised site's handling fee per box (gate in and out, lifts)."""
+    inland_inspection_cny_per_box: float = 0.0
+    """Fee per box inspected at the inland office (second declaration), drayage included."""
+    transit_guarantee_share_of_value: float = 0.0
+    """Guarantee for a transit box whose duty is paid inland: duty and import VAT, as a share of the cargo value."""
+    transit_guarantee_rate_per_year: float = 0.0
+    """Cost of the guarantee per year held (capital tied up or a bank guarantee's fee), port to inland release."""
+    reefer_products: Dict[str, ReeferProductConfig] = field(default_factory=dict)
+    """Product mix of reefer cargo with each product's daily value loss; when given, the reefer spoilage rate
+    is its mix-weighted rate and `spoilage_share_per_day.reefer` must be left at 0."""
+
+    def spoilage_rates(self) -> dict:
+        """Value lost per day by cargo class (field name -> share); reefer from `reefer_products` if given."""
+        rates = {f.name: getattr(self.spoilage_share_per_day, f.name) for f in fields(ClassSharesConfig)}
+        if self.reefer_products:
+            rates["reefer"] = sum(p.share * p.spoilage_share_per_day for p in self.reefer_products.values())
+        return rates
 
 
 @dataclass

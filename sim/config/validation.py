@@ -343,8 +343,10 @@ def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
     _probability(t.share_rail, f"{tk}.share_rail")
     _probability(t.inland_check_share, f"{tk}.inland_check_share")
     _probability(t.inland_inspection_share, f"{tk}.inland_inspection_share")
+    _probability(t.export_share_truck, f"{tk}.export_share_truck")
+    _probability(t.export_share_rail, f"{tk}.export_share_rail")
     for name in ("formalities_hours_mean", "inland_preparation_hours_mean", "inland_doc_check_hours_mean",
-                 "inland_inspection_hours_mean"):
+                 "inland_inspection_hours_mean", "bonded_carrier_wait_hours_mean", "export_lead_hours"):
         _non_negative(getattr(t, name), f"{tk}.{name}")
     _capacity(t.inland_officers, f"{tk}.inland_officers")
     _capacity(t.inland_inspection_bays, f"{tk}.inland_inspection_bays")
@@ -364,6 +366,14 @@ def _check_costs(c: CostsConfig, port: PortConfig) -> None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             _non_negative(value, f"costs.{f.name}")
     _class_probabilities(c.spoilage_share_per_day, "costs.spoilage_share_per_day")
+    _probability(c.transit_guarantee_share_of_value, "costs.transit_guarantee_share_of_value")
+    if c.reefer_products:
+        _shares({name: p.share for name, p in c.reefer_products.items()}, "costs.reefer_products")
+        for name, p in c.reefer_products.items():
+            _probability(p.spoilage_share_per_day, f"costs.reefer_products.{name}.spoilage_share_per_day")
+        if c.spoilage_share_per_day.reefer:
+            raise ConfigError("costs.spoilage_share_per_day.reefer",
+                              "must be 0 when costs.reefer_products gives the reefer mix (its rate is derived)")
     for station in dict.fromkeys([st.fee_key for st in station_types()] + list(port.inspection_stations)):
         if station not in c.inspection_cny_per_box:
             raise ConfigError(f"costs.inspection_cny_per_box.{station}", "missing")

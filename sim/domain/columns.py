@@ -11,12 +11,14 @@ Every layer reads these names; only the model writes them (sim/model/record.py).
 #   transit_ready (transit formalities done) -> out (gate-out or train departure) ->
 #   inland_arrival -> inland_lodged -> inland_released (second declaration, transit only) ->
 #   delivered (at the consignee's door).
-# Export: gate_arrival -> gate_in -> lodged -> ... -> released -> loaded -> out (vessel departure).
+# Export: origin_ready (the box is ready to leave the exporter; under export transit it is first
+#   declared at the inland office and waits for a bonded truck) -> gate_arrival -> gate_in -> lodged
+#   -> ... -> released -> loaded -> out (vessel departure).
 # Transshipment: vessel_arrival -> berthed -> in_yard -> released (under transit supervision)
 #   -> loaded -> out (connecting vessel departs or land-bridge train leaves).
 # A step a consignment skips stays NaN; so does one that had not happened when the run ended.
 MILESTONES = (
-    "vessel_arrival", "berthed", "in_yard", "gate_arrival", "gate_in", "plugged",
+    "vessel_arrival", "berthed", "in_yard", "origin_ready", "gate_arrival", "gate_in", "plugged",
     "lodged", "accepted", "doc_check_start", "doc_check_end",
     "inspection_ordered", "inspection_queued", "inspection_start", "inspection_end",
     "quarantine_start", "quarantine_end", "duty_paid", "released", "transit_ready",
@@ -30,7 +32,7 @@ ATTRIBUTES_INT = (  # int32: ids, counts, and the codes demand draws
 )
 ATTRIBUTES_CODE = (  # int8: codes, flags and small counts the regime decides
     "channel", "station", "mode", "inland", "pre_arrival", "transit", "transit_formalities",
-    "declarations", "quarantine", "joint_inspection", "fumigation", "certificate",
+    "declarations", "quarantine", "joint_inspection", "fumigation", "certificate", "inland_inspection",
 )
 ATTRIBUTES_FLOAT = ("teu", "value_cny", "distance_km")
 

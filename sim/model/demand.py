@@ -99,6 +99,9 @@ class Consignments:
     u_storage: np.ndarray
     z_terminal_release: np.ndarray
     z_truck_booking: np.ndarray
+    e_bonded_wait: np.ndarray
+    u_export_transit: np.ndarray
+    e_export_transit: np.ndarray
     destination_names: list
 
     def __len__(self) -> int:
@@ -280,6 +283,7 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
 
     customs, inspection, removal = (stream(seed, replication, c, block) for c in ("customs", "inspection", "removal"))
     hinter, quarantine, inland = (stream(seed, replication, c, block) for c in ("hinterland", "quarantine", "inland"))
+    bonded, export_transit = (stream(seed, replication, c, block) for c in ("bonded_carriers", "export_transit"))
     return Consignments(
         call=call, direction=direction, trade=trade.astype(np.int32), cargo_class=cargo_class,
         boxes=boxes, teu=teu.astype(float), value_cny=value, destination=destination.astype(np.int32),
@@ -298,6 +302,8 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
         e_inland_doc_check=inland.exponential(1.0, n), u_inland_inspection=inland.random(n),
         e_inland_inspection=inland.exponential(1.0, n),
         **_traders_variates(stream(seed, replication, "traders", block), n),
+        e_bonded_wait=bonded.exponential(1.0, n),
+        u_export_transit=export_transit.random(n), e_export_transit=export_transit.exponential(1.0, n),
         destination_names=destination_names,
     )
 

@@ -66,9 +66,20 @@ class ClearancePlan:
     released is computed here and no process is started for them."""
     accepted: np.ndarray
     released: np.ndarray
+    bonded_wait: np.ndarray = None
+    """Hours a transit box going by road waits for a bonded carrier before it leaves (0: none)."""
+    export_transit: np.ndarray = None
+    """Exports declared at the inland office and moved to the port under transit."""
+    export_transit_work: np.ndarray = None
+    """Working hours (inland office calendar) of their inland declaration and transit formalities."""
+    origin_ready: np.ndarray = None
+    """Exports: when the box is ready to leave the exporter."""
+    inland_inspection: np.ndarray = None
+    """Imports inspected at the inland office (second declaration)."""
 
     SETUP_ONLY = ("lodged", "pre_arrival", "declarations", "gate_arrival", "gate_in", "pre_run", "accepted",
-                  "acceptance", "doc_check_start", "doc_check_end", "checked_out", "doc_check_work", "query")
+                  "acceptance", "doc_check_start", "doc_check_end", "checked_out", "doc_check_work", "query",
+                  "export_transit", "export_transit_work", "origin_ready", "inland_inspection")
 
     def drop_setup_only(self) -> None:
         """Drop the columns read only before the event loop (to fill the record and schedule the
@@ -149,8 +160,8 @@ def _rail_is_cheaper(cfg: Config, regime: RegimeConfig, cons: Consignments) -> n
     t = cfg.traders
     truck_hours = np.array([d.truck_hours for d in dests])[cons.destination] + t.terminal_release.mean + t.truck_booking.mean
     value_per_teu = cons.value_cny / cons.teu
-    per_hour = value_per_teu * (costs.inventory_rate_per_year / HOURS_PER_YEAR
-                                + _class_shares(costs.spoilage_share_per_day, cons.cargo_class) / 24.0)
+    spoilage = np.array([costs.spoilage_rates()[c.value] for c in CargoClass])[cons.cargo_class]
+    per_hour = value_per_teu * (costs.inventory_rate_per_year / HOURS_PER_YEAR + spoilage / 24.0)
     truck_transit = regime.transit.share_truck * costs.bonded_truck_surcharge_share
     truck = (costs.truck_fixed_cny_per_teu + costs.truck_cny_per_teu_km * km) * (1 + truck_transit) + per_hour * truck_hours
     rail_formalities = 0.0 if regime.transit.rail_supervision_centre else regime.transit.formalities_hours_mean
@@ -171,31 +182,68 @@ def _road_and_delivery_hours(cfg: Config, cons: Consignments) -> np.ndarray:
     return np.array([d.truck_hours + d.local_delivery_hours for d in dests])[cons.destination]
 
 
-def export_arrivals(cfg: Config, cons: Consignments, calls: Calls, mode: np.ndarray):
-    """(gate arrival, gate-in) of export boxes: by truck through the in-gate queue, or by train."""
+def export_transit(cfg: Config, regime: RegimeConfig, cons: Consignments, mode: np.ndarray):
+    """Before integration an inland exporter declared at its inland customs office and sent the box to
+    the port under transit (formalities, a bonded truck or a sealed train, and the port declaration
+    again). Returns (under export transit, working hours of the inland declaration and formalities)."""
+    t = regime.transit
+    inland = np.array([cfg.port.destinations[d].inland for d in cons.destination_names])[cons.destination]
+    declared = (cons.direction == Direction.EXPORT.code) & (cons.trade == Trade.FOREIGN.code) & inland
+    share = np.where(mode == Mode.RAIL.code, t.export_share_rail, t.export_share_truck)
+    under = declared & (cons.take("u_export_transit") < share)
+    work = np.where(under, cons.take("e_export_transit") * t.formalities_hours_mean, 0.0)
+    return under, work
+
+
+def leave_origin(ready: np.ndarray, work: np.ndarray, wait: np.ndarray, calendar: WorkingCalendar) -> np.ndarray:
+    """When a box ready at its inland origin leaves: after `work` working hours of export-transit
+    formalities on the inland office's calendar (none: it leaves when ready), then `wait` hours for a
+    bonded carrier."""
+    out = ready + wait
+    due = work > 0
+    out[due] = calendar.finish_many(ready[due], work[due]) + wait[due]
+    return out
+
+
+def export_arrivals(cfg: Config, cons: Consignments, calls: Calls, mode: np.ndarray, hold=None, wait=None,
+                    calendar: WorkingCalendar | None = None, lead=None):
+    """(gate arrival, gate-in, ready at origin) of export boxes: by truck through the in-gate queue, or
+    by train. The exporter aims to reach the port `gate_in_lead` hours before the call. A box under
+    export transit is ready `lead` hours earlier than that trip needs, then waits `hold` working hours
+    on the inland office's `calendar` and `wait` hours for a bonded truck, and leaves: early or late
+    against its aim as those times fall."""
     n = len(cons)
+    hold = np.zeros(n) if hold is None else hold
+    wait = np.zeros(n) if wait is None else wait
+    lead = np.zeros(n) if lead is None else lead
     is_export = cons.direction == Direction.EXPORT.code
     target = np.full(n, np.nan)
     target[is_export] = calls.scheduled[cons.call[is_export]] - cons.gate_in_lead[is_export]
     gate_arrival = target.copy()
     gate_in = np.full(n, np.nan)
+    origin_ready = np.full(n, np.nan)
     truck = is_export & (mode == Mode.TRUCK.code)
     idx = np.flatnonzero(truck)
+    road = np.array([cfg.port.destinations[d].truck_hours for d in cons.destination_names])[cons.destination[idx]]
+    origin_ready[idx] = target[idx] - road - lead[idx]
+    late = leave_origin(origin_ready[idx], hold[idx], wait[idx], calendar) - origin_ready[idx]  # exactly 0 if none
+    gate_arrival[idx] = target[idx] - lead[idx] + late
     service = cons.boxes[idx] * cfg.port.gate.hours_per_truck
-    gate_in[idx] = fifo_servers(target[idx], service, cfg.port.gate.in_lanes) + service
+    gate_in[idx] = fifo_servers(gate_arrival[idx], service, cfg.port.gate.in_lanes) + service
     rail = is_export & (mode == Mode.RAIL.code)
     for k, name in enumerate(cons.destination_names):
         d = cfg.port.destinations[name]
         sel = np.flatnonzero(rail & (cons.destination == k))
         if not len(sel):
             continue
-        ready_at_origin = target[sel] - d.rail_hours
+        origin_ready[sel] = target[sel] - d.rail_hours - lead[sel]
+        ready_at_origin = leave_origin(origin_ready[sel], hold[sel], np.zeros(len(sel)), calendar)
         trains = weekly_times(d.rail_arrivals, np.nanmin(ready_at_origin) - HOURS_PER_WEEK,
                               np.nanmax(ready_at_origin) + 4 * HOURS_PER_WEEK)
         departed = allocate_trains(ready_at_origin, cons.teu[sel], trains, d.rail_capacity_teu, d.rail_cutoff_hours)
         gate_arrival[sel] = departed + d.rail_hours
         gate_in[sel] = gate_arrival[sel]  # the rail terminal is inside the port
-    return gate_arrival, gate_in
+    return gate_arrival, gate_in, origin_ready
 
 
 def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) -> ClearancePlan:
@@ -210,7 +258,13 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     cls = cons.cargo_class
 
     mode = choose_mode(cfg, regime, cons)
-    gate_arrival, gate_in = export_arrivals(cfg, cons, calls, mode)
+    t = regime.transit
+    by_road = mode == Mode.TRUCK.code
+    bonded_wait = cons.take("e_bonded_wait") * t.bonded_carrier_wait_hours_mean  # where a transit box goes by road
+    x_transit, x_work = export_transit(cfg, regime, cons, mode)
+    gate_arrival, gate_in, origin_ready = export_arrivals(
+        cfg, cons, calls, mode, x_work, np.where(x_transit & by_road, bonded_wait, 0.0),
+        WorkingCalendar.from_config(t.inland_calendar), np.where(x_transit, t.export_lead_hours, 0.0))
     # Exports that gated in before the run started were cleared before it too (the port is not
     # empty at t=0 for them); sending them all to customs at t=0 would be a burst, not a start.
     pre_run = is_export & (gate_in < 0)
@@ -222,9 +276,8 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     lodged = np.full(n, np.nan)
     lodged[is_import] = import_lodging(cfg, regime, arrival, voyage_hours(cfg, calls)[cons.call], ciq, wish,
                                        z_broker, cons.take)[is_import]
-    shipped = gate_arrival - _road_and_delivery_hours(cfg, cons)  # the truck (or train) left the shipper
     cutoff = calls.scheduled[cons.call] - cfg.port.export_cutoff_hours
-    lodged[is_export] = export_lodging(cfg, shipped[is_export], gate_in[is_export], cutoff[is_export],
+    lodged[is_export] = export_lodging(cfg, origin_ready[is_export], gate_in[is_export], cutoff[is_export],
                                        z_broker[is_export])
     lodged = np.maximum(lodged, 0.0)  # imports lodged before t=0: warm-up absorbs them
     lodged[~declared | pre_run] = np.nan
@@ -258,14 +311,13 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
                                np.nan)
     visits = (np.where(joint, 1, red.astype(int) + ciq.astype(int)) + fumigation.astype(int)).astype(np.int8)
 
-    t = regime.transit
     inland = np.array([cfg.port.destinations[d].inland for d in cons.destination_names])[cons.destination]
     transit_share = np.where(mode == Mode.RAIL.code, t.share_rail, t.share_truck)
     transit = is_import & declared & inland & (cons.take("u_transit") < transit_share)
     needs_formalities = transit & ~((mode == Mode.RAIL.code) & t.rail_supervision_centre)
     transit_formalities = np.where(needs_formalities, cons.take("e_transit") * t.formalities_hours_mean, 0.0)
     second = transit & t.second_declaration
-    declarations = declared.astype(np.int8) + second.astype(np.int8)
+    declarations = declared.astype(np.int8) + second.astype(np.int8) + x_transit.astype(np.int8)
 
     duty = np.where(is_import & declared & ~second, cons.take("e_duty") * regime.duty_hours_mean, 0.0)
     inland_doc = np.where(second & (cons.take("u_inland_check") < t.inland_check_share),
@@ -306,4 +358,6 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
         gate_arrival=gate_arrival, gate_in=gate_in, pre_run=pre_run,
         doc_check_start=doc_start, doc_check_end=doc_end, checked_out=checked_out,
         closed_form=closed_form, accepted=accepted, released=released,
+        bonded_wait=np.where(transit & by_road, bonded_wait, 0.0), export_transit=x_transit,
+        export_transit_work=x_work, origin_ready=origin_ready, inland_inspection=~np.isnan(inland_insp),
     )

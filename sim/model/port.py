@@ -102,13 +102,14 @@ def _consignment_record(cfg: Config, cons, p):
     shared = {name: getattr(cons, name) for name in ("direction", "trade", "cargo_class", "boxes", "destination",
                                                       "teu", "value_cny")}
     shared.update({name: getattr(p, name) for name in ("mode", "channel", "station", "pre_arrival", "declarations")})
-    flags = [("transit", p.transit), (JOINT.flag, p.joint), ("certificate", p.certificate)]
+    flags = [("transit", p.transit | p.export_transit), (JOINT.flag, p.joint), ("certificate", p.certificate),
+             ("inland_inspection", p.inland_inspection)]
     flags += [(st.visits, getattr(p, st.visits)) for st in separate_types()]  # the plan names them as the table
     shared.update({name: flag.view(np.int8) for name, flag in flags})
     # Lodging, acceptance and the officers' document check are known up front (closed form), and
     # so is the release of a declaration with no station visit (`plan` leaves the others NaN for
     # the run to fill in); anything later than the end of the run is blanked out after it.
-    shared.update(gate_arrival=p.gate_arrival, gate_in=p.gate_in, lodged=p.lodged, accepted=p.accepted,
+    shared.update(origin_ready=p.origin_ready, gate_arrival=p.gate_arrival, gate_in=p.gate_in, lodged=p.lodged, accepted=p.accepted,
                   doc_check_start=p.doc_check_start, doc_check_end=p.doc_check_end, released=p.released)
     rec = consignment_columns(len(cons), shared)
     rec.consignment_id[:] = np.arange(len(cons))
@@ -117,7 +118,7 @@ def _consignment_record(cfg: Config, cons, p):
     destinations = [cfg.port.destinations[d] for d in cons.destination_names]
     rec.inland[:] = np.array([d.inland for d in destinations])[cons.destination]
     rec.distance_km[:] = np.array([d.distance_km for d in destinations])[cons.destination]
-    rec.transit_formalities[:] = p.transit_formalities > 0
+    rec.transit_formalities[:] = (p.transit_formalities > 0) | p.export_transit
     fast = p.closed_form
     fast_import = fast & (cons.direction == Direction.IMPORT.code)
     rec.duty_paid[fast_import] = p.released[fast_import]

@@ -20,6 +20,8 @@ COMPONENTS = {
     "transshipment": 8,  # which discharged consignments connect onwards, and to what
     "traders": 9,     # importers' papers and choices, brokers' and consignees' working times
     "berths": 10,     # per-call handling-time factors (crane productivity)
+    "bonded_carriers": 11,  # wait for a customs-registered bonded truck (transit procedure)
+    "export_transit": 12,  # inland exports declared at the inland office and moved under transit
 }
 
 

@@ -83,8 +83,8 @@ def import_lodging(cfg: Config, regime: RegimeConfig, arrival: np.ndarray, voyag
 
 def export_lodging(cfg: Config, shipped: np.ndarray, gate_in: np.ndarray, cutoff: np.ndarray,
                    z_broker: np.ndarray) -> np.ndarray:
-    """When export declarations are lodged: the broker works on the papers from the time the box
-    leaves the shipper (`shipped`), in office hours; the declaration goes in when the box has
+    """When export declarations are lodged: the broker works on the papers from the time the box is
+    ready at the shipper (`shipped`), in office hours; the declaration goes in when the box has
     arrived (gate-in, the arrival report). A broker who would miss the vessel's cut-off by more than
     `traders.export_rush_hours` works out of hours instead (declarations near the cut-off)."""
     t = cfg.traders

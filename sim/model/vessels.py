@@ -208,13 +208,14 @@ class PortSide:
         self._after_release(i, max(released, self.rec.in_yard[i]))
 
     def _after_release(self, i: int, ready: float) -> None:
-        """Transit formalities if due (officer working hours), then truck or train."""
+        """Transit formalities if due (officer working hours), then, by road, the wait for a bonded
+        carrier (a limited pool of customs-registered trucks), then truck or train."""
         work = self.plan.transit_formalities[i]
         if work > 0:
             ready = self.officer_calendar.finish(ready, work)
         if self.plan.transit[i]:
             self.rec.transit_ready[i] = ready
-        self._remove_from_yard(i, ready)
+        self._remove_from_yard(i, ready + self.plan.bonded_wait[i])
 
     def _remove_from_yard(self, i: int, ready: float) -> None:
         if self.plan.mode[i] == Mode.RAIL.code:

@@ -18,6 +18,7 @@ from sim.outputs.frame import Frame
 COMPONENTS = (
     "handling", "storage", "reefer_power", "demurrage", "detention", "inspection", "brokerage",
     "transit_formalities", "certificates", "hinterland", "inventory", "spoilage",
+    "bonded_carrier", "inland_site", "inland_inspection", "guarantee",
 )
 RETURN_EMPTY_DAYS = 1.0
 """Unloading at the consignee before the empty box heads back (estimated)."""
@@ -25,6 +26,14 @@ RETURN_EMPTY_DAYS = 1.0
 
 def _col(table, name: str) -> np.ndarray:
     return np.asarray(table[name])
+
+
+def _col_or(table, name: str, missing: float) -> np.ndarray:
+    """A column added later (`origin_ready`, `inland_inspection`): runs stored before it read as `missing`."""
+    try:
+        return _col(table, name)
+    except KeyError:
+        return np.full(len(_col(table, "teu")), missing)
 
 
 def consignment_costs(table, rates: CostsConfig) -> pd.DataFrame:
@@ -45,7 +54,11 @@ def consignment_costs(table, rates: CostsConfig) -> pd.DataFrame:
     left = np.where(is_import, out, np.where(np.isnan(loaded), out, loaded))  # box leaves the yard
     yard_days = (left - start) / HOURS_PER_DAY
     done_at = np.where(is_import, delivered, out)
-    begin = np.where(is_export, gate_in, arrival)              # when the cargo's clock starts
+    # When the cargo's clock starts: vessel arrival, or for an export when the box is ready to leave
+    # the exporter (before the inland declaration of export transit; gate-in where not recorded).
+    origin_ready = _col_or(table, "origin_ready", np.nan)
+    export_start = np.where(np.isnan(origin_ready), gate_in, origin_ready)
+    begin = np.where(is_export, export_start, arrival)
     hours = done_at - begin
 
     reefer = cls == CargoClass.REEFER.code
@@ -71,13 +84,23 @@ def consignment_costs(table, rates: CostsConfig) -> pd.DataFrame:
     km = _col(table, "distance_km")
     rail = mode == Mode.RAIL.code
     truck = mode == Mode.TRUCK.code
-    truck_rate = (rates.truck_fixed_cny_per_teu + rates.truck_cny_per_teu_km * km) * (
-        1.0 + np.where(_col(table, "transit") == 1, rates.bonded_truck_surcharge_share, 0.0))
+    transit = _col(table, "transit") == 1
+    truck_rate = rates.truck_fixed_cny_per_teu + rates.truck_cny_per_teu_km * km
     rail_rate = rates.rail_fixed_cny_per_teu + rates.rail_cny_per_teu_km * km
     per_teu_transport = np.where(rail, rail_rate, np.where(truck, truck_rate, 0.0))
+    # A transit box by road must ride a customs-registered bonded truck, at a premium.
+    bonded = np.where(truck & transit, truck_rate * rates.bonded_truck_surcharge_share, 0.0)
 
-    spoil = np.array([getattr(rates.spoilage_share_per_day, c.value) for c in CargoClass])[cls]
-    perish_days = (done_at - np.where(is_export, gate_in, in_yard)) / HOURS_PER_DAY
+    # Before integration a transit import is declared again inland: it waits at the inland customs
+    # supervised site until released, and duty and VAT stay guaranteed from port release till then.
+    inland_released = _col(table, "inland_released")
+    second = is_import & transit & (_col(table, "declarations") >= 2)
+    site_days = np.where(second, (inland_released - inland_arrival) / HOURS_PER_DAY, 0.0)
+    guarantee_years = np.where(second, (inland_released - _col(table, "released")) / HOURS_PER_YEAR, 0.0)
+    inspected_inland = _col_or(table, "inland_inspection", 0) == 1
+
+    spoil = np.array([rates.spoilage_rates()[c.value] for c in CargoClass])[cls]
+    perish_days = (done_at - np.where(is_export, export_start, in_yard)) / HOURS_PER_DAY
 
     out_df = pd.DataFrame({
         "handling": teu * rates.handling_cny_per_teu * np.where(is_tx, 2.0, 1.0),
@@ -93,6 +116,12 @@ def consignment_costs(table, rates: CostsConfig) -> pd.DataFrame:
         "hinterland": per_teu_transport * teu,
         "inventory": value * rates.inventory_rate_per_year * hours / HOURS_PER_YEAR,
         "spoilage": value * spoil * perish_days,
+        "bonded_carrier": bonded * teu,
+        "inland_site": np.where(second, site_days * rates.inland_site_storage_cny_per_teu_day * teu
+                                + rates.inland_site_cny_per_box * boxes, 0.0),
+        "inland_inspection": inspected_inland * rates.inland_inspection_cny_per_box * boxes,
+        "guarantee": value * rates.transit_guarantee_share_of_value * rates.transit_guarantee_rate_per_year
+        * guarantee_years,
     }, index=getattr(table, "index", None)).astype(float)
     unfinished = np.isnan(done_at)
     out_df.loc[unfinished, :] = np.nan

@@ -105,6 +105,10 @@ CASES = [
     (("run.horizon_days=5", "run.warmup_days=6"), "run.warmup_days", "must be shorter than run.horizon_days"),
     ("run.horizon_days=7", "run.warmup_days", "must be shorter than run.horizon_days"),  # equal is not shorter
     ("run.replications=1", "run.replications", "needs >= 2 replications"),
+    # reefer spoilage: derived from the product mix, which must be a mix
+    ("costs.spoilage_share_per_day.reefer=0.01", "costs.spoilage_share_per_day.reefer", "must be 0 when"),
+    ("costs.reefer_products.frozen.share=0.5", "costs.reefer_products", "shares must sum to 1"),
+    ("regime.transit.export_share_truck=1.5", "regime.transit.export_share_truck", "must be a probability"),
     # 10. bad override syntax
     ("run.seed=[", "run.seed", "cannot parse override"),
     ("run.seed=1,2", "run.seed", "is a sweep"),

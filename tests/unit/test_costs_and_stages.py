@@ -38,7 +38,7 @@ DEFAULTS = {
     "call_id": 0, "direction": IMPORT, "trade": FOREIGN, "cargo_class": 0, "channel": 0,
     "station": Station.NONE.code, "mode": Mode.TRUCK.code, "destination": 0, "inland": 1,
     "boxes": 1, "pre_arrival": 0, "rolled_calls": 0, "transit": 0, "transit_formalities": 0,
-    "declarations": 1, "quarantine": 0, "joint_inspection": 0, "fumigation": 0, "certificate": 0,
+    "declarations": 1, "quarantine": 0, "joint_inspection": 0, "fumigation": 0, "certificate": 0, "inland_inspection": 0,
     "connect_call_id": -1, "teu": 1.0, "value_cny": 1e5, "distance_km": 100.0,
 }
 
@@ -97,6 +97,8 @@ ALL_RATES = CostsConfig(
     unplugged_reefer_cny_per_teu_hour=11.0, demurrage_free_days=5.0, demurrage_cny_per_teu_day=90.0,
     detention_free_days=2.0, detention_cny_per_teu_day=60.0, inventory_rate_per_year=0.08,
     spoilage_share_per_day=ClassSharesConfig(general=0.001, reefer=0.01, wood=0.002), certificate_cny=130.0,
+    inland_site_storage_cny_per_teu_day=40.0, inland_site_cny_per_box=210.0, inland_inspection_cny_per_box=900.0,
+    transit_guarantee_share_of_value=0.25, transit_guarantee_rate_per_year=0.12,
 )
 
 
@@ -108,23 +110,29 @@ def test_every_component_and_the_total_of_a_hand_built_case():
         teu=2.0, boxes=1, value_cny=200_000.0, cargo_class=CargoClass.REEFER.code, station=Station.PHYSICAL.code,
         quarantine=1, mode=Mode.TRUCK.code, distance_km=300.0, transit=1, transit_formalities=1, declarations=2,
         certificate=1, vessel_arrival=0.0, in_yard=4.0, plugged=10.0, lodged=6.0, released=50.0,
-        out=4.0 + 8 * 24.0, inland_arrival=196.0 + 36.0, delivered=196.0 + 36.0)
+        out=4.0 + 8 * 24.0, inland_arrival=196.0 + 36.0, inland_lodged=240.0, inland_released=280.0,
+        inland_inspection=1, delivered=280.0 + 12.0)
     exp = finished_export(teu=1.0, boxes=1, value_cny=50_000.0, station=Station.SCAN.code, gate_in=24.0,
                           lodged=30.0, released=40.0, loaded=24.0 + 6 * 24.0, out=24.0 + 7 * 24.0)
-    # Import: 8 days in the yard (4 h -> 196 h), 2 TEU; 36 h out and back, plus a day to unload: 4 days.
+    # Import: 8 days in the yard (4 h -> 196 h), 2 TEU; at the inland site 232 -> 280 h (2 days, the
+    # second declaration inspected there), delivered at 292: 96 h out and 36 h back, plus a day: 6.5 days.
     imp_hand = {
         "handling": 2 * 800.0,
         "storage": (8 - 3) * 30.0 * 2,
         "reefer_power": (196 - 10) * 7.0 * 2 + (10 - 4) * 11.0 * 2,   # plugged 186 h, 6 h waiting for a plug
         "demurrage": (8 - 5) * 90.0 * 2,
-        "detention": (4 - 2) * 60.0 * 2,
+        "detention": (6.5 - 2) * 60.0 * 2,
         "inspection": 1200.0 + 800.0,                                # physical, then CIQ quarantine
         "brokerage": 2 * 250.0,                                      # two declarations (transit)
         "transit_formalities": 170.0,
         "certificates": 130.0,
-        "hinterland": 2 * (300.0 + 3.5 * 300.0) * 1.2,               # truck under seal
-        "inventory": 200_000.0 * 0.08 * 232.0 / 8760.0,              # arrival 0 -> delivered 232 h
-        "spoilage": 200_000.0 * 0.01 * (232.0 - 4.0) / 24.0,         # yard 4 h -> delivered 232 h
+        "hinterland": 2 * (300.0 + 3.5 * 300.0),
+        "inventory": 200_000.0 * 0.08 * 292.0 / 8760.0,              # arrival 0 -> delivered 292 h
+        "spoilage": 200_000.0 * 0.01 * (292.0 - 4.0) / 24.0,         # yard 4 h -> delivered 292 h
+        "bonded_carrier": 2 * (300.0 + 3.5 * 300.0) * 0.2,           # truck under seal
+        "inland_site": 2 * 40.0 * 2 + 210.0,                         # 2 TEU x 2 days, one box
+        "inland_inspection": 900.0,
+        "guarantee": 200_000.0 * 0.25 * 0.12 * (280.0 - 50.0) / 8760.0,   # port release 50 -> inland release 280
     }
     # Export: gate-in 24 h, loaded 6 days later, gone a day after that; 1 TEU, scanned.
     exp_hand = {
@@ -132,6 +140,7 @@ def test_every_component_and_the_total_of_a_hand_built_case():
         "detention": 0.0, "inspection": 300.0, "brokerage": 250.0, "transit_formalities": 0.0, "certificates": 0.0,
         "hinterland": 0.0, "inventory": 50_000.0 * 0.08 * (7 * 24.0) / 8760.0,
         "spoilage": 50_000.0 * 0.001 * 7.0,
+        "bonded_carrier": 0.0, "inland_site": 0.0, "inland_inspection": 0.0, "guarantee": 0.0,
     }
     assert set(imp_hand) == set(exp_hand) == set(COMPONENTS)
     c = consignment_costs(table(imp, exp), ALL_RATES)
@@ -139,8 +148,10 @@ def test_every_component_and_the_total_of_a_hand_built_case():
         for name in COMPONENTS:
             assert c[name].iloc[row] == pytest.approx(hand[name], rel=1e-12, abs=1e-9), (row, name)
         assert c["total"].iloc[row] == pytest.approx(sum(hand.values()), rel=1e-12)
-    # 1600 + 300 + 2736 + 540 + 240 + 2000 + 500 + 170 + 130 + 3240 + 19000 = 30456, plus inventory
-    assert c["total"].iloc[0] == pytest.approx(30_456.0 + 200_000.0 * 0.08 * 232.0 / 8760.0, rel=1e-12)
+    # 1600 + 300 + 2736 + 540 + 540 + 2000 + 500 + 170 + 130 + 2700 + 24000 + 540 + 370 + 900 = 37026,
+    # plus inventory and the guarantee
+    assert c["total"].iloc[0] == pytest.approx(
+        37_026.0 + 200_000.0 * 0.08 * 292.0 / 8760.0 + 200_000.0 * 0.25 * 0.12 * 230.0 / 8760.0, rel=1e-12)
     per_teu = cost_per_teu(table(imp, exp), ALL_RATES)
     assert per_teu["mean"] == pytest.approx((sum(imp_hand.values()) + sum(exp_hand.values())) / 3.0, rel=1e-12)
     assert per_teu["storage"] == pytest.approx((300.0 + 90.0) / 3.0, rel=1e-12)

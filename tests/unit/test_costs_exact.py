@@ -28,6 +28,7 @@ DEFAULTS = {
     "channel": 0, "station": Station.NONE.code, "mode": Mode.TRUCK.code, "destination": 0, "inland": 1,
     "boxes": 1, "pre_arrival": 0, "rolled_calls": 0, "transit": 0, "transit_formalities": 0,
     "declarations": 1, "quarantine": 0, "joint_inspection": 0, "fumigation": 0, "certificate": 0,
+    "inland_inspection": 0,
     "connect_call_id": -1, "teu": 1.0, "value_cny": 1e5, "distance_km": 100.0,
 }
 
@@ -51,7 +52,7 @@ ROWS = (
     imported(5.0, 3.0, 2.0, mode=Mode.RAIL.code, distance_km=400.0),
     imported(9.0, 6.0, 2.0, station=Station.PHYSICAL.code, boxes=2),
     {**imported(12.0, 2.0, 1.0), "delivered": math.nan, "inland_arrival": math.nan},
-    imported(20.0, 1.5, 1.0, declarations=2, transit=1),
+    {**imported(20.0, 1.5, 1.0, declarations=2, transit=1), "inland_lodged": 63.5, "inland_released": 64.5},
     imported(30.0, 4.0, 2.0, value_cny=5e5),
 )
 
@@ -115,7 +116,7 @@ def test_detention_counts_the_days_outside_the_port_and_back():
 
 def test_handling_transport_and_inspection_fees():
     """A transshipped box is handled twice and pays no hinterland transport. A truck under transit
-    pays the 30 % bonded surcharge: (300 + 3.5 x 100) x 1.3. The joint 3 + 1 visit is charged as
+    pays the 30 % bonded surcharge, shown apart: 0.3 x (300 + 3.5 x 100). The joint 3 + 1 visit is charged as
     the dearer of physical (1200) and CIQ (800); the two made separately cost 2000."""
     t = table(
         {"direction": TX, "mode": Mode.VESSEL.code, "vessel_arrival": 0.0, "in_yard": 1.0, "loaded": 20.0,
@@ -127,7 +128,8 @@ def test_handling_transport_and_inspection_fees():
     )
     c = consignment_costs(t, FULL)
     assert c["handling"].tolist() == pytest.approx([1600.0, 800.0, 800.0, 800.0])
-    assert c["hinterland"].tolist() == pytest.approx([0.0, 650.0 * 1.3, 650.0, 650.0])
+    assert c["hinterland"].tolist() == pytest.approx([0.0, 650.0, 650.0, 650.0])
+    assert c["bonded_carrier"].tolist() == pytest.approx([0.0, 650.0 * 0.3, 0.0, 0.0])
     assert c["inspection"].tolist() == pytest.approx([0.0, 0.0, 1200.0, 2000.0])
 
 
@@ -197,3 +199,79 @@ def test_costs_keep_the_row_labels_of_the_table():
     assert c.index.tolist() == [17, 42]
     assert c.loc[17].isna().all()
     assert c.loc[42, "handling"] == pytest.approx(1600.0)
+
+
+# ------------------------------------------------------------------ the transit procedure before integration
+TRANSIT = dataclasses.replace(
+    PER_TEU, demurrage_cny_per_teu_day=0.0, detention_cny_per_teu_day=0.0, inventory_rate_per_year=0.0,
+    bonded_truck_surcharge_share=0.3, inland_site_storage_cny_per_teu_day=50.0, inland_site_cny_per_box=300.0,
+    inland_inspection_cny_per_box=1200.0, transit_guarantee_share_of_value=0.23, transit_guarantee_rate_per_year=0.1)
+
+
+def transit_import(**kw) -> dict:
+    """Released at the port at 20 (transit start), out at 30, at the inland site at 36, lodged again at 48,
+    released there at 84 (2 days at the site), delivered at 90."""
+    return {"vessel_arrival": 0.0, "in_yard": 2.0, "lodged": 5.0, "released": 20.0, "out": 30.0,
+            "inland_arrival": 36.0, "inland_lodged": 48.0, "inland_released": 84.0, "delivered": 90.0,
+            "transit": 1, "declarations": 2, "transit_formalities": 1, "value_cny": 876_000.0, **kw}
+
+
+def test_inland_site_inspection_and_guarantee_of_a_second_declaration():
+    """A 2-TEU, 2-box transit import declared again inland:
+      supervised site: 2 days x 50 x 2 TEU + 300 x 2 boxes = 800
+      inland inspection: 1200 x 2 boxes = 2400 (only when inspected there)
+      guarantee: 876 000 x 0.23 x 0.1 a year x (84 - 20) h / 8760 h = 147.2
+    A transit import without a second declaration (after integration: one declaration, duty paid at the
+    port) pays none of the three; nor does a plain import."""
+    t = table(transit_import(teu=2.0, boxes=2, inland_inspection=1),
+              {**transit_import(teu=2.0, boxes=2), "declarations": 1, "inland_lodged": math.nan,
+               "inland_released": math.nan, "delivered": 40.0},
+              {**imported(0.0, 1.0, 2.0), "boxes": 2})
+    c = consignment_costs(t, TRANSIT)
+    assert c["inland_site"].tolist() == pytest.approx([800.0, 0.0, 0.0])
+    assert c["inland_inspection"].tolist() == pytest.approx([2400.0, 0.0, 0.0])
+    assert c["guarantee"].tolist() == pytest.approx([876_000.0 * 0.23 * 0.1 * 64.0 / 8760.0, 0.0, 0.0])
+
+
+def test_bonded_carrier_surcharge_by_road_only():
+    """The 30 % premium of a bonded truck over the truck rate (300 + 3.5 x 100 = 650 per TEU), for a
+    2-TEU transit import and a 1-TEU transit export by road; none for a transit box by rail or an
+    ordinary truck. The plain transport stays in `hinterland`."""
+    t = table(transit_import(teu=2.0),
+              {"direction": EXPORT, "transit": 1, "declarations": 2, "origin_ready": 0.0, "gate_in": 10.0,
+               "loaded": 30.0, "out": 31.0, "value_cny": 0.0},
+              transit_import(mode=Mode.RAIL.code), imported(0.0, 1.0, 1.0))
+    c = consignment_costs(t, TRANSIT)
+    assert c["bonded_carrier"].tolist() == pytest.approx([2 * 650.0 * 0.3, 650.0 * 0.3, 0.0, 0.0])
+    assert c["hinterland"].tolist() == pytest.approx([2 * 650.0, 650.0, 450.0 + 2.2 * 100.0, 650.0])
+
+
+def test_an_exports_clock_starts_when_it_is_ready_at_its_origin():
+    """Export transit holds a box at its inland origin: ready at 0, gated in at 48, gone at 96. Its
+    inventory (100 000 x 0.1 a year) and spoilage (reefer, 0.01 a day) count the 96 h from origin;
+    without `origin_ready` (an old table) they count from gate-in (48 h)."""
+    rates = dataclasses.replace(PER_TEU, spoilage_share_per_day=ClassSharesConfig(reefer=0.01),
+                                reefer_power_cny_per_teu_hour=0.0, unplugged_reefer_cny_per_teu_hour=0.0)
+    t = table({"direction": EXPORT, "cargo_class": REEFER, "origin_ready": 0.0, "gate_in": 48.0, "loaded": 90.0,
+               "out": 96.0},
+              {"direction": EXPORT, "cargo_class": REEFER, "gate_in": 48.0, "loaded": 90.0, "out": 96.0})
+    c = consignment_costs(t, rates)
+    assert c["inventory"].tolist() == pytest.approx([1e5 * 0.1 * 96.0 / 8760.0, 1e5 * 0.1 * 48.0 / 8760.0])
+    assert c["spoilage"].tolist() == pytest.approx([1e5 * 0.01 * 4.0, 1e5 * 0.01 * 2.0])
+    old = consignment_costs(t.drop(columns=["origin_ready", "inland_inspection"]), rates)
+    assert old["inventory"].tolist() == pytest.approx([1e5 * 0.1 * 48.0 / 8760.0] * 2)
+    assert old["inland_inspection"].tolist() == [0.0, 0.0]
+
+
+def test_reefer_spoilage_is_the_mix_weighted_rate_of_its_products():
+    """Frozen 75 % (no loss), chilled 10 % (2.5 %/day), fruit 15 % (3 %/day): 0.0025 + 0.0045 = 0.007 a
+    day for reefer cargo; general cargo keeps its own rate. A reefer import worth 100 000 CNY 2 days from
+    the yard to delivery loses 1 400 CNY."""
+    from sim.config.schema import ReeferProductConfig
+    rates = dataclasses.replace(PER_TEU, spoilage_share_per_day=ClassSharesConfig(general=0.001), reefer_products={
+        "frozen": ReeferProductConfig(0.75, 0.0), "chilled": ReeferProductConfig(0.10, 0.025),
+        "fruit": ReeferProductConfig(0.15, 0.03)})
+    assert rates.spoilage_rates() == pytest.approx({"general": 0.001, "reefer": 0.007, "wood": 0.0})
+    t = table({"cargo_class": REEFER, "value_cny": 100_000.0, "vessel_arrival": 0.0, "in_yard": 2.0, "out": 26.0,
+               "inland_arrival": 40.0, "delivered": 50.0})
+    assert consignment_costs(t, rates)["spoilage"].tolist() == pytest.approx([1400.0])

@@ -30,7 +30,7 @@ DEFAULTS = {
     "call_id": 0, "direction": IMPORT, "trade": FOREIGN, "cargo_class": GENERAL, "channel": 0,
     "station": Station.NONE.code, "mode": TRUCK, "destination": 0, "inland": 1, "boxes": 1,
     "pre_arrival": 0, "rolled_calls": 0, "transit": 0, "transit_formalities": 0, "declarations": 1,
-    "quarantine": 0, "joint_inspection": 0, "fumigation": 0, "certificate": 0, "connect_call_id": -1,
+    "quarantine": 0, "joint_inspection": 0, "fumigation": 0, "certificate": 0, "inland_inspection": 0, "connect_call_id": -1,
     "teu": 1.0, "value_cny": 1e5, "distance_km": 100.0,
 }
 WINDOW = Window(warmup_hours=10.0, horizon_hours=110.0, end_hours=150.0)

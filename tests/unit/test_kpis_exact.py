@@ -26,7 +26,7 @@ DEFAULTS = {
     "call_id": 0, "direction": IMPORT, "trade": FOREIGN, "cargo_class": 0, "channel": 0,
     "station": Station.NONE.code, "mode": 0, "destination": 0, "inland": 1, "boxes": 1,
     "pre_arrival": 0, "rolled_calls": 0, "transit": 0, "transit_formalities": 0, "declarations": 1,
-    "quarantine": 0, "joint_inspection": 0, "fumigation": 0, "certificate": 0, "connect_call_id": -1,
+    "quarantine": 0, "joint_inspection": 0, "fumigation": 0, "certificate": 0, "inland_inspection": 0, "connect_call_id": -1,
     "teu": 1.0, "value_cny": 1e5, "distance_km": 100.0,
 }
 # Observed window [10, 110); the run stopped at 150.

@@ -54,7 +54,7 @@ def break_even_value(cfg, regime, dest_name: str, cargo: CargoClass) -> float:
     rail_hours = (d.rail_hours + d.rail_cutoff_hours + HOURS_PER_WEEK / len(d.rail_departures) / 2
                   + t.share_rail * formalities)
     per_hour = (c.inventory_rate_per_year / HOURS_PER_YEAR
-                + getattr(c.spoilage_share_per_day, cargo.value) / 24.0)
+                + c.spoilage_rates()[cargo.value] / 24.0)
     assert rail_hours > truck_hours and truck_transport > rail_transport
     return (truck_transport - rail_transport) / (per_hour * (rail_hours - truck_hours))
 

@@ -7,6 +7,7 @@ it follows, row by row.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -49,7 +50,7 @@ def case(config):
     e = {name: rng.uniform(0.5, 1.5, N) for name in (
         "e_acceptance", "e_doc_check", "e_query", "e_inspection", "e_duty",
         "e_transit", "e_quarantine", "e_fumigation", "e_certificate", "e_inland_preparation",
-        "e_inland_doc_check", "e_inland_inspection")}
+        "e_inland_doc_check", "e_inland_inspection", "e_bonded_wait", "e_export_transit")}
     #            0 imp rail  1 imp pre  2 imp wood  3 exp truck  4 exp rail  5 domestic  6 tx reefer  7 exp early
     u = {
         "u_pre_arrival":       [0.5, 0.05, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
@@ -64,6 +65,7 @@ def case(config):
         "u_aquatic":           [0.1] * N,
         "u_inland_check":      [0.1, 0.1, 0.9, 0.1, 0.1, 0.1, 0.1, 0.1],
         "u_inland_inspection": [0.9, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01],
+        "u_export_transit":    [0.5] * N,
     }
     cons = Consignments(
         call=np.array([0, 0, 1, 1, 1, 0, 0, 0]),
@@ -83,7 +85,9 @@ def case(config):
     calls = Calls(service=np.array([0, 0]), terminal=np.array([0, 0]), scheduled=np.array([10.0, 300.0]),
                   arrival=np.array([12.0, 301.0]), import_boxes=np.array([5, 5]), export_boxes=np.array([5, 5]),
                   service_names=["s"], terminal_names=list(config.port.terminals)[:1])
-    regime = config.baseline
+    # Export transit is checked on its own (`export_case`): here the exporters declare at the port only.
+    regime = dataclasses.replace(config.baseline, transit=dataclasses.replace(
+        config.baseline.transit, export_share_truck=0.0, export_share_rail=0.0))
     return config, regime, e, plan(config, regime, cons, calls)
 
 
@@ -106,16 +110,12 @@ def test_lodgement_and_channels(case):
     """Imports lodge after the delivery order (3 h) and the broker (4 h) from arrival; the advance
     lodger (import 1) as soon as its papers are in hand, when its vessel sailed (7 days before
     arrival, an irregular call), so before t = 0: counted as 0. Exports: the broker starts when
-    the box leaves the shipper (gate arrival minus road and local delivery hours) and lodges at
-    gate-in at the earliest. Not declared: domestic,
+    the box is ready at the shipper and lodges at gate-in at the earliest. Not declared: domestic,
     transshipment, exports cleared before the run. Channel: the uniform against the cumulative
     shares (general import .6/.94: 0.99 red; reefer green .3: 0.1 green; wood .3/.8: 0.5 yellow;
     general export .8/.98: 0.9 yellow, 0.01 green)."""
     cfg, regime, e, p = case
-    dests = [cfg.port.destinations[n] for n in cfg.port.destinations]
-    shipped = {i: p.gate_arrival[i] - dests[k].truck_hours - dests[k].local_delivery_hours
-               for i, k in ((3, 0), (4, list(cfg.port.destinations).index("shenyang")))}
-    expected = [12.0 + 3.0 + 4.0, 0.0, 301.0 + 3.0 + 4.0, max(270.15, shipped[3] + 4.0), max(266.0, shipped[4] + 4.0),
+    expected = [12.0 + 3.0 + 4.0, 0.0, 301.0 + 3.0 + 4.0, max(270.15, p.origin_ready[3] + 4.0), max(266.0, p.origin_ready[4] + 4.0),
                 NAN, NAN, NAN]
     assert p.lodged.tolist() == pytest.approx(expected, nan_ok=True)
     assert p.pre_arrival.tolist() == [0, 1, 0, 0, 0, 0, 0, 0]
@@ -181,6 +181,9 @@ def test_transit_second_declaration_duty_and_release(case):
     assert p.inland_preparation.tolist() == pytest.approx((12.0 * e["e_inland_preparation"]).tolist())
     ready, in_yard = np.array([100.0, 200.0]), np.array([90.0, 210.0])
     assert p.consignees.at_gate(np.array([1, 2]), ready, in_yard).tolist() == pytest.approx([114.0, 214.0])
+    # Only transit by road waits for a bonded carrier (12 h mean): import 2, not the rail import 0.
+    assert p.bonded_wait.tolist() == pytest.approx([0.0, 0.0, 12.0 * e["e_bonded_wait"][2]] + [0.0] * 5)
+    assert p.inland_inspection.tolist() == [False, False, True] + [False] * 5
     assert p.closed_form.tolist() == [False, False, False, True, True, False, False, False]
     assert p.released.tolist() == pytest.approx([NAN, NAN, NAN, p.checked_out[3], p.checked_out[4], NAN, NAN, NAN],
                                                 nan_ok=True)
@@ -191,3 +194,54 @@ def test_aquatic_certificates_for_transshipped_reefers(case):
     cfg, regime, e, p = case
     assert p.certificate.tolist() == [False] * 6 + [True, False]
     assert p.certificate_hours.tolist() == pytest.approx([0.0] * 6 + [72.0 * e["e_certificate"][6], 0.0])
+
+
+@pytest.fixture(scope="module")
+def export_case(config):
+    """Three foreign general exports from Shenyang under the pre-reform regime (export transit: half
+    of truck exports, every rail export), booked on a call scheduled at 300 with gate-in leads of 40 h."""
+    names = list(config.port.destinations)
+    n = 3
+    ones = np.ones(n)
+    cons = Consignments(
+        call=np.zeros(n, dtype=int), direction=np.full(n, EXP), trade=np.full(n, FOR), cargo_class=np.full(n, GEN),
+        boxes=np.ones(n, dtype=int), teu=ones.copy(), value_cny=np.full(n, 1e5),
+        destination=np.full(n, names.index("shenyang")), connect_service=np.full(n, -1), discharge_rank=np.zeros(n),
+        gate_in_lead=np.full(n, 40.0), destination_names=names,
+        #                0 truck, transit  1 truck, not  2 rail, transit
+        u_mode=np.array([0.9, 0.9, 0.01]), u_export_transit=np.array([0.2, 0.7, 0.99]),
+        e_export_transit=np.array([0.5, 1.0, 1.0]), e_bonded_wait=np.array([0.25, 2.0, 2.0]),
+        **{k: np.full(n, 0.5) for k in (
+            "u_pre_arrival", "u_channel", "u_scan", "u_query", "u_transit", "u_quarantine", "u_joint", "u_fumigation",
+            "u_aquatic", "u_inland_check", "u_inland_inspection")},
+        **{k: ones.copy() for k in (
+            "e_acceptance", "e_doc_check", "e_query", "e_inspection", "e_duty",
+            "e_transit", "e_quarantine", "e_fumigation", "e_certificate", "e_inland_preparation",
+            "e_inland_doc_check", "e_inland_inspection")},
+        **{k: np.full(n, 0.5 if k.startswith("u_") else 0.0) for k in TRADERS_VARIATES},
+    )
+    calls = Calls(service=np.array([0]), terminal=np.array([0]), scheduled=np.array([300.0]),
+                  arrival=np.array([300.0]), import_boxes=np.array([0]), export_boxes=np.array([3]),
+                  service_names=["s"], terminal_names=list(config.port.terminals)[:1])
+    return plan(config, config.baseline, cons, calls)
+
+
+def test_export_transit_holds_the_box_at_its_inland_origin(export_case):
+    """Each exporter aims to reach the port at 300 - 40 = 260: by truck (6 h from Shenyang) it would
+    leave at 254. Export 0 is under transit, so its box is ready 48 h earlier, at 206 (Tuesday 14:00 of
+    week 2): 6 h x 0.5 = 3 h of formalities on the inland office hours (8:30-17:00) end at 209, then
+    12 h x 0.25 = 3 h waiting for a bonded truck: it leaves at 212 and reaches the port at 218, in the
+    gate 0.05 h later. Export 1 (0.7 > 0.5) is ready at 254 and at the port at 260. Export 2 by rail
+    (12 h) under transit (share 1) is ready at 248 - 48 = 200 (Tuesday 8:00): 6 h from the office's
+    opening at 200.5 to 206.5, too late for the train leaving Shenyang at 206 (cut-off 4 h before), so
+    on the next (hour 50 of week 2 = 218), at the port at 230; no bonded truck by rail. Both transit
+    exports are declared twice."""
+    p = export_case
+    assert p.origin_ready.tolist() == pytest.approx([206.0, 254.0, 200.0])
+    assert p.gate_arrival.tolist() == pytest.approx([218.0, 260.0, 230.0])
+    assert p.gate_in.tolist() == pytest.approx([218.05, 260.05, 230.0])
+    assert p.export_transit.tolist() == [True, False, True]
+    assert p.export_transit_work.tolist() == pytest.approx([3.0, 0.0, 6.0])
+    assert p.declarations.tolist() == [2, 1, 2]
+    assert not p.transit.any()  # the import transit flag; the record ORs the two
+    assert p.bonded_wait.tolist() == [0.0, 0.0, 0.0]  # the export's wait is applied before it leaves

@@ -26,7 +26,7 @@ U_NAMES = ("u_pre_arrival", "u_channel", "u_scan", "u_query", "u_mode", "u_trans
            "u_fumigation", "u_aquatic", "u_inland_check", "u_inland_inspection")
 E_NAMES = ("e_acceptance", "e_doc_check", "e_query", "e_inspection", "e_duty",
            "e_transit", "e_quarantine", "e_fumigation", "e_certificate", "e_inland_preparation",
-           "e_inland_doc_check", "e_inland_inspection")
+           "e_inland_doc_check", "e_inland_inspection", "e_bonded_wait", "e_export_transit")
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,8 @@ def config():
 
 
 def consignments(cfg, rows: list[dict]) -> Consignments:
-    """Foreign consignments on call 0; every draw 0.5 and every unit-mean variate 1 unless a row
-    says otherwise (row keys: direction, cargo_class, dest, teu, boxes, lead, service, u_*)."""
+    """Foreign consignments on call 0; every draw 0.5 (the export-transit draw 1: none) and every
+    unit-mean variate 1 unless a row says otherwise (row keys: direction, cargo_class, dest, teu, boxes, lead, service, u_*)."""
     names = list(cfg.port.destinations)
     n = len(rows)
     col = lambda key, default: np.array([r.get(key, default) for r in rows])
@@ -48,6 +48,7 @@ def consignments(cfg, rows: list[dict]) -> Consignments:
         destination_names=names,
         **{u: col(u, 0.5).astype(float) for u in U_NAMES + TRADERS_U}, **{e: np.ones(n) for e in E_NAMES},
         **{z: np.zeros(n) for z in TRADERS_VARIATES if z not in TRADERS_U},
+        u_export_transit=col("u_export_transit", 1.0).astype(float),  # 1: no export transit even at share 1
     )
 
 

@@ -60,7 +60,8 @@ def simulate(calls, cons, plan=None, released=None, berths=1, until=1000.0, tran
                            discharge_rank=np.asarray(cons.get("rank", np.zeros(n))),
                            connect_service=np.asarray(cons.get("service", np.full(n, -1))))
     base = {"closed_form": np.zeros(n, bool), "released": np.full(n, math.nan), "transit": np.zeros(n, bool),
-            "transit_formalities": np.zeros(n), "mode": np.full(n, Mode.TRUCK.code), "certificate_hours": np.zeros(n)}
+            "transit_formalities": np.zeros(n), "mode": np.full(n, Mode.TRUCK.code), "certificate_hours": np.zeros(n),
+            "bonded_wait": np.zeros(n)}
     plan = SimpleNamespace(**{**base, **(plan or {})})
     env = simpy.Environment()
     rec, crec = consignment_columns(n), call_columns(m)
@@ -161,6 +162,20 @@ def test_imports_without_formalities_leave_outside_office_hours():
               "mode": np.array([Mode.RAIL.code, Mode.TRUCK.code, Mode.TRUCK.code])},
         calendar=OFFICE)
     assert hinterland.leaving == {0: 20.5, 1: 32.5, 2: 20.5}
+    assert rec.transit_ready[:2].tolist() == [20.5, 32.5]
+
+
+def test_a_transit_truck_waits_for_a_bonded_carrier_after_its_formalities():
+    """As above, with a bonded-carrier wait: 1 (transit by truck, formalities done at 32.5) waits 7 h
+    more for a bonded truck and leaves at 39.5; its transit is ready at 32.5. The plan gives no wait to
+    0 (by rail) or 2 (not under transit)."""
+    rec, _, hinterland = simulate(
+        {"scheduled": [20.0], "arrival": [20.0], "import_boxes": [3]}, {"direction": [IMP] * 3, "call": [0] * 3},
+        plan={"closed_form": np.ones(3, bool), "released": np.full(3, 1.0), "transit": np.array([True, True, False]),
+              "transit_formalities": np.array([0.0, 0.5, 0.0]), "bonded_wait": np.array([0.0, 7.0, 0.0]),
+              "mode": np.array([Mode.RAIL.code, Mode.TRUCK.code, Mode.TRUCK.code])},
+        calendar=OFFICE)
+    assert hinterland.leaving == {0: 20.5, 1: 39.5, 2: 20.5}
     assert rec.transit_ready[:2].tolist() == [20.5, 32.5]
 
 

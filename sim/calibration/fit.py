@@ -90,18 +90,22 @@ def model_values(stats: dict, targets: dict, cfg: Config) -> dict[str, TargetChe
 
 
 def tolerance(t: dict) -> float | None:
-    if t.get("tolerance") is None:
+    """Half the band a target allows: its tolerance (times |value| if relative), or half its range."""
+    if "low" in t and "high" in t:
+        return (float(t["high"]) - float(t["low"])) / 2
+    if t.get("tolerance") is None or "value" not in t:
         return None
     return float(t["tolerance"]) * (abs(float(t["value"])) if t.get("relative") else 1.0)
 
 
 def loss(values: dict[str, TargetCheck], targets: dict, fit: list[str]) -> float:
-    """Sum of squared misses in tolerances; a fitted target without a value costs 1e6."""
+    """Sum of squared misses in half bands ((model - band centre) / half band: a value target's
+    tolerance, half a range); a fitted target without a value, or a structure that fails, costs 1e6."""
     total = 0.0
     for tid in fit:
         v = values.get(tid)
-        m = v.model if v is not None and v.evaluated else math.nan
-        total += ((m - float(targets[tid]["value"])) / tolerance(targets[tid])) ** 2 if math.isfinite(m) else 1e6
+        m = v.miss if v is not None else math.nan
+        total += m ** 2 if math.isfinite(m) else 1e6
     return total
 
 
@@ -164,9 +168,12 @@ def _simplex(x0: np.ndarray, step: float = 0.25) -> np.ndarray:
 
 
 def _model(c: TargetCheck) -> dict | None:
-    """A check's estimate as calibration.json stores it (None when not evaluable)."""
+    """A check's estimate as calibration.json stores it (None when not evaluable; a structure's
+    is its ranking, largest first)."""
     if not c.evaluated:
         return None
+    if c.structural:
+        return {"ranking": [[k, m] for k, m in c.ranking], "n": c.n, "side": c.side}
     return {"mean": c.model, "ci_low": c.ci_low, "ci_high": c.ci_high, "n": c.n, "side": c.side}
 
 
@@ -177,8 +184,10 @@ def report_rows(values: dict[str, TargetCheck], targets: dict, fit_ids) -> list[
     for tid, t in targets.items():
         c = values[tid]
         model = _model(c)
-        rows.append({"target": tid, "description": t["target"], "value": t["value"], "tolerance": tolerance(t),
-                     "unit": t["unit"], "kpi": t["kpi"], "regime": c.regime_label, "fitted": tid in fit_ids,
+        rows.append({"target": tid, "description": t["target"], "value": t.get("value"), "tolerance": tolerance(t),
+                     "low": None if math.isnan(c.low) else c.low, "high": None if math.isnan(c.high) else c.high,
+                     "largest": list(c.largest) or None, "unit": t["unit"], "kpi": c.kpi, "regime": c.regime_label,
+                     "fitted": tid in fit_ids,
                      "model": model, "met": None if not c.evaluated else c.status == "pass", "reason": c.reason})
     return rows
 
@@ -193,11 +202,21 @@ def format_report(rows: list[dict], result: dict | None, header: str) -> str:
              "| target | value | tolerance | model (95 % CI) | met | fitted |", "|---|---|---|---|---|---|"]
     for r in rows:
         v = r["model"]
-        model = (f"not evaluable: {r['reason']}" if v is None
-                 else f"{_f(v['mean'])} [{_f(v['ci_low'])}, {_f(v['ci_high'])}]")
+        if v is None:
+            model = f"not evaluable: {r['reason']}"
+        elif "ranking" in v:
+            model = " > ".join(f"{k} {_f(m)}" for k, m in v["ranking"])
+        else:
+            model = f"{_f(v['mean'])} [{_f(v['ci_low'])}, {_f(v['ci_high'])}]"
         met = {True: "yes", False: "**no**", None: "n/a"}[r["met"]]
-        lines.append(f"| {r['target']} {r['description']} | {_f(float(r['value']))} {r['unit']} | "
-                     f"{'n/a' if r['tolerance'] is None else '±' + _f(r['tolerance'])} | {model} | {met} | "
+        if r["largest"]:
+            value, band = f"largest: {', '.join(r['largest'])}", "order"
+        elif r["value"] is None:
+            value, band = f"{_f(r['low'])} to {_f(r['high'])} {r['unit']}", "the range"
+        else:
+            value = f"{_f(float(r['value']))} {r['unit']}"
+            band = "n/a" if r["tolerance"] is None else "±" + _f(r["tolerance"])
+        lines.append(f"| {r['target']} {r['description']} | {value} | {band} | {model} | {met} | "
                      f"{'yes' if r['fitted'] else 'no'} |")
     if result is not None:
         lines += ["", f"Fit: {result['evaluations']} evaluations, loss {result['start_loss']:.3f} -> "
@@ -266,6 +285,15 @@ def run_calibration(cfg: Config, out_dir: Path, resolved_yaml: str | None = None
     return stats
 
 
+def record_text(t: dict) -> str:
+    """What the record says: a value with its tolerance, a range, or a structure."""
+    if "largest" in t:
+        return f"largest: {', '.join(t['largest'])}"
+    if "low" in t:
+        return f"{_f(float(t['low']))} to {_f(float(t['high']))}"
+    return f"{_f(float(t['value']))} ± {_f(tolerance(t))}"
+
+
 def format_reach(reach: dict, targets: dict) -> str:
     lines = []
     for tid, r in reach.items():
@@ -274,7 +302,7 @@ def format_reach(reach: dict, targets: dict) -> str:
                 else f"{_f(v['mean'])} [{_f(v['ci_low'])}, {_f(v['ci_high'])}]")
         lines += ["", f"## How far the knob bounds reach for {tid} ({targets[tid]['target']})", "",
                   f"Best {tid} within the bounds: {best} "
-                  f"against {_f(float(targets[tid]['value']))} ± {_f(tolerance(targets[tid]))} "
+                  f"against {record_text(targets[tid])} "
                   f"({r['evaluations']} evaluations). Exploratory: these values are not written back.", "",
                   "| knob | bounds | default | best for the target |", "|---|---|---|---|"]
         for key, x in r["knobs"].items():

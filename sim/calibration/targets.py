@@ -12,8 +12,20 @@ single run, or a what-if comparison with the 2015 regime on both sides) reports 
 as not evaluable rather than judging a 2011 figure against the 2015 regime. Everything else a target needs is data in
 targets.yaml, not code:
 
-- `change_from: <regime>`: a target on the reform effect, the relative change of the KPI from
-  that regime to `regime`. It needs a comparison with `change_from` on the before side (the
+What a target asks of its estimate (one of):
+- `value` and `tolerance` (absolute, or `relative: true` for a share of |value|): within
+  value +- tolerance;
+- `low` and `high`: a range from the record, low <= estimate <= high (T10, T11, T12, T2);
+- `largest: [kpi, ...]` with `among: [kpi, ...]`: a structure, the KPIs of `among` ranked by
+  their means on the regime's side start with `largest`, in that order (T10: preparing is the
+  largest import stage, removal the second). Pass or fail only; no interval.
+
+Where the estimate comes from:
+- `regime: any`: a figure about the port rather than a customs regime (berth occupancy, T12):
+  measured on the regime under study, whichever it is (the after side of a comparison).
+- `change_from: <regime>`: a target on the reform effect, the change of the KPI from
+  that regime to `regime`, relative by default, `change: absolute` for after - before in the
+  KPI's unit (T11: hours saved); the paired difference and its 95 % CI (comparison.json `diff`). It needs a comparison with `change_from` on the before side (the
   baseline) and `regime` on the after side. Estimate: the relative change of the means,
   (after - before) / before (comparison.json `rel_change`); interval: the paired difference's
   95 % CI divided by |before mean|. This is the convention of the stored comparison, centred
@@ -28,6 +40,9 @@ targets.yaml, not code:
 - `input: {each: <config path of a mapping>, product: [fields]}`: an input, not a KPI (T8,
   crane productivity per ship): per entry of the mapping, the product of its fields; the
   estimate is their mean, the interval their range. Measured on the config, so on any run.
+- `requires: {<config path>: <value>}`: a figure only a run with these settings can be judged
+  against (T12: berth occupancy and vessel waits need the full traffic, `demand.scale: 1`, since
+  they do not scale with it); any other run reports it as not evaluable here.
 - `needs: <what>`: a target no single run can check (a growth between two demand scenarios);
   reported as not evaluable with that reason.
 
@@ -51,6 +66,10 @@ from sim.experiment.replications import compare, sides
 
 PASS, FAIL, NOT_EVALUABLE = "pass", "fail", "not evaluable"
 CHANGE, INPUT = "change", "input"
+ANY_REGIME = "any"
+"""`regime: any`: measured on the regime under study, whichever it is."""
+RELATIVE, ABSOLUTE = "relative", "absolute"
+"""`change:` of a change_from target: (after - before) / before, or after - before."""
 """TargetCheck.side for a reform-effect target (both sides) and an input (the config)."""
 
 
@@ -63,12 +82,23 @@ class TargetCheck:
     id: str
     target: str
     value: float
+    """The record's point value (NaN for a range or a structure)."""
     tolerance: float | None
     relative: bool
     unit: str
     kpi: str
     regime: str | None
     change_from: str | None = None
+    change: str = RELATIVE
+    low: float = math.nan
+    high: float = math.nan
+    """The band the estimate must fall in: value +- tolerance, or the record's range."""
+    largest: tuple[str, ...] = ()
+    """A structural target: the KPIs that must rank first among `among`, in this order."""
+    among: tuple[str, ...] = ()
+    source: str = ""
+    ranking: tuple[tuple[str, float], ...] = ()
+    """A structural target's estimate: (KPI, mean) of `among`, largest first."""
     side: str = ""
     """Where the estimate comes from: a side of the run, CHANGE (both sides) or INPUT ('' = nowhere)."""
     model: float = math.nan
@@ -79,11 +109,32 @@ class TargetCheck:
     reason: str = ""
 
     @property
+    def structural(self) -> bool:
+        return bool(self.largest)
+
+    @property
+    def ranged(self) -> bool:
+        """The record is a range (low, high) rather than a value with a tolerance."""
+        return math.isnan(self.value) and not self.structural
+
+    @property
     def half_band(self) -> float:
-        """Allowed deviation from the target, in the target's unit."""
-        if self.tolerance is None:
+        """Half the band's width, in the target's unit (NaN for a structure or no tolerance)."""
+        return (self.high - self.low) / 2
+
+    @property
+    def centre(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def miss(self) -> float:
+        """(estimate - centre of the band) / half band: within [-1, 1] passes. A structure: 0 when
+        it holds, infinite when it does not; NaN when not evaluable."""
+        if not self.evaluated:
             return math.nan
-        return self.tolerance * abs(self.value) if self.relative else self.tolerance
+        if self.structural:
+            return 0.0 if self.status == PASS else math.inf
+        return (self.model - self.centre) / self.half_band
 
     @property
     def regime_label(self) -> str:
@@ -136,9 +187,33 @@ def load_targets(path: Path) -> dict:
         data = yaml.safe_load(Path(path).read_text())
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise TargetsError(f"{path}: cannot read targets ({' '.join(str(e).split())[:200]})") from None
-    if not isinstance(data, dict) or not all(isinstance(t, dict) and "value" in t for t in data.values()):
-        raise TargetsError(f"{path}: expected a mapping of target ids to entries with a 'value'")
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        raise TargetsError(f"{path}: expected a mapping of target ids to entries")
     for tid, t in data.items():
+        forms = [form for form, keys in (("value", ("value",)), ("low/high", ("low", "high")),
+                                         ("largest/among", ("largest", "among"))) if any(k in t for k in keys)]
+        if len(forms) != 1:
+            raise TargetsError(f"{path}: {tid} needs exactly one of value (with tolerance), low/high or "
+                               f"largest/among, got {', '.join(forms) or 'none'}")
+        if forms == ["low/high"]:
+            try:
+                low, high = float(t["low"]), float(t["high"])
+            except (KeyError, TypeError, ValueError):
+                raise TargetsError(f"{path}: {tid} needs numbers for both low and high") from None
+            if not low < high:
+                raise TargetsError(f"{path}: {tid}: low ({low:g}) must be below high ({high:g})")
+        if forms == ["largest/among"]:
+            largest, among = t.get("largest"), t.get("among")
+            if not (isinstance(largest, list) and isinstance(among, list) and largest
+                    and all(isinstance(k, str) for k in among) and set(largest) <= set(among)
+                    and len(set(largest)) == len(largest)):
+                raise TargetsError(f"{path}: {tid}: largest must list distinct KPIs of among")
+        if t.get("requires") is not None and not isinstance(t["requires"], dict):
+            raise TargetsError(f"{path}: {tid}.requires must map config paths to values, got {t['requires']!r}")
+        if t.get("change", RELATIVE) not in (RELATIVE, ABSOLUTE):
+            raise TargetsError(f"{path}: {tid}.change must be {RELATIVE} or {ABSOLUTE}, got {t['change']!r}")
+        if "change" in t and t.get("change_from") is None:
+            raise TargetsError(f"{path}: {tid} has change but no change_from")
         for key in ("regime", "change_from", "needs"):
             if t.get(key) is not None and not isinstance(t[key], str):
                 raise TargetsError(f"{path}: {tid}.{key} must be a name, got {t[key]!r}")
@@ -183,13 +258,17 @@ def _input_estimate(config, spec: dict):
     return float(np.mean(values)), min(values), max(values), 0, INPUT
 
 
-def _change_estimate(values: RunValues, kpi: str, regime: str, change_from: str):
-    """(mean, low, high, n, side) of the relative change of `kpi` from `change_from` to `regime`."""
+def _change_estimate(values: RunValues, kpi: str, regime: str, change_from: str, change: str = RELATIVE):
+    """(mean, low, high, n, side) of the change of `kpi` from `change_from` to `regime`: relative,
+    or `absolute` (the paired difference after - before and its CI)."""
     before, after = (values.regimes.get(s) for s in PAIRED)
     if values.comparison is None or (before, after) != (change_from, regime):
         return (f"needs a comparison of {change_from} (before) with {regime} (after); "
                 f"this run has {_describe(values.regimes)}")
     entry = values.comparison[kpi]
+    if change == ABSOLUTE:
+        diff = entry.get("diff", {})
+        return _num(diff.get("mean")), _num(diff.get("ci_low")), _num(diff.get("ci_high")), diff.get("n"), CHANGE
     base = _num(entry[Side.BEFORE].get("mean"))
     if not base or not math.isfinite(base):
         return "the before value is zero or missing, so the relative change is undefined"
@@ -198,39 +277,97 @@ def _change_estimate(values: RunValues, kpi: str, regime: str, change_from: str)
             diff.get("n"), CHANGE)
 
 
-def _side_estimate(values: RunValues, kpi: str, regime: str):
-    """(mean, low, high, n, side) of `kpi` on the side simulating `regime` (the regime under study
-    if both sides do, as in a what-if that runs one regime twice)."""
-    matching = [side for side, name in values.regimes.items() if name == regime]
+def _side_of(values: RunValues, regime: str):
+    """The side simulating `regime` (the regime under study if both do, as in a what-if that runs
+    one regime twice, or for `regime: any`), or why there is none."""
+    matching = [side for side, name in values.regimes.items() if regime in (name, ANY_REGIME)]
     if not matching:
         return f"measured under {regime}, which this run does not simulate ({_describe(values.regimes)})"
-    side = main_side(matching)
+    return main_side(matching)
+
+
+def _side_estimate(values: RunValues, kpi: str, regime: str):
+    """(mean, low, high, n, side) of `kpi` on the side simulating `regime`."""
+    side = _side_of(values, regime)
+    if not isinstance(side, Side):  # why there is none
+        return side
     return (*_interval(values.kpis[side][kpi]), str(side))
 
 
-def evaluate_target(values: RunValues, tid: str, spec: dict) -> TargetCheck:
+def _ranking(values: RunValues, among, regime: str):
+    """((KPI, mean), ...) of `among` on the side simulating `regime`, largest first, and the side."""
+    side = _side_of(values, regime)
+    if not isinstance(side, Side):  # why there is none
+        return side
+    means = [(kpi, _num(values.kpis[side][kpi].get("mean"))) for kpi in among]
+    if any(math.isnan(m) for _, m in means):
+        return "the run has no value for " + ", ".join(k for k, m in means if math.isnan(m))
+    return tuple(sorted(means, key=lambda km: -km[1])), str(side), values.kpis[side][among[0]].get("n")
+
+
+def _check_of(tid, spec: dict) -> TargetCheck:
+    """The target as the record states it, before any run is read."""
     tol = spec.get("tolerance")
     check = TargetCheck(
-        id=str(tid), target=str(spec.get("target", "")), value=float(spec["value"]),
+        id=str(tid), target=str(spec.get("target", "")), value=_num(spec.get("value")),
         tolerance=None if tol is None else float(tol), relative=bool(spec.get("relative", False)),
         unit=str(spec.get("unit", "")), kpi=str(spec.get("kpi", "")), regime=spec.get("regime"),
-        change_from=spec.get("change_from"),
+        change_from=spec.get("change_from"), change=str(spec.get("change", RELATIVE)),
+        largest=tuple(spec.get("largest") or ()), among=tuple(spec.get("among") or ()),
+        source=str(spec.get("source", "")),
     )
+    if "low" in spec:
+        check.low, check.high = float(spec["low"]), float(spec["high"])
+    elif check.tolerance is not None and not check.structural:
+        half = check.tolerance * abs(check.value) if check.relative else check.tolerance
+        check.low, check.high = check.value - half, check.value + half
+    if check.structural and not check.kpi:
+        check.kpi = ", ".join(check.among)
+    return check
+
+
+def _unmet_requirements(config, requires: Mapping) -> str:
+    """Why the run's settings do not allow the target ('' when they do)."""
+    unmet = []
+    for key, wanted in requires.items():
+        try:
+            have = _get(config, key)
+        except (AttributeError, KeyError, TypeError):
+            have = None
+        if have != wanted:
+            unmet.append(f"{key} = {wanted} (this run has {have})")
+    return f"needs a run with {', '.join(unmet)}" if unmet else ""
+
+
+def evaluate_target(values: RunValues, tid: str, spec: dict) -> TargetCheck:
+    check = _check_of(tid, spec)
     run_kpis = next(iter(values.kpis.values()), {})
     if spec.get("needs"):
         check.reason = f"needs {spec['needs']}"
         return check
-    if check.tolerance is None:
+    if math.isnan(check.low) and not check.structural:
         check.reason = "the target has no tolerance"
         return check
+    unmet = _unmet_requirements(values.config, spec.get("requires") or {})
+    if unmet:
+        check.reason = unmet
+        return check
+    missing = [k for k in (check.among or (check.kpi,)) if k not in run_kpis]
     if spec.get("input") is not None:
         estimate = _input_estimate(values.config, spec["input"])
-    elif check.kpi not in run_kpis:
-        estimate = f"'{check.kpi}' is not a KPI of this run"
+    elif missing:
+        estimate = f"'{', '.join(missing)}' {'is' if len(missing) == 1 else 'are'} not a KPI of this run"
     elif check.regime is None:
         estimate = "the target names no regime to measure it under"
+    elif check.structural:
+        estimate = _ranking(values, check.among, check.regime)
+        if not isinstance(estimate, str):
+            check.ranking, check.side, check.n = estimate
+            top = tuple(k for k, _ in check.ranking[:len(check.largest)])
+            check.status = PASS if top == check.largest else FAIL
+            return check
     elif check.change_from is not None:
-        estimate = _change_estimate(values, check.kpi, check.regime, check.change_from)
+        estimate = _change_estimate(values, check.kpi, check.regime, check.change_from, check.change)
     else:
         estimate = _side_estimate(values, check.kpi, check.regime)
     if isinstance(estimate, str):
@@ -246,7 +383,7 @@ def evaluate_target(values: RunValues, tid: str, spec: dict) -> TargetCheck:
     if math.isnan(check.model):
         check.reason = "the run has no value for this KPI"
         return check
-    check.status = PASS if abs(check.model - check.value) <= check.half_band else FAIL
+    check.status = PASS if check.low <= check.model <= check.high else FAIL
     return check
 
 
@@ -260,10 +397,11 @@ def check_targets(run, targets: dict) -> list[TargetCheck]:
 
 
 def checks_table(checks: list[TargetCheck]) -> pd.DataFrame:
-    """One row per target: what it is, its band, the model's estimate and the verdict."""
+    """One row per target: what it is, its band (or structure), the model's estimate and the verdict."""
     rows = [{
         "id": c.id, "target": c.target, "kpi": c.kpi, "regime": c.regime_label, "side": c.side, "unit": c.unit,
-        "value": c.value, "band_low": c.value - c.half_band, "band_high": c.value + c.half_band,
-        "model": c.model, "ci_low": c.ci_low, "ci_high": c.ci_high, "status": c.status, "reason": c.reason,
+        "value": c.value, "band_low": c.low, "band_high": c.high, "largest": ", ".join(c.largest),
+        "model": c.model, "ci_low": c.ci_low, "ci_high": c.ci_high,
+        "ranking": ", ".join(k for k, _ in c.ranking), "status": c.status, "reason": c.reason, "source": c.source,
     } for c in checks]
     return pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame()

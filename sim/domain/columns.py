@@ -34,7 +34,9 @@ ATTRIBUTES_CODE = (  # int8: codes, flags and small counts the regime decides
     "channel", "station", "mode", "inland", "pre_arrival", "transit", "transit_formalities",
     "declarations", "quarantine", "joint_inspection", "fumigation", "certificate", "inland_inspection",
 )
-ATTRIBUTES_FLOAT = ("teu", "value_cny", "distance_km")
+ATTRIBUTES_FLOAT = ("teu", "value_cny", "distance_km", "customs_work_hours")
+# customs_work_hours: customs officers' own working time on the port declaration (acceptance,
+#   document check, customs or joint inspection), planned before the run; NaN when undeclared.
 
 # Vessel-call columns: one row per call.
 CALL_COLUMNS_INT = ("call_id", "service", "terminal", "import_boxes", "export_boxes", "loaded_boxes", "cranes")

@@ -109,8 +109,9 @@ def _consignment_record(cfg: Config, cons, p):
     # Lodging, acceptance and the officers' document check are known up front (closed form), and
     # so is the release of a declaration with no station visit (`plan` leaves the others NaN for
     # the run to fill in); anything later than the end of the run is blanked out after it.
-    shared.update(origin_ready=p.origin_ready, gate_arrival=p.gate_arrival, gate_in=p.gate_in, lodged=p.lodged, accepted=p.accepted,
-                  doc_check_start=p.doc_check_start, doc_check_end=p.doc_check_end, released=p.released)
+    shared.update(origin_ready=p.origin_ready, gate_arrival=p.gate_arrival, gate_in=p.gate_in, lodged=p.lodged,
+                  accepted=p.accepted, doc_check_start=p.doc_check_start, doc_check_end=p.doc_check_end,
+                  released=p.released, customs_work_hours=p.customs_work_hours)
     rec = consignment_columns(len(cons), shared)
     rec.consignment_id[:] = np.arange(len(cons))
     rec.call_id[:] = cons.call  # a copy: loading may move an export to a later call

@@ -127,8 +127,18 @@ def clearance_kpis(table: Frame, window: Window, rates=None) -> dict:
         k[f"{name}_clearance_hours_p90"] = s["p90"]
         k[f"{name}_declarations"] = float(len(part))
         d, obs = duration(part, "accepted", "released", window)
-        k[f"{name}_processing_hours_mean"] = summarize_durations(d, obs)["mean"]  # customs' own part (T3)
+        k[f"{name}_processing_hours_mean"] = summarize_durations(d, obs)["mean"]  # accepted -> released, waits too
+        k[f"{name}_customs_work_hours_mean"] = _customs_work_mean(part)  # officers' own time (T3)
     return k
+
+
+def _customs_work_mean(declarations: Frame) -> float:
+    """Mean officers' working time per declaration (planned, so known for open ones too); NaN
+    for a table stored before the column existed."""
+    if "customs_work_hours" not in declarations:
+        return np.nan
+    work = np.asarray(declarations["customs_work_hours"])
+    return _mean(work[~np.isnan(work)])
 
 
 def import_kpis(table: Frame, window: Window, rates=None) -> dict:
@@ -142,6 +152,11 @@ def import_kpis(table: Frame, window: Window, rates=None) -> dict:
     stages = import_stages(f_imp.select(~np.isnan(f_imp["out"])))
     for stage in IMPORT_STAGES:
         k[f"import_stage_hours_{stage}"] = _mean(stages[stage].to_numpy())
+    # Each stage's share of the release time, as China reports it (T10): stage mean over the sum
+    # of the stage means (the release time of the same boxes, those out of the port).
+    total = float(sum(k[f"import_stage_hours_{stage}"] for stage in IMPORT_STAGES))
+    for stage in IMPORT_STAGES:
+        k[f"import_stage_share_{stage}"] = k[f"import_stage_hours_{stage}"] / total if total > 0 else np.nan
 
     inland = f_imp.select(f_imp["inland"] == 1)
     d, obs = duration(inland, "vessel_arrival", "delivered", window)
@@ -155,12 +170,16 @@ def import_kpis(table: Frame, window: Window, rates=None) -> dict:
 
 
 def cost_kpis(table: Frame, window: Window, rates: CostsConfig) -> dict:
-    """Logistics cost per TEU of declared foreign trade, in total and per component."""
-    cohort = Frame.concat(foreign(import_cohort(table, window)), foreign(export_cohort(table, window)))
-    costs = cost_per_teu(trade_declared(cohort), rates)
+    """Logistics cost per TEU of declared foreign trade, in total and per component, and of its
+    inland part alone (imports to and exports from inland cities: what the regional integration
+    was for, T2)."""
+    cohort = trade_declared(Frame.concat(foreign(import_cohort(table, window)), foreign(export_cohort(table, window))))
+    costs = cost_per_teu(cohort, rates)
     k = {"logistics_cost_cny_per_teu_mean": costs["mean"]}
     for name in COMPONENTS:
         k[f"logistics_cost_cny_per_teu_{name}"] = costs[name]
+    cohort = Frame.of(cohort)
+    k["inland_logistics_cost_cny_per_teu_mean"] = cost_per_teu(cohort.select(cohort["inland"] == 1), rates)["mean"]
     return k
 
 

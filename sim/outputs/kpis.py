@@ -21,9 +21,9 @@ from sim.config import CostsConfig
 from sim.outputs.costs import COMPONENTS
 from sim.outputs.formatting import SHARE
 from sim.outputs.frame import Frame
-from sim.outputs.kpi import (Window, clearance_kpis, cohort_open_share, cost_kpis, export_cohort, import_cohort,
-                             import_kpis, queue_kpis, reefer_kpis, transshipment_cohort, transshipment_kpis,
-                             vessel_kpis, volume_kpis)
+from sim.outputs.kpi import (IMPORT_STAGES, Window, clearance_kpis, cohort_open_share, cost_kpis, export_cohort,
+                             import_cohort, import_kpis, queue_kpis, reefer_kpis, transshipment_cohort,
+                             transshipment_kpis, vessel_kpis, volume_kpis)
 
 
 @dataclass(frozen=True)
@@ -162,12 +162,18 @@ for _kpi in (
     Kpi("import_declarations", "", "Foreign import declarations in the cohort", "clearance", headline=False),
     Kpi("import_processing_hours_mean", HOURS, "Import customs processing (accepted to released), mean", "clearance",
         headline=False),
+    Kpi("export_customs_work_hours_mean", HOURS, "Export: officers' working time per declaration, mean", "clearance",
+        headline=False),
+    Kpi("import_customs_work_hours_mean", HOURS, "Import: officers' working time per declaration, mean", "clearance",
+        headline=False),
     Kpi("import_release_hours_mean", HOURS, "Import release time (TRS), mean", "imports", key=True),
     Kpi("import_yard_dwell_hours_mean", HOURS, "Import yard dwell, mean", "imports"),
     Kpi("import_stage_hours_unloading", HOURS, "Import stage: unloading, mean", "imports"),
     Kpi("import_stage_hours_preparing", HOURS, "Import stage: preparing the declaration, mean", "imports"),
     Kpi("import_stage_hours_clearance", HOURS, "Import stage: clearance, mean", "imports"),
     Kpi("import_stage_hours_removal", HOURS, "Import stage: removal from the port, mean", "imports"),
+    *(Kpi(f"import_stage_share_{s}", SHARE, f"Import stage: {s}, share of the release time", "imports", headline=False)
+      for s in IMPORT_STAGES),
     Kpi("inland_door_hours_mean", HOURS, "Inland door-to-door time, mean", "imports", key=True),
     Kpi("inland_door_hours_truck_mean", HOURS, "Inland door-to-door time by truck, mean", "imports"),
     Kpi("inland_door_hours_rail_mean", HOURS, "Inland door-to-door time by rail, mean", "imports"),
@@ -176,6 +182,7 @@ for _kpi in (
     Kpi("logistics_cost_cny_per_teu_mean", CNY_PER_TEU, "Logistics cost", "costs", key=True),
     *(Kpi(f"logistics_cost_cny_per_teu_{c}", CNY_PER_TEU, f"Logistics cost: {c.replace('_', ' ')}", "costs")
       for c in COMPONENTS),
+    Kpi("inland_logistics_cost_cny_per_teu_mean", CNY_PER_TEU, "Logistics cost of inland imports and exports", "costs"),
     Kpi("throughput_teu", "TEU", "Throughput in the observed window", "volumes", headline=False),
     Kpi("throughput_teu_per_year", "TEU/yr", "Throughput", "volumes", key=True),
     Kpi("rail_share", SHARE, "Rail share of import TEU", "volumes", key=True),

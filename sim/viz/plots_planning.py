@@ -32,37 +32,45 @@ def kpi_axis_label(name: str) -> str:
 
 @styled
 def calibration_figure(checks):
-    """Each target's model estimate as its distance from the target in tolerances: inside the
-    shaded band passes. Error bars: the 95 % CI across replications."""
+    """Each target's model estimate as its distance from the centre of the record's band, in half
+    widths of the band (value +- tolerance, or the range): inside the shaded band is met. Error
+    bars: the 95 % CI across replications. A structure (an order of KPIs) is met or not, as text."""
     if not checks:
         raise FigureUnavailable("no calibration targets")
     fig, ax = plt.subplots(figsize=(SLIDE[0] * 1.2, 0.55 * len(checks) + 1.8))
     y = np.arange(len(checks))[::-1]
-    ax.axvspan(-1, 1, color=STATUS_COLOURS["pass"], alpha=0.12, lw=0, label="within tolerance")
+    ax.axvspan(-1, 1, color=STATUS_COLOURS["pass"], alpha=0.12, lw=0, label="within the record's band")
     ax.axvline(0, color="grey", lw=1)
     lim = 1.5
     for yi, c in zip(y, checks):
-        if c.status in STATUS_COLOURS:
-            x = (c.model - c.value) / c.half_band
-            lo, hi = (c.ci_low - c.value) / c.half_band, (c.ci_high - c.value) / c.half_band
+        if c.status in STATUS_COLOURS and c.structural:
+            order = " > ".join(k.rsplit("_", 1)[-1] for k, _ in c.ranking)
+            ax.text(0, yi, f"{'met' if c.status == 'pass' else 'not met'}: {order}", ha="center", va="center",
+                    fontsize=10, color=STATUS_COLOURS[c.status],
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+        elif c.status in STATUS_COLOURS:
+            x = c.miss
+            lo, hi = (c.ci_low - c.centre) / c.half_band, (c.ci_high - c.centre) / c.half_band
             err = [[max(x - lo, 0)], [max(hi - x, 0)]] if np.isfinite(lo) and np.isfinite(hi) else None
             ax.errorbar([x], [yi], xerr=err, fmt="o", ms=9, color=STATUS_COLOURS[c.status], capsize=4, lw=1.5)
             unit = SHARE if c.unit in ("share", "relative change") else ""
-            ax.annotate(f"{format_number(c.model, unit)} vs {format_number(c.value, unit)}", (x, yi), xytext=(8, 6),
+            record = (f"{format_number(c.low, unit)} to {format_number(c.high, unit)}" if c.ranged
+                      else format_number(c.value, unit))
+            ax.annotate(f"{format_number(c.model, unit)} vs {record}", (x, yi), xytext=(8, 6),
                         textcoords="offset points", fontsize=10, color=STATUS_COLOURS[c.status])
             lim = max(lim, abs(x) * 1.15, *(abs(v) * 1.05 for v in (lo, hi) if np.isfinite(v)))
         else:
             ax.text(0, yi, f"not evaluable: {c.reason}", ha="center", va="center", fontsize=10, color="grey",
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     ax.set_xlim(-lim, lim)
-    if lim > 10:  # far misses would squash the band: linear inside +-2 tolerances, logarithmic beyond
+    if lim > 10:  # far misses would squash the band: linear inside +-2 half widths, logarithmic beyond
         ax.set_xscale("symlog", linthresh=2.0)
     ax.set_yticks(y, [f"{c.id} ({c.regime_label})" if c.regime_label else c.id for c in checks])
     ax.set_ylim(-0.7, len(checks) - 0.3)
-    ax.set_xlabel("Model - target, in tolerances (shaded band = pass; log scale beyond +-2)" if lim > 10
-                  else "Model - target, in tolerances (shaded band = pass)")
-    ax.set_ylabel("Calibration target (regime)")
-    ax.set_title("Calibration: model estimate vs target")
+    ax.set_xlabel("Model - record, in half widths of its band (shaded = met; log scale beyond +-2)" if lim > 10
+                  else "Model - record, in half widths of its band (shaded = met)")
+    ax.set_ylabel("Target (regime)")
+    ax.set_title("Model vs record")
     ax.legend(loc="lower right")
     return fig
 

@@ -1,7 +1,7 @@
 """`python -m sim.report RUN_DIR [--out FILE]`: one self-contained HTML file from a stored run.
 
 For people without Python: the scenario, the KPI table with confidence intervals, every
-figure embedded (base64 PNG), the calibration status against the scenario's `targets.yaml`
+figure embedded (base64 PNG), the model against the published record (the scenario's `targets.yaml`)
 and the resolved config. It never re-simulates: everything comes from the run directory.
 The report is built in memory and written under a temporary name, then renamed, so a
 failure leaves no partial file; bad input ends as one `error:` line and a non-zero exit.
@@ -13,7 +13,7 @@ import html
 import math
 from pathlib import Path
 
-from sim.calibration.targets import TargetsError, check_targets, checks_table, load_targets, targets_path
+from sim.calibration.targets import TargetsError, check_targets, load_targets, targets_path
 from sim.domain.sides import Side
 from sim.outputs.formatting import SHARE, format_interval, format_number, format_points
 from sim.outputs.kpis import unit_of
@@ -110,40 +110,92 @@ def _figure_html(stem: str, png: Path, caption: str) -> str:
             f"<figcaption><b>{_esc(stem)}</b>: {_esc(caption)}</figcaption></figure>")
 
 
+VERDICTS = {"pass": "met", "fail": "not met", "not evaluable": "not evaluable here"}
+"""How the model-vs-record table words a check's status."""
+
+
+def _target_unit(unit: str) -> str:
+    """A target's unit as the formatter's: shares and relative changes read in percent."""
+    return SHARE if unit.startswith("share") or unit == "relative change" else ""
+
+
+def _short(kpi: str, among) -> str:
+    """A KPI of a structure without the prefix its group shares (import_stage_share_preparing -> preparing)."""
+    prefix = min(among, key=len)
+    while prefix and not all(k.startswith(prefix) for k in among):
+        prefix = prefix[:-1]
+    return kpi[len(prefix):] or kpi
+
+
+def record_text(c) -> str:
+    """What the published record says, in the target's unit."""
+    u = _target_unit(c.unit)
+    h = " h" if c.unit.startswith("hours") else ""
+    if c.structural:
+        return "largest: " + " > ".join(_short(k, c.among) for k in c.largest)
+    if c.ranged:
+        return f"{format_number(c.low, u)} to {format_number(c.high, u)}{h}"
+    if math.isnan(c.low):
+        return format_number(c.value, u)
+    if c.relative:
+        tol = f"{format_number(c.tolerance * 100, decimals=0)} %"
+    else:
+        tol = f"{format_number(c.half_band * 100, decimals=1)} pp" if u == SHARE else format_number(c.half_band) + h
+    return f"{format_number(c.value, u)}{h} ± {tol}"
+
+
+def model_text(c) -> tuple[str, str]:
+    """(the model's estimate, its 95 % CI) as the table shows them ('' where there is none)."""
+    if not c.evaluated:
+        return "", ""
+    u = _target_unit(c.unit)
+    if c.structural:
+        return " > ".join(f"{_short(k, c.among)} {format_number(m, u)}" for k, m in c.ranking), ""
+    return format_number(c.model, u), format_interval(c.ci_low, c.ci_high, u)
+
+
+def model_vs_record_table(checks) -> str:
+    """Every target: what it is, its source, the record (value and tolerance, or range, or
+    structure), the regime it describes, the model's value with its 95 % CI, and the verdict."""
+    rows = []
+    for c in checks:
+        model, ci = model_text(c)
+        verdict = VERDICTS[c.status] + (f": {c.reason}" if c.reason else "")
+        rows.append(f"<tr id='target-{_esc(c.id)}'><td>{_esc(c.id)}</td>"
+                    f"<td style='text-align:left'>{_esc(c.target)}</td>"
+                    f"<td style='text-align:left'>{_esc(c.source)}</td><td>{_esc(c.regime_label)}</td>"
+                    f"<td>{_esc(record_text(c))}</td><td>{_esc(model)}</td><td>{_esc(ci)}</td>"
+                    f"<td class='{c.status.replace(' ', '-')}' style='text-align:left'>{_esc(verdict)}</td></tr>")
+    return ("<table id=model-vs-record><tr><th>id</th><th>target</th><th>source</th><th>regime</th><th>record</th>"
+            f"<th>model</th><th>95 % CI</th><th>verdict</th></tr>{''.join(rows)}</table>")
+
+
 def calibration_section(run, figures: dict) -> str:
-    """Targets vs the run; adds the calibration figure to `figures` when there is one."""
+    """Model vs record: every target of the scenario against the run; adds the calibration figure
+    to `figures` when there is one."""
     from sim.viz.plots_planning import calibration_figure
 
+    title = "<h2>Model vs record</h2>"
     path = targets_path(run)
     if not path.is_file():
-        return f"<h2>Calibration</h2><p class=note>No targets file for this scenario ({_esc(path)}).</p>"
+        return f"{title}<p class=note>No targets file for this scenario ({_esc(path)}).</p>"
     try:
         checks = check_targets(run, load_targets(path))
     except TargetsError as e:
-        return f"<h2>Calibration</h2><p class=fail>{_esc(e)}</p>"
-    table = checks_table(checks)
-    rows = []
-    for tid, row in table.iterrows():
-        u = SHARE if row["unit"] in ("share", "relative change") else ""
-        status = row["status"]
-        verdict = status if status != "not evaluable" else f"not evaluable: {row['reason']}"
-        band = format_interval(row["band_low"], row["band_high"], u)
-        rows.append(f"<tr><td>{_esc(tid)}</td><td style='text-align:left'>{_esc(row['target'])}</td>"
-                    f"<td>{_esc(row['regime'])}</td><td>{format_number(row['value'], u)}</td><td>{band}</td>"
-                    f"<td>{format_number(row['model'], u)}</td>"
-                    f"<td>{format_interval(row['ci_low'], row['ci_high'], u)}</td>"
-                    f"<td class='{status.replace(' ', '-')}' style='text-align:left'>{_esc(verdict)}</td></tr>")
-    passed = sum(c.status == "pass" for c in checks)
-    failed = sum(c.status == "fail" for c in checks)
-    html_text = (f"<h2>Calibration</h2><p class=note>Targets from <code>{_esc(path)}</code>: {passed} pass, "
-                 f"{failed} fail, {len(checks) - passed - failed} cannot be evaluated on this run.</p>"
-                 "<table><tr><th>id</th><th>target</th><th>regime</th><th>value</th><th>tolerance band</th>"
-                 f"<th>model</th><th>95 % CI</th><th>status</th></tr>{''.join(rows)}</table>")
+        return f"{title}<p class=fail>{_esc(e)}</p>"
+    counts = {status: sum(c.status == status for c in checks) for status in VERDICTS}
+    html_text = (f"{title}<p class=note>The published record (targets from <code>{_esc(path)}</code>, sources in "
+                 f"SOURCES.md beside it) against this run: {counts['pass']} met, {counts['fail']} not met, "
+                 f"{counts['not evaluable']} not evaluable here (a figure is judged only on a run that simulates "
+                 "the regime it describes, with the settings it needs). Changes are after - before: relative, "
+                 "or in the KPI's unit; intervals are 95 % t intervals across replications (paired for "
+                 "changes). A structure is judged on the means and has no interval.</p>"
+                 + model_vs_record_table(checks))
     try:
         fig = calibration_figure(checks)
     except FigureUnavailable:
         return html_text
-    caption = "Model estimate vs target in units of the tolerance; the shaded band passes."
+    caption = "Model estimate vs the record, in half-widths of the record's band; the shaded band is met."
     paths = save(fig, run.path, "calibration")
     figures["calibration"] = (paths, caption)
     return html_text + _figure_html("calibration", paths[0], caption)

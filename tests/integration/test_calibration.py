@@ -65,11 +65,14 @@ def test_model_values_scale_volumes_and_pair_changes():
     """The fit evaluates targets with the report's evaluator (sim.calibration.targets)."""
     cfg = make_config("demand.scale=0.5")
     targets = cal.load_targets(SCEN / "targets.yaml")
-    per = {"before": {"logistics_cost_cny_per_teu_mean": [100.0, 200.0], "throughput_teu_per_year": [4e6, 5e6]},
-           "after": {"logistics_cost_cny_per_teu_mean": [90.0, 170.0], "throughput_teu_per_year": [4e6, 5e6]}}
+    per = {"before": {"inland_logistics_cost_cny_per_teu_mean": [100.0, 200.0], "throughput_teu_per_year": [4e6, 5e6]},
+           "after": {"inland_logistics_cost_cny_per_teu_mean": [90.0, 170.0], "throughput_teu_per_year": [4e6, 5e6]}}
     summary = {side: {k: t_interval(v) for k, v in kpis.items()} for side, kpis in per.items()}
     v = cal.model_values({"summary": summary, "per_replication": per}, targets, cfg)
     assert v["T2"].model == pytest.approx(260 / 300 - 1) and v["T2"].side == "change"
+    # A range counts from its centre in half widths: -13.3 % against -30 % to -20 %.
+    assert cal.loss(v, targets, ["T2"]) == pytest.approx(((260 / 300 - 1 + 0.25) / 0.05) ** 2)
+    assert cal.tolerance(targets["T2"]) == pytest.approx(0.05)
     assert v["T4"].model == pytest.approx(9e6)
     assert v["T6"].status == "not evaluable" and v["T8"].model == pytest.approx(108)
     assert cal.loss(v, targets, ["T6"]) == 1e6  # a fitted target without a value
@@ -93,13 +96,23 @@ def test_calibrate_cli_writes_a_report(tmp_path):
     assert band == pytest.approx((0.972, 0.992))
     assert band[0] <= t1["model"]["mean"] <= band[1], t1["model"]
     assert t1["met"] is True
-    # Every verdict is |model - target| <= tolerance (relative ones times |target|), from targets.yaml.
+    # Every verdict is |model - target| <= tolerance (relative ones times |target|), or low <= model <= high,
+    # from targets.yaml; a structure's ranking starts with its `largest`.
     for row in doc["targets"]:
         spec = targets[row["target"]]
         if row["met"] is None:
             continue
-        half = spec["tolerance"] * (abs(spec["value"]) if spec.get("relative") else 1.0)
-        assert row["met"] == (abs(row["model"]["mean"] - spec["value"]) <= half), row["target"]
+        if "largest" in spec:
+            top = [k for k, _ in row["model"]["ranking"][:len(spec["largest"])]]
+            assert row["met"] == (top == spec["largest"]), row["target"]
+            continue
+        if "low" in spec:
+            low, high = spec["low"], spec["high"]
+        else:
+            half = spec["tolerance"] * (abs(spec["value"]) if spec.get("relative") else 1.0)
+            low, high = spec["value"] - half, spec["value"] + half
+        assert (row["low"], row["high"]) == pytest.approx((low, high)), row["target"]
+        assert row["met"] == (low <= row["model"]["mean"] <= high), row["target"]
     # The fit's loss at the fitted knobs: sum of squared misses in tolerances over the fitted targets.
     rows = {row["target"]: row for row in doc["targets"]}
     spec = cal.load_knobs(SCEN / "knobs.yaml")

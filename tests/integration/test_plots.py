@@ -151,13 +151,15 @@ def test_calibration_figure_marks_what_it_cannot_evaluate(run):
     checks = check_targets(run, load_targets(targets_path(run)))
     by_id = {c.id: c for c in checks}
     assert by_id["T6"].status == "not evaluable" and by_id["T6"].reason.startswith("needs two demand scenarios")
+    assert by_id["T12_wait"].status == "not evaluable" and "demand.scale = 1.0" in by_id["T12_wait"].reason
     scale = run.config["demand"]["scale"]
     assert by_id["T4"].model == pytest.approx(run.comparison["throughput_teu_per_year"]["before"]["mean"] / scale)
     # Each verdict from the run's own numbers (comparison.json) and targets.yaml, worked out here.
     targets = load_targets(targets_path(run))
     expected = {tid: expected_estimate(run, spec) for tid, spec in targets.items()}
     expected = {tid: v for tid, v in expected.items() if v is not None}
-    assert {"T1", "T2", "T3_import", "T3_export", "T4", "T5", "T9"} <= set(expected)
+    assert {"T1", "T2", "T3_import", "T3_export", "T4", "T5", "T9", "T10_total", "T10_clearance_share",
+            "T11"} <= set(expected)
     for tid, (model, status) in expected.items():
         assert by_id[tid].model == pytest.approx(model, rel=1e-12), tid
         assert by_id[tid].status == status, (tid, model)
@@ -167,39 +169,49 @@ def test_calibration_figure_marks_what_it_cannot_evaluate(run):
     ax = fig.axes[0]
     labels = {tick.get_text().split(" ")[0]: tick.get_text() for tick in ax.get_yticklabels()}
     assert labels["T6"] == "T6" and labels["T3_import"] == "T3_import (before_reform)"  # no empty "()"
-    # The plotted points: the run's numbers, in tolerances from the target, coloured by their verdict.
+    # The plotted points: the run's numbers, in half widths of the band from its centre, coloured by their verdict.
     at_y = {round(tick.get_position()[1]): tick.get_text().split(" ")[0] for tick in ax.get_yticklabels()}
     plotted = {}
     for container in ax.containers:
         line = container.lines[0]
         plotted[at_y[round(line.get_ydata()[0])]] = (line.get_xdata()[0], line.get_color())
-    evaluated = {c.id for c in checks if c.status in ("pass", "fail")}
+    evaluated = {c.id for c in checks if c.status in ("pass", "fail") and not c.structural}
     assert set(plotted) == evaluated
     for tid, (x, colour) in plotted.items():
-        spec = targets[tid]
         if tid in expected:
-            model, status = expected[tid]
-            assert x == pytest.approx((model - spec["value"]) / half_band(spec), rel=1e-12), tid
+            low, high = band(targets[tid])
+            assert x == pytest.approx((expected[tid][0] - (low + high) / 2) / ((high - low) / 2), rel=1e-12), tid
         assert colour == {"pass": "#1a9850", "fail": "#d73027"}[by_id[tid].status], tid  # green, red
+    # A structure (T10_order) is a line of text saying whether it holds.
+    texts = [t.get_text() for t in ax.texts]
+    assert any(t.startswith(("met: ", "not met: ")) and "preparing" in t for t in texts), texts
     plt.close(fig)
 
 
-def half_band(spec: dict) -> float:
-    return spec["tolerance"] * (abs(spec["value"]) if spec.get("relative") else 1.0)
+def band(spec: dict) -> tuple[float, float]:
+    if "low" in spec:
+        return spec["low"], spec["high"]
+    half = spec["tolerance"] * (abs(spec["value"]) if spec.get("relative") else 1.0)
+    return spec["value"] - half, spec["value"] + half
 
 
 def expected_estimate(run, spec: dict):
     """(model, status) of a target measured on a KPI of this comparison, read straight from
-    comparison.json; None for targets without a tolerance or KPI here (needs, inputs)."""
-    if spec.get("tolerance") is None or spec.get("needs") or spec.get("input") or spec["kpi"] not in run.comparison:
+    comparison.json; None for targets without a band or KPI here (needs, inputs, structures,
+    settings the run lacks)."""
+    if ("low" not in spec and spec.get("tolerance") is None) or spec.get("needs") or spec.get("input") \
+            or spec.get("requires") or "largest" in spec or spec["kpi"] not in run.comparison:
         return None
     entry = run.comparison[spec["kpi"]]
-    if spec.get("change_from"):
+    if spec.get("change") == "absolute":
+        model = entry["after"]["mean"] - entry["before"]["mean"]
+    elif spec.get("change_from"):
         model = (entry["after"]["mean"] - entry["before"]["mean"]) / entry["before"]["mean"]
     else:
         side = next(s for s, name in run.regime_names.items() if name == spec["regime"])
         model = entry[side]["mean"] / (run.config["demand"]["scale"] if spec.get("full_scale") else 1.0)
-    return model, "pass" if abs(model - spec["value"]) <= half_band(spec) else "fail"
+    low, high = band(spec)
+    return model, "pass" if low <= model <= high else "fail"
 
 
 def test_sweep_figures_from_a_tidy_table():

@@ -139,25 +139,60 @@ def test_report_kpi_table_shows_the_numbers_of_comparison_json(compare_report):
 
 
 def verdict(model: float, spec: dict) -> str:
+    if "low" in spec:
+        return "pass" if spec["low"] <= model <= spec["high"] else "fail"
     half = spec["tolerance"] * (abs(spec["value"]) if spec.get("relative") else 1.0)
     return "pass" if abs(model - spec["value"]) <= half else "fail"
 
 
+def section_of(html: str) -> str:
+    return html[html.index("<h2>Model vs record</h2>"):html.index("<h2>Resolved configuration</h2>")]
+
+
 def test_report_shows_calibration_status(compare_report):
     run_dir, _, html = compare_report
-    section = html[html.index("<h2>Calibration</h2>"):html.index("<h2>Resolved configuration</h2>")]
+    section = section_of(html)
     for tid in ("T1", "T2", "T9"):
         assert f"<td>{tid}</td>" in section
-    assert "not evaluable: needs two demand scenarios" in section
-    # Verdicts worked out from comparison.json and targets.yaml: T4 a volume scaled to full scale.
+    assert "not evaluable here: needs two demand scenarios" in section
+    # Verdicts worked out from comparison.json and targets.yaml: T4 a volume scaled to full scale,
+    # T2 the inland cost's relative change, T11 the inland door time's change in hours.
     comparison = json.loads((run_dir / "comparison.json").read_text())
     targets = yaml.safe_load((REPO / "scenarios" / "dalian" / "targets.yaml").read_text())
     t4 = comparison["throughput_teu_per_year"]["before"]["mean"] / 0.05
     t1 = comparison["export_release_within_24h_share"]["after"]["mean"]
-    t2 = comparison["logistics_cost_cny_per_teu_mean"]["rel_change"]
-    for tid, model in (("T1", t1), ("T2", t2), ("T4", t4)):
+    t2 = comparison["inland_logistics_cost_cny_per_teu_mean"]["rel_change"]
+    t11 = comparison["inland_door_hours_mean"]["diff"]["mean"]
+    for tid, model in (("T1", t1), ("T2", t2), ("T4", t4), ("T11", t11)):
         assert re.search(rf"<td>{tid}</td>((?!</tr>).)*class='{verdict(model, targets[tid])}'", section), tid
     assert "<td>before_reform -&gt; after_reform</td>" in section  # T2, the reform effect
+
+
+def test_model_vs_record_lists_every_target_with_its_source_record_and_model(compare_report):
+    """One row per target of targets.yaml, in its order: the source as written there, the record
+    (value and tolerance, range, or structure), the model with its CI, and a verdict in words."""
+    run_dir, _, html = compare_report
+    section = section_of(html)
+    targets = yaml.safe_load((REPO / "scenarios" / "dalian" / "targets.yaml").read_text())
+    rows = re.findall(r"<tr id='target-([^']+)'>(.*?)</tr>", section)
+    assert [tid for tid, _ in rows] == list(targets)
+    cells = {tid: re.findall(r"<td[^>]*>(.*?)</td>", row) for tid, row in rows}
+    for tid, spec in targets.items():
+        _, _, source, _, record, model, ci, verdict_text = cells[tid]
+        assert source == report._esc(spec["source"]), tid
+        assert verdict_text.split(":")[0] in ("met", "not met", "not evaluable here"), tid
+        assert (model == "") == verdict_text.startswith("not evaluable here"), tid
+    comparison = json.loads((run_dir / "comparison.json").read_text())
+    assert cells["T3_import"][4] == "1.36 h ± 30 %"
+    assert cells["T2"][4] == "-30.0% to -20.0%"
+    assert cells["T10_order"][4] == "largest: preparing &gt; removal"
+    assert cells["T10_order"][5].startswith(max(("unloading", "preparing", "clearance", "removal"), key=lambda s:
+                                                comparison[f"import_stage_share_{s}"]["after"]["mean"]))
+    before = comparison["import_customs_work_hours_mean"]["before"]
+    assert cells["T3_import"][5] == f"{before['mean']:.2f}"
+    assert cells["T3_import"][6] == f"[{before['ci_low']:.2f}, {before['ci_high']:.2f}]"
+    assert cells["T12_wait"][7] == "not evaluable here: needs a run with demand.scale = 1.0 (this run has 0.05)"
+    assert cells["T8"][3] == "input" and cells["T8"][7] == "met"
 
 
 def test_report_embeds_the_resolved_config(compare_report):
@@ -182,12 +217,13 @@ def test_single_regime_report(tmp_path_factory, tmp_path):
     html = report.write_report(run_dir).read_text()
     assert "(single regime)" in html
     assert html.count("<img") == int(re.search(r'data-count="(\d+)"', html).group(1)) >= 12
-    section = html[html.index("<h2>Calibration</h2>"):html.index("<h2>Resolved configuration</h2>")]
+    section = section_of(html)
     # the 2015 regime alone: its own targets are checked, the 2011 ones and the reform effect are not
     t1 = json.loads((run_dir / "kpis.json").read_text())["export_release_within_24h_share"]["mean"]
     targets = yaml.safe_load((REPO / "scenarios" / "dalian" / "targets.yaml").read_text())
     assert re.search(rf"<td>T1</td>((?!</tr>).)*class='{verdict(t1, targets['T1'])}'", section)
-    assert "before_reform, which this run does not simulate (single: after_reform)" in section
+    assert "not evaluable here: measured under before_reform, which this run does not simulate (single: after_reform)" \
+        in section
     assert "needs a comparison of before_reform (before) with after_reform (after)" in section
 
 

@@ -45,21 +45,24 @@ ROWS = {
     # foreign imports: I1 by truck under transit (2 declarations), I2 by rail, pre-arrival, a reefer;
     # I3 to the port city, its clearance still open at the end; I4 arrived before the window.
     "I1": {"vessel_arrival": 20.0, "in_yard": 22.0, "lodged": 25.0, "accepted": 26.0, "released": 30.0,
-           "out": 40.0, "inland_arrival": 45.0, "delivered": 50.0, "teu": 2.0, "transit": 1, "declarations": 2},
+           "out": 40.0, "inland_arrival": 45.0, "delivered": 50.0, "teu": 2.0, "transit": 1, "declarations": 2,
+           "customs_work_hours": 0.9},
     "I2": {"vessel_arrival": 30.0, "in_yard": 31.0, "lodged": 29.0, "accepted": 30.0, "released": 33.0,
            "out": 60.0, "inland_arrival": 80.0, "delivered": 90.0, "mode": RAIL, "cargo_class": REEFER,
-           "plugged": 32.0},
-    "I3": {"vessel_arrival": 40.0, "in_yard": 42.0, "lodged": 44.0, "accepted": 45.0, "inland": 0},
+           "plugged": 32.0, "customs_work_hours": 1.5},
+    "I3": {"vessel_arrival": 40.0, "in_yard": 42.0, "lodged": 44.0, "accepted": 45.0, "inland": 0,
+           "customs_work_hours": 2.1},
     "I4": {"vessel_arrival": 5.0, "in_yard": 6.0, "lodged": 7.0, "accepted": 7.5, "released": 8.0, "out": 9.0,
-           "inland_arrival": 9.5, "delivered": 10.0},
+           "inland_arrival": 9.5, "delivered": 10.0, "customs_work_hours": 50.0},
     # a domestic import by rail: in the volumes, not in the customs KPIs
     "D1": {"trade": DOMESTIC, "vessel_arrival": 20.0, "in_yard": 21.0, "out": 25.0, "inland_arrival": 28.0,
            "delivered": 30.0, "mode": RAIL, "teu": 4.0, "declarations": 0},
-    # foreign exports: E1 a reefer rolled once, E2 released after 29 h
+    # foreign exports: E1 a reefer rolled once, E2 released after 29 h, from the port city
     "E1": {"direction": EXPORT, "gate_in": 50.0, "lodged": 52.0, "accepted": 53.0, "released": 60.0,
-           "loaded": 70.0, "out": 72.0, "cargo_class": REEFER, "plugged": 53.0, "rolled_calls": 1},
+           "loaded": 70.0, "out": 72.0, "cargo_class": REEFER, "plugged": 53.0, "rolled_calls": 1,
+           "customs_work_hours": 0.2},
     "E2": {"direction": EXPORT, "gate_in": 60.0, "lodged": 61.0, "accepted": 61.5, "released": 90.0,
-           "loaded": 95.0, "out": 96.0, "teu": 2.0},
+           "loaded": 95.0, "out": 96.0, "teu": 2.0, "inland": 0, "customs_work_hours": 0.4},
     # transshipment: T1 onto a vessel (a reefer), T2 onto the land bridge by rail
     "T1": {"direction": TX, "vessel_arrival": 35.0, "in_yard": 36.0, "out": 56.0, "mode": VESSEL,
            "cargo_class": REEFER, "plugged": 40.0, "declarations": 0},
@@ -106,6 +109,14 @@ def test_processing_accepted_to_released(k):
     assert k["export_processing_hours_mean"] == pytest.approx(17.75)
 
 
+def test_customs_work_per_declaration_of_the_cohort(k):
+    """Officers' own time (T3), planned, so the open I3 counts in full: (0.9 + 1.5 + 2.1) / 3.
+    Not I4 (before the window, 50 h) nor the undeclared domestic and transshipment rows (NaN).
+    Exports (0.2 + 0.4) / 2."""
+    assert k["import_customs_work_hours_mean"] == pytest.approx(1.5)
+    assert k["export_customs_work_hours_mean"] == pytest.approx(0.3)
+
+
 def test_import_release_dwell_and_stages(k):
     """Arrival to out: 20, 30, open (110) -> 20 + 2/3 x 10. Yard dwell: 18, 29, open (108) ->
     18 + 2/3 x 11. Stages of the finished imports: I1 2 / 3 / 5 / 10; I2 (lodged before it was
@@ -116,6 +127,9 @@ def test_import_release_dwell_and_stages(k):
     assert k["import_stage_hours_preparing"] == pytest.approx(1.5)
     assert k["import_stage_hours_clearance"] == pytest.approx(3.5)
     assert k["import_stage_hours_removal"] == pytest.approx(18.5)
+    # Shares (T10): each stage mean over their sum, 1.5 + 1.5 + 3.5 + 18.5 = 25 h.
+    for stage, share in (("unloading", 0.06), ("preparing", 0.06), ("clearance", 0.14), ("removal", 0.74)):
+        assert k[f"import_stage_share_{stage}"] == pytest.approx(share), stage
 
 
 def test_inland_door_times_by_mode_transit_and_declarations(k):
@@ -164,6 +178,15 @@ def test_logistics_cost_covers_foreign_imports_and_exports_of_the_cohort(k):
     assert k["logistics_cost_cny_per_teu_storage"] == pytest.approx(expected["storage"])
     # The exports weigh in: the imports alone give another figure.
     assert expected["mean"] != pytest.approx(cost_per_teu(t.loc[["I1", "I2"]], RATES)["mean"])
+
+
+def test_inland_logistics_cost_covers_inland_imports_and_exports_only(k):
+    """T2's KPI: the same ratio over the finished foreign rows to or from an inland city: I1, I2
+    and E1; not E2 (from the port city), which the whole-port figure includes."""
+    t = table(ROWS)
+    expected = cost_per_teu(t.loc[["I1", "I2", "E1"]], RATES)["mean"]
+    assert k["inland_logistics_cost_cny_per_teu_mean"] == pytest.approx(expected)
+    assert expected != pytest.approx(k["logistics_cost_cny_per_teu_mean"])
 
 
 def test_vessels_and_open_share(k):

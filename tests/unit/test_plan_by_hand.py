@@ -245,3 +245,15 @@ def test_export_transit_holds_the_box_at_its_inland_origin(export_case):
     assert p.declarations.tolist() == [2, 1, 2]
     assert not p.transit.any()  # the import transit flag; the record ORs the two
     assert p.bonded_wait.tolist() == [0.0, 0.0, 0.0]  # the export's wait is applied before it leaves
+
+
+def test_customs_own_working_time_per_declaration(case):
+    """customs_work_hours (T3): acceptance (0.5 h mean) + document check (0.75 h import, 0.5 h
+    export, yellow and red) + the customs inspection (import 0 scanned, 0.25 h mean). Not the
+    query (imports 0 and 3 have one), duty, CIQ's visits (1, 2) or fumigation (2), nor any wait.
+    Nothing declared at the port: NaN (domestic 5, transshipment 6, export 7 cleared before t = 0)."""
+    cfg, regime, e, p = case
+    acc, doc, insp = 0.5 * e["e_acceptance"], e["e_doc_check"], 0.25 * e["e_inspection"]
+    expected = [acc[0] + 0.75 * doc[0] + insp[0], acc[1], acc[2] + 0.75 * doc[2], acc[3] + 0.5 * doc[3], acc[4],
+                NAN, NAN, NAN]
+    assert p.customs_work_hours.tolist() == pytest.approx(expected, nan_ok=True)

@@ -202,3 +202,19 @@ def test_plan_chooses_modes_by_cost_under_its_regime():
         p = plan(cfg, regime, consignments(cfg, rows), calls(cfg))
         assert p.mode.tolist() == choose_mode(cfg, regime, consignments(cfg, rows)).tolist()
         assert p.mode[2] == Mode.TRUCK.code
+
+
+def test_customs_work_counts_the_joint_visit_only_when_customs_takes_part(config):
+    """After the reform (every variate 1): a red reefer inspected jointly with CIQ counts the joint
+    visit in full (the longer of the physical inspection and CIQ's); a green reefer that CIQ
+    inspects at the joint bay counts acceptance only; a red general box scanned alone counts the scan."""
+    r = config.regime
+    rows = [{"cargo_class": REEF, "u_channel": 0.99, "u_quarantine": 0.1, "u_scan": 0.99},
+            {"cargo_class": REEF, "u_channel": 0.1, "u_quarantine": 0.1},
+            {"u_channel": 0.99, "u_quarantine": 0.9, "u_scan": 0.0}]
+    p = plan(config, r, consignments(config, rows), calls(config))
+    assert p.station.tolist() == [Station.PHYSICAL.code, Station.NONE.code, Station.SCAN.code]
+    acc, doc = r.acceptance_hours_mean, r.doc_check_hours_mean["import"]
+    joint = max(r.inspection_hours_mean["physical"], r.quarantine.hours_mean)
+    assert p.customs_work_hours.tolist() == pytest.approx(
+        [acc + doc + joint, acc, acc + doc + r.inspection_hours_mean["scan"]])

@@ -143,3 +143,14 @@ def test_nothing_refers_to_files_outside_the_repository():
             continue
         text = path.read_text(errors="replace")
         assert not any(ref in text for ref in OUTSIDE), path
+
+
+def test_every_target_is_in_the_sources_targets_table():
+    """targets.yaml and SOURCES.md's "Targets" table list the same ids (a row may list several)."""
+    import yaml
+
+    targets = yaml.safe_load((SOURCES.parent / "targets.yaml").read_text())
+    text = SOURCES.read_text()
+    table = text[text.index("## Targets"):text.index("\n## ", text.index("## Targets") + 1)]
+    ids = {i.strip() for line in table.splitlines() if line.startswith("| T") for i in line.split("|")[1].split(",")}
+    assert ids == set(targets)

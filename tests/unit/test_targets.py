@@ -17,11 +17,16 @@ from tests.conftest import REPO, make_config
 TARGETS = load_targets(REPO / "scenarios" / "dalian" / "targets.yaml")
 
 # Two replications per side; the after side is the before side times a factor.
-BEFORE = {"export_release_within_24h_share": [0.60, 0.70], "logistics_cost_cny_per_teu_mean": [1000.0, 1200.0],
-          "import_processing_hours_mean": [1.3, 1.5], "export_processing_hours_mean": [0.10, 0.16],
+BEFORE = {"export_release_within_24h_share": [0.60, 0.70], "inland_logistics_cost_cny_per_teu_mean": [1000.0, 1200.0],
+          "import_customs_work_hours_mean": [1.3, 1.5], "export_customs_work_hours_mean": [0.10, 0.16],
           "throughput_teu_per_year": [4.6e6, 4.7e6], "reefer_teu_per_year": [1.0e5, 1.0e5],
-          "import_yard_dwell_hours_mean": [80.0, 90.0]}
-FACTOR = {"export_release_within_24h_share": 1.4, "logistics_cost_cny_per_teu_mean": 0.7}
+          "import_yard_dwell_hours_mean": [80.0, 90.0], "import_release_hours_mean": [120.0, 140.0],
+          "import_stage_share_unloading": [0.05, 0.05], "import_stage_share_preparing": [0.50, 0.60],
+          "import_stage_share_clearance": [0.05, 0.07], "import_stage_share_removal": [0.40, 0.28],
+          "inland_door_hours_mean": [90.0, 100.0], "berth_utilization": [0.60, 0.62],
+          "vessel_wait_hours_mean": [2.0, 4.0]}
+FACTOR = {"export_release_within_24h_share": 1.4, "inland_logistics_cost_cny_per_teu_mean": 0.75,
+          "inland_door_hours_mean": 0.8}
 
 
 def results(sides) -> list[ReplicationResult]:
@@ -39,7 +44,7 @@ def checks_of(cfg, sides):
 
 def test_targets_name_regimes_not_sides():
     for tid, t in TARGETS.items():
-        assert t["regime"] in ("before_reform", "after_reform", None), tid
+        assert t["regime"] in ("before_reform", "after_reform", "any", None), tid
         assert t.get("change_from") in ("before_reform", None), tid
     assert TARGETS["T3_import"]["regime"] == "before_reform"  # a 2011 figure
 
@@ -51,10 +56,10 @@ def test_a_normal_comparison_measures_each_target_under_its_regime():
     assert checks["T3_import"].side == "before" and checks["T3_import"].model == pytest.approx(1.4)
     assert checks["T3_import"].status == PASS  # 1.4 against 1.36 +- 30 %
     assert checks["T9"].side == "before" and checks["T9"].status == PASS
-    t2 = checks["T2"]
-    assert t2.side == "change" and t2.model == pytest.approx(-0.3) and t2.status == PASS
+    t2 = checks["T2"]  # -25 % inside -30 % to -20 %
+    assert t2.side == "change" and t2.model == pytest.approx(-0.25) and t2.status == PASS
     # The interval is the paired difference's CI over the before mean (comparison.json), centred on the estimate.
-    diff = paired_difference([1000.0, 1200.0], [700.0, 840.0])
+    diff = paired_difference([1000.0, 1200.0], [750.0, 900.0])
     assert (t2.ci_low, t2.ci_high) == pytest.approx((diff["ci_low"] / 1100, diff["ci_high"] / 1100))
     assert t2.ci_low < t2.model < t2.ci_high
     assert checks["T4"].model == pytest.approx(4.65e6 / 0.5)  # full-scale equivalent of a half-scale run
@@ -106,4 +111,93 @@ def test_a_malformed_target_is_one_error_naming_the_file(tmp_path):
     path = tmp_path / "targets.yaml"
     path.write_text("T1: {value: 1, tolerance: 0.1, kpi: a, change_from: before_reform}\n")
     with pytest.raises(TargetsError, match="targets.yaml: T1 has change_from but no regime"):
+        load_targets(path)
+
+
+# ------------------------------------------------------------------ ranges, structures, absolute changes
+def test_range_structure_and_absolute_change_targets():
+    """T10_total: 130 h inside 100-150 (after). T10_order: shares 0.05 / 0.55 / 0.06 / 0.34 rank
+    preparing, removal first. T10_clearance_share: 6 % under 10 %. T11: after - before of the
+    inland door time, -18 and -20 h: -19 h inside [-24, -12], with the paired difference's CI."""
+    checks = checks_of(make_config("demand.scale=0.5"), (Side.BEFORE, Side.AFTER))
+    t10 = checks["T10_total"]
+    assert (t10.side, t10.model, t10.low, t10.high, t10.status) == ("after", pytest.approx(130.0), 100.0, 150.0, PASS)
+    order = checks["T10_order"]
+    assert order.status == PASS and order.side == "after"
+    assert [k for k, _ in order.ranking] == ["import_stage_share_preparing", "import_stage_share_removal",
+                                             "import_stage_share_clearance", "import_stage_share_unloading"]
+    assert order.ranking[0][1] == pytest.approx(0.55) and order.miss == 0.0
+    assert checks["T10_clearance_share"].model == pytest.approx(0.06) and checks["T10_clearance_share"].status == PASS
+    t11 = checks["T11"]
+    diff = paired_difference([90.0, 100.0], [72.0, 80.0])
+    assert t11.side == "change" and t11.model == pytest.approx(-19.0) and t11.status == PASS
+    assert (t11.ci_low, t11.ci_high) == pytest.approx((diff["ci_low"], diff["ci_high"]))
+    assert t11.miss == pytest.approx((-19.0 + 18.0) / 6.0)  # from the band's centre, in half widths
+
+
+def spec_check(spec: dict, before: dict, after: dict, cfg=None):
+    """One target (id X) against a comparison whose KPIs have these per-replication values."""
+    results = [ReplicationResult(side, r, {k: v[r] for k, v in kpis.items()})
+               for side, kpis in ((Side.BEFORE, before), (Side.AFTER, after)) for r in range(2)]
+    values = RunValues.of_stats(summarize(results), cfg or make_config("demand.scale=0.5"))
+    return evaluate_targets(values, {"X": spec})[0]
+
+
+def test_a_range_includes_its_edges_and_nothing_beyond():
+    spec = {"target": "x", "low": 1.0, "high": 8.0, "unit": "hours", "kpi": "w", "regime": "after_reform"}
+    for mean, status in ((1.0, PASS), (8.0, PASS), (0.999, FAIL), (8.001, FAIL), (4.0, PASS)):
+        c = spec_check(spec, {"w": [0.0, 0.0]}, {"w": [mean, mean]})
+        assert c.status == status, mean
+
+
+def test_a_structure_fails_when_the_order_differs():
+    """Preparing largest but clearance (not removal) second: not met; and removal first: not met."""
+    spec = {"target": "x", "largest": ["p", "r"], "among": ["u", "p", "c", "r"], "unit": "share",
+            "regime": "after_reform"}
+    none = {k: [0.0, 0.0] for k in "upcr"}
+    assert spec_check(spec, none, {"u": [.1, .1], "p": [.5, .5], "c": [.3, .3], "r": [.1, .2]}).status == FAIL
+    assert spec_check(spec, none, {"u": [.1, .1], "p": [.3, .3], "c": [.1, .1], "r": [.5, .5]}).status == FAIL
+    ok = spec_check(spec, none, {"u": [.1, .1], "p": [.5, .5], "c": [.1, .1], "r": [.3, .3]})
+    assert ok.status == PASS and ok.kpi == "u, p, c, r"
+    missing = spec_check(spec, {"u": [0, 0], "p": [0, 0], "r": [0, 0]}, {"u": [.1, .1], "p": [.5, .5], "r": [.3, .3]})
+    assert missing.status == NOT_EVALUABLE and "'c' is not a KPI" in missing.reason
+
+
+def test_an_absolute_change_is_the_paired_difference_not_the_ratio():
+    spec = {"target": "x", "low": -24, "high": -12, "unit": "hours", "kpi": "d", "regime": "after_reform",
+            "change_from": "before_reform", "change": "absolute"}
+    c = spec_check(spec, {"d": [100.0, 60.0]}, {"d": [90.0, 40.0]})
+    assert c.model == pytest.approx(-15.0) and c.status == PASS  # -10 and -20; relative would be -18.75 %
+    relative = spec_check({**spec, "change": "relative", "low": -0.2, "high": -0.1}, {"d": [100.0, 60.0]},
+                          {"d": [90.0, 40.0]})
+    assert relative.model == pytest.approx(-30.0 / 160.0)
+
+
+def test_port_figures_need_full_traffic_and_any_regime():
+    """T12 (regime: any, requires demand.scale 1): judged on the regime under study of a full-scale
+    run (0.61 occupancy, 3 h wait: met), whatever regimes it runs; not on a scaled run."""
+    full = checks_of(make_config(), (Side.BEFORE, Side.AFTER))
+    assert full["T12_occupancy"].side == "after" and full["T12_occupancy"].model == pytest.approx(0.61)
+    assert full["T12_occupancy"].status == full["T12_wait"].status == PASS
+    single = checks_of(make_config("experiment=single", "regime=before_reform"), (Side.SINGLE,))
+    assert single["T12_wait"].side == "single" and single["T12_wait"].model == pytest.approx(3.0)
+    scaled = checks_of(make_config("demand.scale=0.5"), (Side.BEFORE, Side.AFTER))
+    assert scaled["T12_occupancy"].status == NOT_EVALUABLE
+    assert scaled["T12_occupancy"].reason == "needs a run with demand.scale = 1.0 (this run has 0.5)"
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("{value: 1, tolerance: 0.1, low: 0, high: 2, kpi: a, regime: r}", "exactly one of value"),
+    ("{tolerance: 0.1, kpi: a, regime: r}", "got none"),
+    ("{low: 2, high: 1, kpi: a, regime: r}", "low \\(2\\) must be below high \\(1\\)"),
+    ("{low: 1, kpi: a, regime: r}", "numbers for both low and high"),
+    ("{largest: [a, z], among: [a, b], regime: r}", "largest must list distinct KPIs of among"),
+    ("{low: 1, high: 2, kpi: a, regime: r, change_from: q, change: ratio}", "change must be relative or absolute"),
+    ("{low: 1, high: 2, kpi: a, regime: r, change: absolute}", "has change but no change_from"),
+    ("{low: 1, high: 2, kpi: a, regime: r, requires: 1}", "requires must map config paths"),
+])
+def test_malformed_ranges_structures_and_changes_are_refused(tmp_path, entry, message):
+    path = tmp_path / "targets.yaml"
+    path.write_text(f"X: {entry}\n")
+    with pytest.raises(TargetsError, match=message):
         load_targets(path)

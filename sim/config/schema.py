@@ -341,7 +341,8 @@ class RegimeConfig:
     pre_arrival_share: float = MISSING
     """Share of import declarants who lodge as soon as their papers allow, before the vessel
     arrives if they can (advance lodging); the others start after arrival (`traders`)."""
-    acceptance_hours_mean: float = MISSING
+    acceptance_hours_mean: Dict[str, float] = MISSING
+    """direction -> mean officer time to accept a declaration (working hours)."""
     channels: Dict[str, ClassChannelsConfig] = MISSING
     """direction -> cargo class -> risk channel shares."""
     officers: int = MISSING

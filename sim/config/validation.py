@@ -302,12 +302,13 @@ def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
     _probability(r.pre_arrival_share, f"{key}.pre_arrival_share")
     directions = [x.value for x in DECLARED]
     for direction in directions:
-        for table in ("doc_check_hours_mean", "channels"):
+        for table in ("acceptance_hours_mean", "doc_check_hours_mean", "channels"):
             if direction not in getattr(r, table):
                 raise ConfigError(f"{key}.{table}.{direction}", "missing")
     for direction, v in r.doc_check_hours_mean.items():
         _positive(v, f"{key}.doc_check_hours_mean.{direction}")
-    _non_negative(r.acceptance_hours_mean, f"{key}.acceptance_hours_mean")
+    for direction, v in r.acceptance_hours_mean.items():
+        _non_negative(v, f"{key}.acceptance_hours_mean.{direction}")
     for direction, by_class in r.channels.items():
         if direction not in directions:
             raise ConfigError(f"{key}.channels.{direction}", "unknown direction; expected import or export")

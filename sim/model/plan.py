@@ -327,7 +327,8 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     inland_insp = np.where(second & (cons.take("u_inland_inspection") < t.inland_inspection_share),
                            cons.take("e_inland_inspection") * t.inland_inspection_hours_mean, np.nan)
 
-    acceptance = cons.take("e_acceptance") * regime.acceptance_hours_mean
+    acceptance = cons.take("e_acceptance") * np.where(is_import, regime.acceptance_hours_mean[Direction.IMPORT.value],
+                                                      regime.acceptance_hours_mean[Direction.EXPORT.value])
     accepted = lodged + acceptance
     # The officers' queue is fed only by acceptance times, all known now: closed form.
     doc_start, doc_end = np.full(n, np.nan), np.full(n, np.nan)

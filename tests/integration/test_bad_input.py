@@ -41,7 +41,7 @@ CASES = [
     # 3. negative rates and durations
     ("regime.duty_hours_mean=-1", "regime.duty_hours_mean", "must be >= 0"),
     ("port.terminals.dct.crane_moves_per_hour=-5", "port.terminals.dct.crane_moves_per_hour", "must be > 0"),
-    ("baseline.acceptance_hours_mean=-0.5", "baseline.acceptance_hours_mean", "must be >= 0"),
+    ("baseline.acceptance_hours_mean.export=-0.5", "baseline.acceptance_hours_mean.export", "must be >= 0"),
     ("run.drain_days=-1", "run.drain_days", "must be >= 0"),
     ("demand.irregular.calls_per_week=-1", "demand.irregular.calls_per_week", "must be >= 0"),
     ("costs.handling_cny_per_teu=-1", "costs.handling_cny_per_teu", "must be >= 0"),
@@ -86,9 +86,9 @@ CASES = [
     ("run.foo=1", "run.foo", "unknown key; expected one of horizon_days, warmup_days"),
     ("foo=1", "foo", "unknown key; expected one of run, experiment"),
     ("port.terminals.nope.berths=3", "port.terminals.nope", "unknown key; expected one of dct"),
-    ("regime=nonexistent", "regime", "unknown option 'nonexistent'; available: after_reform, before_reform"),
+    ("regime=nonexistent", "regime", "unknown option 'nonexistent'; available: after_reform, before_reform, without_regional_integration"),
     ("experiment=nope", "experiment", "unknown option 'nope'; available: calibrate, compare, single"),
-    ("regime@baseline=nope", "regime@baseline", "unknown option 'nope'; available: after_reform, before_reform"),
+    ("regime@baseline=nope", "regime@baseline", "unknown option 'nope'; available: after_reform, before_reform, without_regional_integration"),
     # 8. '+' on schema keys, and '+'/'++' adding keys the schema lacks
     ("+run.seed=5", "run.seed", "already in the schema"),
     ("+run.newkey=1", "run.newkey", "unknown key"),

@@ -121,18 +121,20 @@ def test_lodgement_and_channels(case):
     assert p.pre_arrival.tolist() == [0, 1, 0, 0, 0, 0, 0, 0]
     assert p.channel.tolist() == [Channel.RED.code, Channel.GREEN.code, Channel.YELLOW.code, Channel.YELLOW.code,
                                   Channel.GREEN.code, -1, -1, -1]
-    assert p.acceptance.tolist() == pytest.approx((0.5 * e["e_acceptance"]).tolist())
-    assert p.accepted.tolist() == pytest.approx((p.lodged + 0.5 * e["e_acceptance"]).tolist(), nan_ok=True)
+    acc_mean = np.where(np.array([d == IMP for d in (IMP, IMP, IMP, EXP, EXP, IMP, TX, EXP)]),
+                        regime.acceptance_hours_mean["import"], regime.acceptance_hours_mean["export"])
+    assert p.acceptance.tolist() == pytest.approx((acc_mean * e["e_acceptance"]).tolist())
+    assert p.accepted.tolist() == pytest.approx((p.lodged + acc_mean * e["e_acceptance"]).tolist(), nan_ok=True)
 
 
 def test_document_check_query_and_papers_done(case):
-    """Yellow and red are checked: work 0.75 h (import) or 0.5 h (export) x the variate, on the
+    """Yellow and red are checked: work 0.75 h (import) or 0.3 h (export) x the variate, on the
     officers' office hours (300 officers: nobody queues); a query (40 %) adds its response time
     (24 h mean). Papers are done when the check and any query are, or at acceptance when green."""
     cfg, regime, e, p = case
     cal = WorkingCalendar.from_config(regime.officer_calendar)
     checked = [0, 2, 3]
-    work = {0: 0.75 * e["e_doc_check"][0], 2: 0.75 * e["e_doc_check"][2], 3: 0.5 * e["e_doc_check"][3]}
+    work = {0: 0.75 * e["e_doc_check"][0], 2: 0.75 * e["e_doc_check"][2], 3: 0.3 * e["e_doc_check"][3]}
     assert p.doc_check_work.tolist() == pytest.approx([work.get(i, NAN) for i in range(N)], nan_ok=True)
     query = {0: 24.0 * e["e_query"][0], 3: 24.0 * e["e_query"][3]}
     assert p.query.tolist() == pytest.approx([query.get(i, 0.0) for i in range(N)])
@@ -248,12 +250,14 @@ def test_export_transit_holds_the_box_at_its_inland_origin(export_case):
 
 
 def test_customs_own_working_time_per_declaration(case):
-    """customs_work_hours (T3): acceptance (0.5 h mean) + document check (0.75 h import, 0.5 h
-    export, yellow and red) + the customs inspection (import 0 scanned, 0.25 h mean). Not the
+    """customs_work_hours (T3): acceptance (per direction) + document check (per direction,
+    yellow and red) + the customs inspection (import 0 scanned, 0.25 h mean). Not the
     query (imports 0 and 3 have one), duty, CIQ's visits (1, 2) or fumigation (2), nor any wait.
     Nothing declared at the port: NaN (domestic 5, transshipment 6, export 7 cleared before t = 0)."""
     cfg, regime, e, p = case
-    acc, doc, insp = 0.5 * e["e_acceptance"], e["e_doc_check"], 0.25 * e["e_inspection"]
-    expected = [acc[0] + 0.75 * doc[0] + insp[0], acc[1], acc[2] + 0.75 * doc[2], acc[3] + 0.5 * doc[3], acc[4],
-                NAN, NAN, NAN]
+    ai, ae = regime.acceptance_hours_mean["import"], regime.acceptance_hours_mean["export"]
+    di, de = regime.doc_check_hours_mean["import"], regime.doc_check_hours_mean["export"]
+    acc, doc, insp = e["e_acceptance"], e["e_doc_check"], 0.25 * e["e_inspection"]
+    expected = [ai * acc[0] + di * doc[0] + insp[0], ai * acc[1], ai * acc[2] + di * doc[2],
+                ae * acc[3] + de * doc[3], ae * acc[4], NAN, NAN, NAN]
     assert p.customs_work_hours.tolist() == pytest.approx(expected, nan_ok=True)

@@ -214,7 +214,7 @@ def test_customs_work_counts_the_joint_visit_only_when_customs_takes_part(config
             {"u_channel": 0.99, "u_quarantine": 0.9, "u_scan": 0.0}]
     p = plan(config, r, consignments(config, rows), calls(config))
     assert p.station.tolist() == [Station.PHYSICAL.code, Station.NONE.code, Station.SCAN.code]
-    acc, doc = r.acceptance_hours_mean, r.doc_check_hours_mean["import"]
+    acc, doc = r.acceptance_hours_mean["import"], r.doc_check_hours_mean["import"]
     joint = max(r.inspection_hours_mean["physical"], r.quarantine.hours_mean)
     assert p.customs_work_hours.tolist() == pytest.approx(
         [acc + doc + joint, acc, acc + doc + r.inspection_hours_mean["scan"]])

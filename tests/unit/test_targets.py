@@ -45,7 +45,7 @@ def checks_of(cfg, sides):
 def test_targets_name_regimes_not_sides():
     for tid, t in TARGETS.items():
         assert t["regime"] in ("before_reform", "after_reform", "any", None), tid
-        assert t.get("change_from") in ("before_reform", None), tid
+        assert t.get("change_from") in ("before_reform", "without_regional_integration", None), tid
     assert TARGETS["T3_import"]["regime"] == "before_reform"  # a 2011 figure
 
 
@@ -117,8 +117,9 @@ def test_a_malformed_target_is_one_error_naming_the_file(tmp_path):
 # ------------------------------------------------------------------ ranges, structures, absolute changes
 def test_range_structure_and_absolute_change_targets():
     """T10_total: 130 h inside 100-150 (after). T10_order: shares 0.05 / 0.55 / 0.06 / 0.34 rank
-    preparing, removal first. T10_clearance_share: 6 % under 10 %. T11: after - before of the
-    inland door time, -18 and -20 h: -19 h inside [-24, -12], with the paired difference's CI."""
+    preparing, removal first. T10_clearance_share: 6 % under 10 %. T11: the reform with regional
+    integration minus the reform without it (the baseline side), inland door time -18 and -20 h:
+    -19 h inside [-24, -12], with the paired difference's CI; not evaluable against before_reform."""
     checks = checks_of(make_config("demand.scale=0.5"), (Side.BEFORE, Side.AFTER))
     t10 = checks["T10_total"]
     assert (t10.side, t10.model, t10.low, t10.high, t10.status) == ("after", pytest.approx(130.0), 100.0, 150.0, PASS)
@@ -128,7 +129,9 @@ def test_range_structure_and_absolute_change_targets():
                                              "import_stage_share_clearance", "import_stage_share_unloading"]
     assert order.ranking[0][1] == pytest.approx(0.55) and order.miss == 0.0
     assert checks["T10_clearance_share"].model == pytest.approx(0.06) and checks["T10_clearance_share"].status == PASS
-    t11 = checks["T11"]
+    assert checks["T11"].status == NOT_EVALUABLE  # a measure's effect: needs the reform without it as baseline
+    t11 = checks_of(make_config("demand.scale=0.5", "regime@baseline=without_regional_integration"),
+                    (Side.BEFORE, Side.AFTER))["T11"]
     diff = paired_difference([90.0, 100.0], [72.0, 80.0])
     assert t11.side == "change" and t11.model == pytest.approx(-19.0) and t11.status == PASS
     assert (t11.ci_low, t11.ci_high) == pytest.approx((diff["ci_low"], diff["ci_high"]))

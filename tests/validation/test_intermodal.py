@@ -290,7 +290,8 @@ def test_reefer_plugs_plenty(run):
 # ================================================================== 3. transit procedure
 def test_declarations_per_consignment(run):
     """Before the reform a foreign import moving inland under transit is declared twice (port and
-    inland office), after it once; other foreign imports and exports once; domestic trade and
+    inland office), after it once, and so is an inland export under transit; other foreign imports
+    and exports once; domestic trade and
     transshipment never."""
     for overrides, transit_declarations in ((BEFORE, 2), ((), 1)):
         df = run(*overrides).df
@@ -301,10 +302,12 @@ def test_declarations_per_consignment(run):
         assert (decl[t] == transit_declarations).all()
         assert (col(df, "inland")[t] == 1).all(), "transit to the port city itself"
         assert (decl[foreign_import & (transit == 0)] == 1).all()
-        assert (decl[(d == EXPORT) & (trade == FOREIGN)] == 1).all()
+        foreign_export = (d == EXPORT) & (trade == FOREIGN)  # before the reform inland exporters declared inland too
+        assert (decl[foreign_export] == np.where(transit[foreign_export] == 1, transit_declarations, 1)).all()
         assert (decl[trade == DOMESTIC] == 0).all() and (trade == DOMESTIC).any()
         assert (decl[d == TX] == 0).all() and (d == TX).any()
-        assert (transit[(d != IMPORT) | (trade != FOREIGN)] == 0).all()
+        assert (transit[~(foreign_import | foreign_export)] == 0).all()
+        assert (transit[foreign_export] == 1).any() == (transit_declarations == 2)  # export transit only before
 
 
 def test_inland_clearance_milestones(run):
@@ -437,7 +440,8 @@ def test_removing_the_second_declaration_cuts_brokerage(run):
     base, without = run(*BEFORE), run(*NO_SECOND)
     db, dw = col(base.df, "declarations"), col(without.df, "declarations")
     assert (dw <= db).all()
-    transit = col(base.df, "transit") == 1
+    # import transit: the second declaration is the regime's flag (export transit declares inland anyway)
+    transit = (col(base.df, "transit") == 1) & (col(base.df, "direction") == IMPORT)
     assert (dw[transit] == db[transit] - 1).all() and transit.sum() > 50
     assert (dw[~transit] == db[~transit]).all()
     for r in (base, without):

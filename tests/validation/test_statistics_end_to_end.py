@@ -89,7 +89,7 @@ CONSIGNMENT_DEFAULTS = {
     "call_id": 0, "direction": Direction.IMPORT.code, "trade": Trade.FOREIGN.code, "cargo_class": 0, "channel": 0,
     "station": 0, "mode": Mode.TRUCK.code, "destination": 0, "inland": 0, "boxes": 1, "pre_arrival": 0,
     "rolled_calls": 0, "transit": 0, "transit_formalities": 0, "declarations": 1, "quarantine": 0,
-    "joint_inspection": 0, "fumigation": 0, "certificate": 0, "connect_call_id": -1, "teu": 1.0,
+    "joint_inspection": 0, "fumigation": 0, "certificate": 0, "inland_inspection": 0, "connect_call_id": -1, "teu": 1.0,
     "value_cny": 1e5, "distance_km": 100.0,
 }
 INTEGERS = ATTRIBUTES_INT + ATTRIBUTES_CODE

@@ -63,7 +63,8 @@ class Consignments:
     connect_service: np.ndarray  # transshipment: connecting service index, -1 for rail land-bridge / none
     discharge_rank: np.ndarray  # boxes discharged before this consignment's last box, on its call
     gate_in_lead: np.ndarray   # export: hours from gate-in to scheduled arrival
-    # Standard variates (regime-free): uniforms in [0, 1) and unit-mean exponentials.
+    # Standard variates (regime-free): uniforms in [0, 1) (float32: only compared with shares, half
+    # the memory of a full year's variates) and unit-mean exponentials.
     u_pre_arrival: np.ndarray
     u_channel: np.ndarray
     u_scan: np.ndarray
@@ -288,22 +289,22 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
         call=call, direction=direction, trade=trade.astype(np.int32), cargo_class=cargo_class,
         boxes=boxes, teu=teu.astype(float), value_cny=value, destination=destination.astype(np.int32),
         connect_service=connect, discharge_rank=rank, gate_in_lead=lead,
-        u_pre_arrival=customs.random(n), u_channel=customs.random(n),
+        u_pre_arrival=customs.random(n, dtype=np.float32), u_channel=customs.random(n, dtype=np.float32),
         e_acceptance=customs.exponential(1.0, n),
         e_doc_check=customs.exponential(1.0, n),
-        u_query=customs.random(n), e_query=customs.exponential(1.0, n),
-        u_scan=inspection.random(n), e_inspection=inspection.exponential(1.0, n),
+        u_query=customs.random(n, dtype=np.float32), e_query=customs.exponential(1.0, n),
+        u_scan=inspection.random(n, dtype=np.float32), e_inspection=inspection.exponential(1.0, n),
         e_duty=removal.exponential(1.0, n),
-        u_mode=hinter.random(n), u_transit=hinter.random(n), e_transit=hinter.exponential(1.0, n),
-        u_quarantine=quarantine.random(n), u_joint=quarantine.random(n), e_quarantine=quarantine.exponential(1.0, n),
-        u_fumigation=quarantine.random(n), e_fumigation=quarantine.exponential(1.0, n),
-        u_aquatic=quarantine.random(n), e_certificate=quarantine.exponential(1.0, n),
-        e_inland_preparation=inland.exponential(1.0, n), u_inland_check=inland.random(n),
-        e_inland_doc_check=inland.exponential(1.0, n), u_inland_inspection=inland.random(n),
+        u_mode=hinter.random(n, dtype=np.float32), u_transit=hinter.random(n, dtype=np.float32), e_transit=hinter.exponential(1.0, n),
+        u_quarantine=quarantine.random(n, dtype=np.float32), u_joint=quarantine.random(n, dtype=np.float32), e_quarantine=quarantine.exponential(1.0, n),
+        u_fumigation=quarantine.random(n, dtype=np.float32), e_fumigation=quarantine.exponential(1.0, n),
+        u_aquatic=quarantine.random(n, dtype=np.float32), e_certificate=quarantine.exponential(1.0, n),
+        e_inland_preparation=inland.exponential(1.0, n), u_inland_check=inland.random(n, dtype=np.float32),
+        e_inland_doc_check=inland.exponential(1.0, n), u_inland_inspection=inland.random(n, dtype=np.float32),
         e_inland_inspection=inland.exponential(1.0, n),
         **_traders_variates(stream(seed, replication, "traders", block), n),
         e_bonded_wait=bonded.exponential(1.0, n),
-        u_export_transit=export_transit.random(n), e_export_transit=export_transit.exponential(1.0, n),
+        u_export_transit=export_transit.random(n, dtype=np.float32), e_export_transit=export_transit.exponential(1.0, n),
         destination_names=destination_names,
     )
 

@@ -181,7 +181,7 @@ def voyage_hours(cfg: Config, calls: Calls) -> np.ndarray:
 
 def _road_and_delivery_hours(cfg: Config, cons: Consignments) -> np.ndarray:
     dests = [cfg.port.destinations[d] for d in cons.destination_names]
-    return np.array([d.truck_hours + d.local_delivery_hours for d in dests])[cons.destination]
+    return np.array([d.truck_hours + d.local_delivery_hours for d in dests], dtype=np.float32)[cons.destination]
 
 
 def export_transit(cfg: Config, regime: RegimeConfig, cons: Consignments, mode: np.ndarray):

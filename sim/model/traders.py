@@ -105,17 +105,18 @@ class Consignees:
                  road_hours: np.ndarray):
         self.office = WorkingCalendar.from_config(cfg.traders.calendar)
         self.receiving = WorkingCalendar.from_config(cfg.traders.receiving_calendar)
-        self.release_work = np.maximum(release_work, 1e-9)
-        self.booking = booking
-        self.wish = wish
+        # float32 durations (a full year holds ~4 M of each for the whole run; 0.1 s resolution)
+        self.release_work = np.maximum(release_work, 1e-6).astype(np.float32)
+        self.booking = np.asarray(booking, dtype=np.float32)
+        self.wish = np.asarray(wish, dtype=np.float32)
         self.road_hours = road_hours  # per consignment: gate to consignee
 
     def at_gate(self, idx: np.ndarray, ready: np.ndarray, in_yard: np.ndarray) -> np.ndarray:
         """Times the trucks of consignments `idx` reach the out-gate, their boxes `ready` from then on."""
-        released = self.office.finish_many(ready, self.release_work[idx])
-        wish = in_yard + self.wish[idx]
+        released = self.office.finish_many(ready, self.release_work[idx].astype(float))
+        wish = in_yard + self.wish[idx].astype(float)
         wanted = np.where(np.isnan(wish), released, np.maximum(released, wish))
-        booked = wanted + self.booking[idx]
+        booked = wanted + self.booking[idx].astype(float)
         drive = self.road_hours[idx]
         # The earliest arrival at the consignee inside its receiving hours, then back to the gate.
         opens = self.receiving.finish_many(booked + drive, 1e-9) - 1e-9

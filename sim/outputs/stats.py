@@ -38,9 +38,15 @@ def paired_difference(before, after) -> dict:
 
 
 def kaplan_meier(durations, observed):
-    """Survival curve: (event times, S(t) just after each) from possibly censored durations."""
+    """Survival curve: (event times, S(t) just after each) from possibly censored durations.
+
+    A NaN duration is an interval that had not begun when the run stopped (an import not yet
+    declared has no clearance time): it says nothing about the duration and is left out; kept,
+    it would stay at risk past every event, as if it were the slowest of all."""
     d = np.asarray(durations, dtype=float)
     obs = np.asarray(observed, dtype=bool)
+    started = ~np.isnan(d)
+    d, obs = d[started], obs[started]
     if len(d) == 0:
         return np.zeros(0), np.zeros(0)
     order = np.argsort(d, kind="stable")

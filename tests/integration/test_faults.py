@@ -61,28 +61,32 @@ def test_offered_load_scales_with_demand_and_inversely_with_servers():
 
 
 def test_offered_load_matches_the_planned_work():
-    """The analytic estimate against the work the plan actually routes to each station (within 15 %)."""
+    """The analytic estimate against the work the plan actually routes to each station (within 15 %),
+    over six weeks of steady lodging at half scale. Lodging reaches its steady rate only once the
+    first calls' importers are past the 14-day declaration window (from day 14; day 21 here), and
+    keeps it until exports stop being lodged for calls after the end (a week before it). Over five
+    seeds the stations were within 15 % (most within 5 %; fumigation, few large jobs, the widest)."""
     import numpy as np
 
     from sim.domain import Station
     from sim.model.demand import generate_calls, generate_consignments
     from sim.model.plan import plan
 
-    cfg = make_config("demand.scale=0.2")
-    end = 28 * 24.0
+    cfg = make_config("demand.scale=0.5")
+    start, end = 21 * 24.0, 70 * 24.0
     calls = generate_calls(cfg.demand, cfg.port, end, 1, 0)
     names = {Station.SCAN.code: "scan", Station.PHYSICAL.code: "physical",
              Station.QUARANTINE.code: "quarantine", Station.FUMIGATION.code: "fumigation"}
     for side, regime in (("regime", cfg.regime), ("baseline", cfg.baseline)):
         p = plan(cfg, regime, generate_consignments(cfg.demand, cfg.port, calls, 1, 0), calls)  # plan takes the variates
-        steady = (p.lodged >= 7 * 24) & (p.lodged < end)  # past the empty start
+        steady = (p.lodged >= start) & (p.lodged < end - 7 * 24)  # past the empty start, before the cut end
         work = {"officers": np.nansum(p.doc_check_work[steady])}
         for i in np.flatnonzero(steady & (p.inspection_visits > 0)):
             for code, hours, _ in p.visits(i):
                 work[names[code]] = work.get(names[code], 0.0) + hours
         for s in station_loads(cfg, regime, side):
             name = "officers" if s.key.endswith("officers") else s.key.split(".")[-2]
-            assert s.work_per_week == pytest.approx(work[name] / 3, rel=0.15), (side, name)
+            assert s.work_per_week == pytest.approx(work[name] / 6, rel=0.15), (side, name)
 
 
 def test_inland_office_loads_match_the_planned_second_declarations():
@@ -137,9 +141,11 @@ def test_a_single_run_ignores_the_baseline_it_does_not_simulate():
 
 
 def test_an_overload_runs_only_when_asked_for_and_then_warns():
+    # 3,353 work hours a week after the reform (tests/integration/test_bad_input.py): 19 officers x 168 h
+    # is a load of 1.05 (20 would be 0.998)
     with pytest.raises(ConfigError, match=r"^regime\.officers: offered load 1\.\d+ >= capacity.*allow_overload"):
-        make_config("regime.officers=20")
-    cfg = make_config("regime.officers=20", "run.allow_overload=true")
+        make_config("regime.officers=19")
+    cfg = make_config("regime.officers=19", "run.allow_overload=true")
     lines = overload_warnings(cfg)
     assert len(lines) == 1 and lines[0].startswith("regime.officers: offered load 1."), lines
     assert overload_warnings(make_config()) == []

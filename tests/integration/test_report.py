@@ -15,8 +15,11 @@ import yaml
 
 import sim.experiment.replications
 import sim.model.port
+from sim.calibration.targets import check_targets, load_targets, targets_path
 from sim.cli import report as report_cli
+from sim.outputs.formatting import format_number
 from sim.outputs.kpis import unit_of
+from sim.store.rundir import load_run
 from sim.viz import plots, report
 from tests.conftest import REPO
 from tests.stored_runs import copy_of, stored_run
@@ -149,23 +152,38 @@ def section_of(html: str) -> str:
     return html[html.index("<h2>Model vs record</h2>"):html.index("<h2>Resolved configuration</h2>")]
 
 
-def test_report_shows_calibration_status(compare_report):
+def test_report_shows_calibration_status(compare_report, tmp_path):
     run_dir, _, html = compare_report
     section = section_of(html)
     for tid in ("T1", "T2", "T9"):
         assert f"<td>{tid}</td>" in section
     assert "not evaluable here: needs two demand scenarios" in section
     # Verdicts worked out from comparison.json and targets.yaml: T4 a volume scaled to full scale,
-    # T2 the inland cost's relative change, T11 the inland door time's change in hours.
+    # T2 the inland cost's relative change.
     comparison = json.loads((run_dir / "comparison.json").read_text())
     targets = yaml.safe_load((REPO / "scenarios" / "dalian" / "targets.yaml").read_text())
     t4 = comparison["throughput_teu_per_year"]["before"]["mean"] / 0.05
     t1 = comparison["export_release_within_24h_share"]["after"]["mean"]
     t2 = comparison["inland_logistics_cost_cny_per_teu_mean"]["rel_change"]
-    t11 = comparison["inland_door_hours_mean"]["diff"]["mean"]
-    for tid, model in (("T1", t1), ("T2", t2), ("T4", t4), ("T11", t11)):
+    for tid, model in (("T1", t1), ("T2", t2), ("T4", t4)):
         assert re.search(rf"<td>{tid}</td>((?!</tr>).)*class='{verdict(model, targets[tid])}'", section), tid
     assert "<td>before_reform -&gt; after_reform</td>" in section  # T2, the reform effect
+    # T11 is regional integration's own effect: the reform with it against the reform without it,
+    # never judged on this run's before_reform baseline.
+    assert re.search(r"<td>T11</td>((?!</tr>).)*class='not-evaluable'[^>]*>not evaluable here: needs a comparison "
+                     r"of without_regional_integration \(before\) with after_reform \(after\); this run has "
+                     r"before: before_reform", section)
+    # The same numbers stored as a run of that what-if: T11 is the inland door time's change in hours.
+    relabelled = copy_of(run_dir, tmp_path / "what_if", without=("*.parquet",))
+    config = yaml.safe_load((relabelled / "config.yaml").read_text())
+    config["baseline"]["name"] = "without_regional_integration"
+    (relabelled / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    run = load_run(relabelled)
+    table = report.model_vs_record_table(check_targets(run, load_targets(targets_path(run))))
+    t11 = comparison["inland_door_hours_mean"]["diff"]["mean"]
+    assert re.search(rf"<td>T11</td>((?!</tr>).)*<td>without_regional_integration -&gt; after_reform</td>"
+                     rf"<td>-24.00 to -12.00 h</td><td>{re.escape(format_number(t11))}</td>((?!</tr>).)*"
+                     rf"class='{verdict(t11, targets['T11'])}'", table)
 
 
 def test_model_vs_record_lists_every_target_with_its_source_record_and_model(compare_report):

@@ -1,8 +1,8 @@
-"""Scenarios as a config group: configs/scenario/<name>.yaml selects port, demand, regimes and
-costs and names the directory of its targets, knobs and baseline.
+"""Scenarios as a config group: configs/scenario/<name>.yaml selects port, demand, regimes, costs and
+traders and names the directory of its targets, knobs and baseline.
 
-The default scenario must compose exactly the config that the five group defaults composed
-before scenarios existed; a second scenario (here a toy one added through `hydra.searchpath`)
+The default scenario must compose exactly the config that its group defaults compose when
+selected by hand (the five of before scenarios existed, and the traders); a second scenario (here a toy one added through `hydra.searchpath`)
 must bring its own port and find its own files, not Dalian's.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sim.runs.baseline import baseline_file
 from tests.conftest import make_config
 
 GROUPS = {"port": "dalian", "demand": "dalian_2015", "regime": "after_reform",
-          "regime@baseline": "before_reform", "costs": "dalian_2015"}
+          "regime@baseline": "before_reform", "costs": "dalian_2015", "traders": "dalian"}
 
 
 def composed(*overrides: str):
@@ -44,8 +44,8 @@ def test_explicit_default_scenario_is_the_default_config():
     assert make_config("scenario=dalian_2015") == make_config()
 
 
-def test_default_scenario_is_the_five_group_defaults():
-    """The scenario adds its own node and nothing else: selecting the five groups by hand
+def test_default_scenario_is_its_group_defaults():
+    """The scenario adds its own node and nothing else: selecting its six groups by hand
     (as every command had to before) composes the same config."""
     default, _ = composed()
     by_hand, _ = composed(*(f"{group}={option}" for group, option in GROUPS.items()))

@@ -16,7 +16,7 @@ import pytest
 from sim.domain import ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Direction, Station, Trade
 from sim.outputs import kpis
 from sim.outputs.frame import Frame
-from sim.outputs.kpi import (EXPORT_STAGES, Window, cohort_open_share, export_cohort, export_stages, import_cohort,
+from sim.outputs.kpi import (EXPORT_STAGES, Window, clearance_kpis, cohort_open_share, export_cohort, export_stages, import_cohort,
                              reefer_kpis, transshipment_cohort, vessel_kpis, volume_kpis)
 
 IMPORT, EXPORT = Direction.IMPORT.code, Direction.EXPORT.code
@@ -178,3 +178,22 @@ def test_a_computed_kpi_missing_from_the_registry_is_named(saved_registry):
                        match=r"family 'clearance' computes \['export_declarations'\] not registered to it "
                              r"and misses nothing registered to it"):
         kpis.replication_kpis(*_one_import())
+
+
+# ------------------------------------------------------------------ clearance of declarations not yet lodged
+def test_an_import_not_declared_when_the_run_stopped_has_no_clearance_time():
+    """Imports in the window: lodged 20 -> released 30 (10 h), lodged 40 -> released 70 (30 h),
+    lodged 50 and still open at 150 (at least 100 h, censored), and one not lodged by the end
+    (an importer may take 14 days): it has not begun clearance and is not in the curve.
+    KM over 10, 30, 100+: S = 2/3 on [10, 30), 1/3 after; mean 10 + 2/3 x 20 = 70/3;
+    within 24 h 1/3; p90 hidden by the censored one. Counted as the slowest of all, the
+    not-declared import would make the mean 10 + 3/4 x 20 = 25 and the 24-h share 1/4."""
+    t = table({"vessel_arrival": 15.0, "lodged": 20.0, "released": 30.0},
+              {"vessel_arrival": 15.0, "lodged": 40.0, "released": 70.0},
+              {"vessel_arrival": 15.0, "lodged": 50.0},
+              {"vessel_arrival": 100.0})
+    k = clearance_kpis(Frame.of(t), WINDOW)
+    assert k["import_clearance_hours_mean"] == pytest.approx(70 / 3)
+    assert k["import_release_within_24h_share"] == pytest.approx(1 / 3)
+    assert math.isnan(k["import_clearance_hours_p90"])
+    assert k["import_declarations"] == 4  # the cohort still counts it

@@ -246,9 +246,9 @@ def consecutive_gaps(df: pd.DataFrame, route) -> np.ndarray:
 def test_durations_are_non_negative(o):
     """Along each route every step between two recorded milestones takes >= 0 hours, the China
     TRS stages (sim.outputs.kpi) are >= 0, and a vessel call arrives, berths, finishes discharge and
-    departs in that order, never more than demand.early_hours_max before it was scheduled. Why: a negative duration (e.g. a
-    calendar finish before its start, a box loaded before release) would pass every sum check and
-    show up only as an implausibly good KPI."""
+    departs in that order, never more than demand.early_hours_max before it was scheduled. Why: a
+    negative duration (e.g. a calendar finish before its start, a box loaded before release) would
+    pass every sum check and show up only as an implausibly good KPI."""
     check_durations(run_of(o))
 
 
@@ -477,8 +477,8 @@ def test_attribute_columns_are_always_set(o):
     """Ids, direction, trade, class, boxes, TEU, value and distance are set for every row (no NaN),
     ids are 0..n-1, codes are valid, and TEU lies between 1 and 2 per box; customs' working time is
     set (finite, >= 0) exactly on the rows with a planned port declaration, lodged within the run or
-    not (NaN by design on the others, sim/domain/columns.py). Why: groupbys and cost formulas on these columns silently drop or
-    poison NaN rows."""
+    not (NaN by design on the others, sim/domain/columns.py). Why: groupbys and cost formulas on
+    these columns silently drop or poison NaN rows."""
     r = run_of(o)
     df = r.df
     always = [name for name in ATTRIBUTES_FLOAT if name not in DECLARATION_ONLY]

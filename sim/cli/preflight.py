@@ -28,7 +28,7 @@ def _check_point(overrides: list[str]) -> str | None:
 
 
 def _group_added_twice(parsed) -> str | None:
-    """`+regime=after_reform` when the defaults list already selects after_reform. Hydra refuses
+    """`+regime=<option>` when the defaults list already selects that option. Hydra refuses
     `+group=option` for a group already chosen only when the option is a single file; a regime
     composed from measures (a defaults list of its own) slips through, so it is checked here
     against the groups chosen without the '+' overrides (one extra composition, only then)."""

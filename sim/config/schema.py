@@ -371,7 +371,7 @@ class RegimeConfig:
     measures: List[str] = field(default_factory=list)
     """Names of the reform measures (configs/regime/measure/) this regime applies on top of the
     regime it starts from, in order; recorded so an experiment can tell what differs (empty
-    for a regime written out in full, such as before_reform)."""
+    for a regime written out in full, such as the before-reform one)."""
 
 
 @dataclass

@@ -240,6 +240,17 @@ def test_in_gate_lanes_match_a_simpy_twin(jobs):
     assert_same_times(fifo_servers(arrival, hours, lanes) + hours, twin_lanes(arrival, hours, lanes), "exit")
 
 
+class FixedPickup:
+    """Stands in for `traders.Consignees`: each truck reaches the gate a fixed delay after its box is
+    ready (the consignees' own steps are tested on their own; here only the gate line is)."""
+
+    def __init__(self, pickup: np.ndarray):
+        self.pickup = pickup
+
+    def at_gate(self, idx: np.ndarray, ready: np.ndarray, in_yard: np.ndarray) -> np.ndarray:
+        return np.asarray(ready, dtype=float) + self.pickup[idx]
+
+
 @lru_cache(maxsize=1)
 def base_config():
     return make_config("experiment=single")
@@ -276,8 +287,9 @@ def test_out_gate_line_matches_a_simpy_twin(case):
     cfg = base_config()
     cfg = dataclasses.replace(cfg, port=dataclasses.replace(
         cfg.port, gate=dataclasses.replace(cfg.port.gate, out_lanes=lanes, hours_per_truck=hours_per_truck)))
-    rec = SimpleNamespace(out=np.full(n, np.nan), inland_arrival=np.full(n, np.nan), delivered=np.full(n, np.nan))
-    plan = SimpleNamespace(pickup=pickup, second_declaration=np.zeros(n, bool))
+    rec = SimpleNamespace(out=np.full(n, np.nan), inland_arrival=np.full(n, np.nan), delivered=np.full(n, np.nan),
+                          in_yard=np.zeros(n))
+    plan = SimpleNamespace(consignees=FixedPickup(pickup), second_declaration=np.zeros(n, bool))
     cons = SimpleNamespace(boxes=boxes, destination=np.zeros(n, np.int64))
     env = simpy.Environment()
     land = Hinterland(env, cfg, cfg.regime, rec, plan, cons)

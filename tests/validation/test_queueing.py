@@ -15,12 +15,18 @@ The M/M/c reduction (every setting is a Hydra override; no model code is bypasse
 * Irregular calls only, Poisson (`erlang_k=1`), at rate LAMBDA per hour, each carrying
   exactly one export box (`call_size_cv=0`, `scale=1`) and no imports; one box per
   consignment (`boxes_per_consignment_mean=1`), no domestic trade. So there is one
-  export declaration per call.
-* An export gates in at (scheduled arrival - gamma lead), is lodged after an
-  exponential preparation delay and accepted after an exponential acceptance delay,
-  all iid and independent of the call times (sim/model/clearance.py: plan). By the
-  displacement theorem, iid-displaced Poisson points are again Poisson with the same
-  rate, so arrivals at the officers (`accepted`) are Poisson(LAMBDA) in steady state.
+  export declaration per call. No fixed berth time (`berth_setup_hours=0` at every
+  terminal): LAMBDA one-box calls with 3 h each would overload the berths (the stability
+  check refuses the config).
+* Every export goes by road (`rail_share` 0): a train delivers its boxes together, and
+  they would reach the officers as a batch (measured: Wq +4 %).
+* An export gates in at (scheduled arrival - gamma lead) and is lodged then: the traders
+  work 24/7 (`traders.calendar`) and the broker takes no time (`traders.broker.mean=0`),
+  so the office calendar and the cut-off rush do not shape lodging (sim/model/traders.py:
+  export_lodging). It is accepted after an exponential acceptance delay; all iid and
+  independent of the call times (sim/model/plan.py: plan). By the displacement theorem,
+  iid-displaced Poisson points are again Poisson with the same rate, so arrivals at the
+  officers (`accepted`) are Poisson(LAMBDA) in steady state.
 * Every export goes to the yellow channel, no queries, officers work 24/7, so the
   document check is `officers` parallel FIFO servers with exponential work
   `e_doc_check * doc_check_hours_mean.export`: an M/M/c queue. Nothing else uses
@@ -72,15 +78,31 @@ def _no_services() -> list[str]:
     return [f"~demand.services.{name}" for name in base.demand.services]
 
 
+def _no_berth_setup() -> list[str]:
+    """Overrides removing every terminal's fixed berth time per call: LAMBDA one-box calls an hour
+    with 3 h each would overload the berths (refused by the stability check) and queue the calls."""
+    base = make_config("experiment=single")
+    return [f"port.terminals.{name}.berth_setup_hours=0" for name in base.port.terminals]
+
+
+def _no_rail() -> list[str]:
+    """Overrides sending every export by road: a train delivers its boxes at once, and with lodging
+    at gate-in they would reach the officers as a batch, not as Poisson points."""
+    base = make_config("experiment=single")
+    return [f"demand.rail_share.{name}={{general:0,reefer:0,wood:0}}" for name in base.demand.rail_share]
+
+
 def mmc_overrides() -> list[str]:
     return [
-        "experiment=single", *_no_services(),
+        "experiment=single", *_no_services(), *_no_berth_setup(), *_no_rail(),
         f"demand.irregular.calls_per_week={LAMBDA * 168}", "demand.irregular.erlang_k=1",
         "demand.irregular.import_boxes_per_call=0", "demand.irregular.export_boxes_per_call=1",
         "demand.scale=1", "demand.call_size_cv=0", "demand.boxes_per_consignment_mean=1",
         "demand.domestic_share=0", "demand.export_gate_in_lead_hours_mean=12",
         *[f"regime.channels.export.{c}={{green:0,yellow:1,red:0}}" for c in ("general", "reefer", "wood")],
         "regime.query_share.export=0",
+        "traders.calendar.days=[0,1,2,3,4,5,6]", "traders.calendar.open_hour=0", "traders.calendar.close_hour=24",
+        "traders.broker.mean=0",
         "regime.officer_calendar.days=[0,1,2,3,4,5,6]",
         "regime.officer_calendar.open_hour=0", "regime.officer_calendar.close_hour=24",
         f"regime.officers={SERVERS}", f"regime.doc_check_hours_mean.export={SERVICE_MEAN}",
@@ -221,10 +243,11 @@ def test_mmc_reduction_is_really_mmc(mmc_config, mmc_runs):
     """The run is the M/M/c situation: Poisson(LAMBDA) arrivals, Exp(1/SERVICE_MEAN) work,
     SERVERS non-idling FIFO servers, utilisation RHO. Otherwise Erlang-C would not apply.
 
-    Obtained (seed 20240601, 20 replications x 30 days): 287 967 arrivals vs 288 000
-    expected (SD 537); daily index of dispersion 1.034 (bounds [0.81, 1.21]); mean service
-    0.15992 h (SE 0.0003), P(S > mean) 0.3668 vs e^-1 = 0.3679; utilisation 0.7993
-    (SE 0.0020) vs 0.8; the FIFO recursion reproduces every start.
+    Obtained (seed 20240601, 20 replications x 30 days): 287 823 arrivals vs 288 000
+    expected (SD 537); daily index of dispersion 0.959 (bounds [0.81, 1.21]; erlang_k=3
+    calls give 0.51); mean service 0.15983 h (SE 0.0003), P(S > mean) 0.3673 vs
+    e^-1 = 0.3679; utilisation 0.7988 (SE 0.0020) vs 0.8; the FIFO recursion reproduces
+    every start.
     """
     cfg = mmc_config
     assert not cfg.demand.services and cfg.regime.officers == SERVERS
@@ -282,13 +305,13 @@ def test_erlang_c_mean_wait_at_document_check(mmc_runs):
     SE = sd(replication means) / sqrt(R), and (mean - Wq) / SE ~ Student t(R-1).
     Tolerance T_REPS = t_{19}(1 - 2.5e-4) = 4.19 SE: a false failure has probability 5e-4
     (z = 3.5 would be wrong here: with 19 df its tail is 2.4e-3).
-    Obtained (seed 20240601): Wq = 0.11929 h analytic vs 0.11708 h simulated, SE 0.00409 h
-    (3.4 % of Wq), so the tolerance is +-0.0171 h = +-14 % of Wq; P(wait) 0.5964 analytic
-    vs 0.5954, SE 0.0039. The check fails for a wrong number of officers (c=5 gives
+    Obtained (seed 20240601): Wq = 0.11929 h analytic vs 0.11892 h simulated, SE 0.00327 h
+    (2.7 % of Wq), so the tolerance is +-0.0137 h = +-11 % of Wq; P(wait) 0.5964 analytic
+    vs 0.5944, SE 0.0039. The check fails for a wrong number of officers (c=5 gives
     Wq = 0.036 h; c=3 is unstable), deterministic or Erlang-2 service (Wq about -50 % /
     -25 %, by the (1 + cs^2)/2 factor) or a non-FIFO/idling server. It does NOT see the
     Erlang shape of the *calls*: the iid displacements make arrivals at the officers
-    locally Poisson (erlang_k=3 gives Wq = 0.121 h), which is why the previous test checks
+    locally Poisson (erlang_k=3 gives Wq = 0.112 h), which is why the previous test checks
     the daily index of dispersion. Initial-condition bias after the warm-up is far below
     the SE (see the module docstring).
     """
@@ -329,8 +352,8 @@ def test_little_law_at_document_check_mmc(mmc_runs):
       need a queue of ~130 at one boundary (probability ~ 0.6 x 0.8^130 ~ 1e-13).
     * L against Lq: within T_REPS standard errors of the replication L's (as Wq in the
       Erlang-C test).
-    Obtained (seed 20240601): L = 2.3808 vs lambda W = 2.3807 (relative 7e-5); mean difference
-    1.7e-4 per replication, SE 2.5e-4; analytic Lq = 2.3857, SE of L 0.072.
+    Obtained (seed 20240601): L = 2.3783 vs lambda W = 2.3780 (relative 1.3e-4); mean difference
+    3.0e-4 per replication, SE 3.7e-4; analytic Lq = 2.3857, SE of L 0.067.
     """
     sides = [little_sides(run.arrival, run.start, run.warmup, run.horizon) for run in mmc_runs]
     queue = np.array([s.queue for s in sides])

@@ -84,6 +84,7 @@ class Hinterland:
         self.local_delivery = [d.local_delivery_hours for d in dests]
         self.gate_free = [0.0] * cfg.port.gate.out_lanes  # when each out-gate lane is next free
         self.gate_line: list = []  # heap of (arrival at the out-gate, consignment, lane hours) not yet served
+        self.pending: list = []    # (consignment, ready) of single trucks not yet in the line
         self.gate_hours = cfg.port.gate.hours_per_truck
         # Trucks of the line already through the gate, recorded in blocks (nothing reads their
         # exit during the run): consignments and gate exit times.
@@ -111,19 +112,21 @@ class Hinterland:
         The out-gate is FIFO, so a truck's exit is known once every earlier truck has been
         served. Trucks wait in `gate_line` without an event and are served, in arrival order,
         when a vessel's boxes join the line (every truck there before now is in it) or when
-        the run ends.
-        """
-        at_gate = float(self.plan.consignees.at_gate(np.array([i]), np.array([ready]), self.rec.in_yard[[i]])[0])
-        # keyed on the time the truck arrives; the lane hours ride along
-        heapq.heappush(self.gate_line, (at_gate, i, self.cons.boxes[i] * self.gate_hours))
+        the run ends. Single trucks wait in `pending` until then, so their consignees'
+        decisions are computed as one array (a truck never arrives before it is ready)."""
+        self.pending.append((i, ready))
 
     def trucks_to_gate(self, idx: np.ndarray, ready: np.ndarray) -> None:
         """`by_truck` for many trucks at once."""
         now = self.env.now
         self.serve_gate_line(now)  # every truck there before now is in the line: keep it short
+        self._join_line(idx, ready)
+
+    def _join_line(self, idx: np.ndarray, ready: np.ndarray) -> None:
         arrival = self.plan.consignees.at_gate(idx, ready, self.rec.in_yard[idx])
         lane_hours = self.cons.boxes[idx] * self.gate_hours
         push, line = heapq.heappush, self.gate_line
+        # keyed on the time the truck arrives; the lane hours ride along
         for item in zip(arrival.tolist(), idx.tolist(), lane_hours.tolist()):
             push(line, item)
 
@@ -133,6 +136,10 @@ class Hinterland:
 
         Nothing reads a truck's exit during the run, so exits are only recorded (in blocks,
         `record_gate_line`)."""
+        if self.pending:  # they arrive no earlier than they were ready, so before `until` at the earliest
+            idx, ready = (np.array(x) for x in zip(*self.pending))
+            self.pending.clear()
+            self._join_line(idx.astype(np.int64), ready.astype(float))
         line, free = self.gate_line, self.gate_free
         served, served_out = self.gate_served, self.gate_served_out
         pop, replace = heapq.heappop, heapq.heapreplace

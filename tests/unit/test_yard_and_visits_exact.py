@@ -18,9 +18,10 @@ REEFER, GENERAL = CargoClass.REEFER.code, CargoClass.GENERAL.code
 NAN = math.nan
 
 
-def yard(rows):
-    """rows: (direction, cargo class, in_yard, gate_in, loaded, out)."""
+def yard(rows, boxes=None):
+    """rows: (direction, cargo class, in_yard, gate_in, loaded, out); one box each unless `boxes`."""
     rec = consignment_columns(len(rows))
+    rec.boxes[:] = 1 if boxes is None else boxes
     for i, (d, c, in_yard, gate_in, loaded, out) in enumerate(rows):
         rec.direction[i], rec.cargo_class[i] = d, c
         rec.in_yard[i], rec.gate_in[i], rec.loaded[i], rec.out[i] = in_yard, gate_in, loaded, out
@@ -63,6 +64,18 @@ def test_two_plugs_a_reefer_still_in_the_yard_keeps_its_plug():
                 (IMPORT, REEFER, 2.0, NAN, NAN, 50.0), (IMPORT, REEFER, 4.0, NAN, NAN, 5.0)])
     plug_reefers(rec, 2, 10.0)   # c leaves after the end: holds its plug to the end
     assert rec.plugged.tolist() == pytest.approx([0.0, 1.0, 3.0, NAN], nan_ok=True)
+
+
+def test_a_plug_is_per_box_and_a_consignment_is_plugged_when_its_last_box_is():
+    """Three plugs. a (2 boxes, 0 to 4) takes two; b (2 boxes at 1, out 6) gets one at 1 and its
+    second when a leaves at 4: plugged at 4. c (1 box at 2, out 3) waits behind b's second box
+    and leaves at 3 without one: NaN. Of the two plugs a frees at 4, b takes one; d (3 boxes at 5)
+    takes the other at 5 and both of b's when b leaves at 6: plugged at 6."""
+    rec = yard([(IMPORT, REEFER, 0.0, NAN, NAN, 4.0), (IMPORT, REEFER, 1.0, NAN, NAN, 6.0),
+                (IMPORT, REEFER, 2.0, NAN, NAN, 3.0), (IMPORT, REEFER, 5.0, NAN, NAN, NAN)],
+               boxes=[2, 2, 1, 3])
+    plug_reefers(rec, 3, 10.0)
+    assert rec.plugged.tolist() == pytest.approx([0.0, 4.0, NAN, 6.0], nan_ok=True)
 
 
 # ------------------------------------------------------------------ station visits

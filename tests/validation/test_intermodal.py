@@ -247,26 +247,27 @@ def plug_intervals(df: pd.DataFrame):
     start = np.where(d == EXPORT, col(reefer, "gate_in"), col(reefer, "in_yard"))
     by_out = (d == IMPORT) | ((d == TX) & (m == RAIL))
     leave = np.where(by_out, col(reefer, "out"), col(reefer, "loaded"))
-    return start, col(reefer, "plugged"), np.where(np.isnan(leave), np.inf, leave)
+    return start, col(reefer, "plugged"), np.where(np.isnan(leave), np.inf, leave), col(reefer, "boxes")
 
 
-def max_plugs_in_use(plugged: np.ndarray, leave: np.ndarray) -> int:
-    """Most boxes holding a plug at once (intervals [plugged, leave); a plug freed at t may be
-    taken at t)."""
+def max_plugs_in_use(plugged: np.ndarray, leave: np.ndarray, boxes: np.ndarray) -> int:
+    """Most boxes surely holding a plug at once: a consignment's boxes over [plugged, leave) (a plug
+    is per box and `plugged` is when its last box got one, so this is a lower bound of the plugs in
+    use; a plug freed at t may be taken at t)."""
     got = ~np.isnan(plugged)
-    p, lv = plugged[got], leave[got]
-    return int(max(((p <= t + EPS) & (lv > t + EPS)).sum() for t in p)) if len(p) else 0
+    p, lv, k = plugged[got], leave[got], boxes[got]
+    return int(max(k[(p <= t + EPS) & (lv > t + EPS)].sum() for t in p)) if len(p) else 0
 
 
 def test_reefer_plugs_binding(run):
-    """Three plugs for the whole port: never more than three reefers plugged at once, a plug is
+    """Three plugs for the whole port: never more than three reefer boxes plugged at once, a plug is
     held from plugging until the box leaves, and boxes wait for one (or leave without one)."""
     r = run("port.reefer_plugs=3")
-    start, plugged, leave = plug_intervals(r.df)
+    start, plugged, leave, boxes = plug_intervals(r.df)
     got = ~np.isnan(plugged)
     assert got.sum() > 3
-    assert max_plugs_in_use(plugged, leave) <= 3
-    assert max_plugs_in_use(plugged, leave) == 3  # the plugs were actually used up
+    assert max_plugs_in_use(plugged, leave, boxes) <= 3
+    assert max_plugs_in_use(plugged, leave, boxes) == 3  # the plugs were actually used up
     assert (plugged[got] >= start[got] - EPS).all(), "plugged before reaching the yard"
     assert (leave[got] >= plugged[got] - EPS).all(), "plugged after leaving"
     in_run = (start >= 0) & (start < r.rep.end_hours)
@@ -280,12 +281,12 @@ def test_reefer_plugs_plenty(run):
     """With Dalian's 1500 plugs at 10 % traffic every reefer that reaches the yard is plugged on
     arrival: no wait, no box left unplugged."""
     r = run()
-    start, plugged, leave = plug_intervals(r.df)
+    start, plugged, leave, boxes = plug_intervals(r.df)
     in_run = (start >= 0) & (start < r.rep.end_hours)
     assert in_run.sum() > 100
     assert not np.isnan(plugged[in_run]).any()
     np.testing.assert_allclose(plugged[in_run], start[in_run], rtol=0, atol=EPS)
-    assert max_plugs_in_use(plugged, leave) <= r.cfg.port.reefer_plugs
+    assert max_plugs_in_use(plugged, leave, boxes) <= r.cfg.port.reefer_plugs
     assert r.kpis["reefer_plug_wait_hours_mean"] == pytest.approx(0.0, abs=EPS)
 
 

@@ -357,8 +357,8 @@ def check_capacities(r: Run) -> None:
     for k, (name, terminal) in enumerate(cfg.port.terminals.items()):
         at = calls[calls.terminal == k]
         assert max_concurrent(at.berthed, at.departed) <= terminal.berths, f"terminal {name}"
-    start, plugged, leave = plug_intervals(df)
-    assert max_plugs_in_use(plugged, leave) <= cfg.port.reefer_plugs
+    start, plugged, leave, boxes = plug_intervals(df)
+    assert max_plugs_in_use(plugged, leave, boxes) <= cfg.port.reefer_plugs
     # Trains carry whole consignments: one train = the boxes of a destination leaving the port
     # together (rail imports, land-bridge transshipment), or arriving together (rail exports).
     names = list(cfg.port.destinations)

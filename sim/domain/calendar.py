@@ -83,7 +83,8 @@ class WorkingCalendar:
         return week * HOURS_PER_WEEK + offset + remaining
 
     def finish_many(self, t, work):
-        """`finish` for arrays (work > 0): the time each job of `work` working hours started at t is done.
+        """`finish` for arrays: the time each job of `work` working hours started at t is done (no
+        work: the next opening, as `next_open`).
 
         Why a second form: plan-time steps of every consignment (a declarant's preparation, a
         consignee's pickup) need millions of finishes; counting working time as a piecewise-linear
@@ -104,7 +105,21 @@ class WorkingCalendar:
         end_week = np.ceil(target / self.open_per_week) - 1
         remainder = target - end_week * self.open_per_week
         j = np.clip(np.searchsorted(done_before[1:], remainder, side="left"), 0, len(starts) - 1)
-        return end_week * HOURS_PER_WEEK + starts[j] + (remainder - done_before[j])
+        done = end_week * HOURS_PER_WEEK + starts[j] + (remainder - done_before[j])
+        return np.where(work > 0, done, self.next_open_many(t))
+
+    def next_open_many(self, t):
+        """`next_open` for arrays, with the same closing tolerance (`_locate`)."""
+        t = np.asarray(t, dtype=float)
+        if self.always_open:
+            return t
+        starts, ends = np.asarray(self.starts), np.asarray(self.ends)
+        week = np.floor(t / HOURS_PER_WEEK)
+        offset = t - week * HOURS_PER_WEEK
+        i = np.searchsorted(ends, offset + CLOSING_TOLERANCE, side="right")
+        later = i == len(ends)  # past the week's last window: the first one of the next week
+        week, offset, i = np.where(later, week + 1, week), np.where(later, 0.0, offset), np.where(later, 0, i)
+        return week * HOURS_PER_WEEK + np.maximum(offset, starts[i])
 
     def open_hours_between(self, a: float, b: float) -> float:
         """Working hours in [a, b]; used by utilisation KPIs and tests."""

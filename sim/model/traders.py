@@ -65,7 +65,7 @@ def import_lodging(cfg: Config, regime: RegimeConfig, arrival: np.ndarray, voyag
     advance = take("u_pre_arrival") < regime.pre_arrival_share
     start = np.where(advance, papers, np.maximum(papers, arrival))
     exchange = lognormal(take("z_delivery_order"), t.delivery_order)
-    ready = np.where(advance, start, cal.finish_many(start, np.maximum(exchange, 1e-9)))
+    ready = np.where(advance, start, cal.finish_many(start, exchange))
     application = lognormal(take("z_application"), t.inspection_application)
     applies = legal_inspection & regime.quarantine.application_before_lodging & (application > 0)
     if applies.any():
@@ -73,7 +73,7 @@ def import_lodging(cfg: Config, regime: RegimeConfig, arrival: np.ndarray, voyag
         ready[applies] = ciq.finish_many(ready[applies], application[applies])
     licensed = take("u_licence") < t.licence_share
     ready = np.where(licensed, np.maximum(ready, sailed + lognormal(take("z_licence"), t.licence)), ready)
-    lodged = cal.finish_many(ready, np.maximum(lognormal(z_broker, t.broker), 1e-9))
+    lodged = cal.finish_many(ready, lognormal(z_broker, t.broker))
     # A storage user lodges a day (declare_ahead_hours) before it wants the box; the box is
     # wanted relative to discharge, approximated here by the vessel's arrival.
     keeps = ~np.isnan(wish)
@@ -88,7 +88,7 @@ def export_lodging(cfg: Config, shipped: np.ndarray, gate_in: np.ndarray, cutoff
     arrived (gate-in, the arrival report). A broker who would miss the vessel's cut-off by more than
     `traders.export_rush_hours` works out of hours instead (declarations near the cut-off)."""
     t = cfg.traders
-    work = np.maximum(lognormal(z_broker, t.broker), 1e-9)
+    work = lognormal(z_broker, t.broker)
     office = WorkingCalendar.from_config(t.calendar).finish_many(shipped, work)
     rushed = office > cutoff - t.export_rush_hours
     return np.maximum(gate_in, np.where(rushed, shipped + work, office))
@@ -106,7 +106,7 @@ class Consignees:
         self.office = WorkingCalendar.from_config(cfg.traders.calendar)
         self.receiving = WorkingCalendar.from_config(cfg.traders.receiving_calendar)
         # float32 durations (a full year holds ~4 M of each for the whole run; 0.1 s resolution)
-        self.release_work = np.maximum(release_work, 1e-6).astype(np.float32)
+        self.release_work = np.asarray(release_work, dtype=np.float32)
         self.booking = np.asarray(booking, dtype=np.float32)
         self.wish = np.asarray(wish, dtype=np.float32)
         self.road_hours = road_hours  # per consignment: gate to consignee
@@ -119,5 +119,5 @@ class Consignees:
         booked = wanted + self.booking[idx].astype(float)
         drive = self.road_hours[idx]
         # The earliest arrival at the consignee inside its receiving hours, then back to the gate.
-        opens = self.receiving.finish_many(booked + drive, 1e-9) - 1e-9
+        opens = self.receiving.next_open_many(booked + drive)
         return np.maximum(booked, opens - drive)

@@ -251,10 +251,11 @@ def test_on_duty_rounds_to_the_nearest_officer_and_never_divides_by_a_closed_cal
 
 @settings(deadline=None, max_examples=200)
 @given(cal=st.one_of(calendars(), calendars(grid=False)),
-       t=st.lists(times, min_size=1, max_size=20), w=st.lists(st.floats(0.001, 300.0, allow_nan=False), min_size=20,
-                                                              max_size=20))
+       t=st.lists(times, min_size=1, max_size=20),
+       w=st.lists(st.one_of(st.just(0.0), st.floats(0.001, 300.0, allow_nan=False)), min_size=20, max_size=20))
 def test_finish_many_is_finish_for_arrays(cal, t, w):
-    """The vectorised form (traders' steps for every consignment at once) ends where `finish` does."""
+    """The vectorised form (traders' steps for every consignment at once) ends where `finish` does,
+    and with no work at the next opening, as `finish` and `next_open` do."""
     import numpy as np
     work = np.array(w[:len(t)])
     got = cal.finish_many(np.array(t), work)

@@ -276,8 +276,9 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     wish = storage_wish(cfg, cons.take("u_storage"))
     z_broker = cons.take("z_broker")  # each row is an import or an export: one variate serves both
     lodged = np.full(n, np.nan)
-    lodged[is_import] = import_lodging(cfg, regime, arrival, voyage_hours(cfg, calls)[cons.call], ciq, wish,
-                                       z_broker, cons.take)[is_import]
+    imp = np.flatnonzero(is_import)  # the importers' steps for import rows only (their variates too)
+    lodged[imp] = import_lodging(cfg, regime, arrival[imp], voyage_hours(cfg, calls)[cons.call[imp]], ciq[imp],
+                                 wish[imp], z_broker[imp], lambda name: cons.take(name)[imp])
     cutoff = calls.scheduled[cons.call] - cfg.port.export_cutoff_hours
     lodged[is_export] = export_lodging(cfg, origin_ready[is_export], gate_in[is_export], cutoff[is_export],
                                        z_broker[is_export])

@@ -137,24 +137,28 @@ def inland_loads(cfg: Config, regime: RegimeConfig, side: str) -> list[Load]:
     return loads
 
 
-def terminal_traffic(cfg: Config) -> dict[str, tuple[float, float]]:
-    """Per terminal: (calls a week, berth hours a week) offered by the demand, by the berth rule
-    of `sim.domain.berths` at each service's mean call size; irregular calls split by berths, as
-    `sim.model.demand.generate_calls` assigns them. Regime-free."""
+def _calls_by_terminal(cfg: Config):
+    """(terminal, calls a week, boxes a call at full scale) of each terminal's share of the
+    irregular calls (split by berths, as `sim.model.demand.generate_calls` assigns them), then of
+    every liner service."""
     d, port = cfg.demand, cfg.port
     berths = sum(t.berths for t in port.terminals.values())
-    out = dict.fromkeys(port.terminals, (0.0, 0.0))
     irr = d.irregular
-    irr_moves = (irr.import_boxes_per_call + irr.export_boxes_per_call) * d.scale
-    for name, t in port.terminals.items():
-        calls = irr.calls_per_week * t.berths / berths
-        hours = calls * float(berth_hours(irr_moves, t, port.crane_steps_moves)) if calls else 0.0
-        for s in d.services.values():
-            if s.terminal == name:
-                moves = (s.import_boxes_per_call + s.export_boxes_per_call) * d.scale
-                calls += s.calls_per_week
-                hours += s.calls_per_week * float(berth_hours(moves, t, port.crane_steps_moves))
-        out[name] = (calls, hours)
+    if irr.calls_per_week:
+        for name, t in port.terminals.items():
+            yield name, irr.calls_per_week * t.berths / berths, irr.import_boxes_per_call + irr.export_boxes_per_call
+    for s in d.services.values():
+        yield s.terminal, s.calls_per_week, s.import_boxes_per_call + s.export_boxes_per_call
+
+
+def terminal_traffic(cfg: Config) -> dict[str, tuple[float, float]]:
+    """Per terminal: (calls a week, berth hours a week) offered by the demand, by the berth rule
+    of `sim.domain.berths` at each service's mean call size. Regime-free."""
+    port = cfg.port
+    out = dict.fromkeys(port.terminals, (0.0, 0.0))
+    for name, calls, boxes in _calls_by_terminal(cfg):
+        hours = float(berth_hours(boxes * cfg.demand.scale, port.terminals[name], port.crane_steps_moves))
+        out[name] = (out[name][0] + calls, out[name][1] + calls * hours)
     return out
 
 
@@ -168,14 +172,10 @@ def terminal_teu_per_year(cfg: Config) -> dict[str, float]:
     """TEU a year each terminal is offered (boxes x (1 + forty_foot_share)), to hold against its
     design capacity: at full scale for a reduced run (demand.scale < 1 samples the full port),
     with the growth for demand.scale > 1."""
-    d, port = cfg.demand, cfg.port
-    berths = sum(t.berths for t in port.terminals.values())
-    irr = d.irregular
-    weekly = {name: irr.calls_per_week * (irr.import_boxes_per_call + irr.export_boxes_per_call) * t.berths / berths
-              for name, t in port.terminals.items()}
-    for s in d.services.values():
-        weekly[s.terminal] += s.calls_per_week * (s.import_boxes_per_call + s.export_boxes_per_call)
-    teu_per_box = (1.0 + d.forty_foot_share) * max(1.0, d.scale)
+    weekly = dict.fromkeys(cfg.port.terminals, 0.0)
+    for name, calls, boxes in _calls_by_terminal(cfg):
+        weekly[name] += calls * boxes
+    teu_per_box = (1.0 + cfg.demand.forty_foot_share) * max(1.0, cfg.demand.scale)
     return {name: boxes * teu_per_box * HOURS_PER_YEAR / HOURS_PER_WEEK for name, boxes in weekly.items()}
 
 

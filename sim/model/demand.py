@@ -100,6 +100,7 @@ class Consignments:
     u_storage: np.ndarray
     z_terminal_release: np.ndarray
     z_truck_booking: np.ndarray
+    # The transit procedure's: the wait for a bonded carrier, export transit.
     e_bonded_wait: np.ndarray
     u_export_transit: np.ndarray
     e_export_transit: np.ndarray

@@ -45,6 +45,9 @@ CASES = [
     ("run.drain_days=-1", "run.drain_days", "must be >= 0"),
     ("demand.irregular.calls_per_week=-1", "demand.irregular.calls_per_week", "must be >= 0"),
     ("costs.handling_cny_per_teu=-1", "costs.handling_cny_per_teu", "must be >= 0"),
+    ("traders.broker.mean=-4", "traders.broker.mean", "must be >= 0"),
+    ("traders.storage_user_share=1.5", "traders.storage_user_share", "must be a probability in [0, 1]"),
+    ("demand.services.japan_1.voyage_days=-2", "demand.services.japan_1.voyage_days", "must be >= 0"),
     ("regime.officers=-3", "regime.officers", "capacity must be >= 1"),
     # 3b. zero rates and durations that must be positive
     ("port.terminals.dct.crane_moves_per_hour=0", "port.terminals.dct.crane_moves_per_hour", "must be > 0"),

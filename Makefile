@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test setup lock bench baseline mutation clean
+.PHONY: run test docs setup lock bench baseline mutation clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
+
+# The documentation site (mkdocs.yml, docs/) into site/, the tutorial notebooks executed (their runs
+# land in results/ and its catalog); open site/index.html. `make test` builds it strictly without
+# executing them (tests/integration/test_docs.py), since the notebook tests run them already.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 # Regression baseline (scenarios/dalian/baseline.json; `make baseline SCENARIO=NAME` for another
 # scenario's own): regenerate on purpose after a model change and read what moved (KPI, old, new,
@@ -49,9 +55,9 @@ mutation: $(STAMP)
 # Refresh the pinned versions after changing pyproject.toml (needs the registry).
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
-	.lockvenv/bin/pip install --quiet -e ".[test,mutation]"
+	.lockvenv/bin/pip install --quiet -e ".[test,docs,mutation]"
 	.lockvenv/bin/pip freeze --all --exclude-editable | grep -v -e '^portclear' -e '^pip==' > constraints.txt
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis site

@@ -1,0 +1,54 @@
+"""The documentation site builds with `mkdocs build --strict`: no warning (a broken link or
+anchor, a page missing from the navigation, a page in the navigation that does not exist),
+in reasonable time, with every tutorial notebook rendered as a page.
+
+The notebooks are not executed here (PORTCLEAR_DOCS_EXECUTE=false): test_notebooks.py already
+runs each of them, and `make docs` executes them for the published site.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+from tests.conftest import REPO
+
+BUILD_SECONDS = 60
+
+
+def build(config: Path, site: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PORTCLEAR_DOCS_EXECUTE="false", NO_MKDOCS_2_WARNING="1")
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config),
+                           "--site-dir", str(site)], cwd=config.parent, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_the_site_builds_strict_with_the_tutorials(tmp_path):
+    started = time.perf_counter()
+    proc = build(REPO / "mkdocs.yml", tmp_path / "site")
+    seconds = time.perf_counter() - started
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "WARNING" not in proc.stderr, proc.stderr[-3000:]
+    assert seconds < BUILD_SECONDS, f"the strict docs build took {seconds:.0f} s"
+    for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
+        page = tmp_path / "site" / "tutorials" / notebook.stem / "index.html"
+        assert page.is_file(), f"no page for {notebook.name}"
+        assert "import sim" in page.read_text(), f"{notebook.name}: its code is not on its page"
+    layout = (tmp_path / "site" / "reference" / "layout" / "index.html").read_text()
+    assert "sim/model/" in layout
+
+
+def test_a_broken_link_fails_the_strict_build(tmp_path):
+    """The check can fail: the same site with one link to a page that does not exist."""
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO / "docs", copy / "docs")  # the tutorials link followed: the notebooks copied
+    shutil.copy2(REPO / "mkdocs.yml", copy / "mkdocs.yml")
+    index = copy / "docs" / "index.md"
+    assert build(copy / "mkdocs.yml", tmp_path / "ok").returncode == 0
+    index.write_text(index.read_text() + "\nSee [nowhere](no-such-page.md).\n")
+    proc = build(copy / "mkdocs.yml", tmp_path / "broken")
+    assert proc.returncode != 0 and "no-such-page.md" in proc.stderr

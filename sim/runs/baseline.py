@@ -3,7 +3,7 @@ scenario) and `python -m sim.baseline`.
 
 The baseline is the scenario's before/after comparison at a short, fixed run, stored twice:
 - `as_configured`: the scenario's own capacities at a quarter of its traffic. Any edit to a
-  number in configs/ shows here, and the README's target figures come from it. But its pools
+  number in configs/ shows here, and the target figures of docs/reference/calibration.md come from it. But its pools
   never fill (offered loads 0.04-0.2), so a server short hides in the noise.
 - `congested`: at the load the scenario names for regression (`scenario.regression_load`, e.g.
   configs/load/dalian_congested): capacities cut so that every pool queues in the regime that
@@ -47,7 +47,7 @@ RUN_LENGTH = ("run.horizon_days=14", "run.warmup_days=4", "run.drain_days=5", "r
               "run.first_replication=0")
 AS_CONFIGURED = ("demand.scale=0.25", "run.replications=6")
 """The `as_configured` run: the scenario's own capacities at a quarter of its traffic, so an edit
-to any number in configs/ shows; the target figures in the README come from it."""
+to any number in configs/ shows; the target figures in docs/reference/calibration.md come from it."""
 CONGESTED = ("run.replications=20",)
 """The `congested` run at the scenario's regression load: 20 replications narrow the band to
 1.2 replication SDs (at 6 it would be 9.7 SE = 4.0 SDs). Which pools' one-server-short then

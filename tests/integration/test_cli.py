@@ -12,7 +12,7 @@ from scipy import stats as sps
 
 from tests.conftest import SMALL, run_cli
 
-# The public KPI names (README, "Reading the numbers") that this version produces (transshipment comes with
+# The public KPI names (docs/reference/reading-the-numbers.md) that this version produces (transshipment comes with
 # the intermodal issue).
 CONTRACT_KPIS = (
     "export_release_within_24h_share", "import_release_within_24h_share",

@@ -196,7 +196,7 @@ def test_components_add_up_to_total(rows):
 
 def independent_components(t: pd.DataFrame, rates: CostsConfig) -> dict[str, np.ndarray]:
     """Handling, brokerage, inspection (customs station only) and hinterland per consignment,
-    written from the cost rules in the README, row by row."""
+    written from the cost rules in docs/reference/reading-the-numbers.md, row by row."""
     fees = {Station.SCAN.code: "scan", Station.PHYSICAL.code: "physical"}
     out = {name: [] for name in ("handling", "brokerage", "inspection", "hinterland")}
     for r in t.itertuples():

@@ -149,8 +149,8 @@ def test_officers_resolve_per_regime_calendar():
 
 
 def test_a_what_if_without_one_measure(tmp_path):
-    """The README recipe: a regime file listing every measure but one composes to after_reform
-    with that measure's keys back at their 2014 values (here: paperless)."""
+    """The recipe in docs/reference/configuration.md: a regime file listing every measure but one
+    composes to after_reform with that measure's keys back at their 2014 values (here: paperless)."""
     configs = tmp_path / "configs"
     shutil.copytree(CONFIG_DIR, configs)
     text = (REGIMES / "after_reform.yaml").read_text()

@@ -135,9 +135,9 @@ def test_cited_sources_sections_exist():
 
 
 def test_nothing_refers_to_files_outside_the_repository():
-    files = [p for top in ("sim", "configs", "scenarios", "benchmarks", "notebooks", "tests")
+    files = [p for top in ("sim", "configs", "scenarios", "benchmarks", "notebooks", "tests", "docs")
              for p in (REPO / top).rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".md", ".ipynb", ".json")]
-    files += [REPO / "README.md", REPO / "CONTRIBUTING.md", REPO / "pyproject.toml", REPO / "Makefile"]
+    files += [REPO / name for name in ("README.md", "CONTRIBUTING.md", "pyproject.toml", "Makefile", "mkdocs.yml")]
     for path in files:
         if path.resolve() == Path(__file__).resolve():
             continue

@@ -4,8 +4,9 @@ container port, with paired before/after comparisons of clearance regimes.
 The public API, for notebooks, scripts and tests (the command line is `python -m sim`):
 
     import sim
-    cfg = sim.load_config(["demand.scale=0.1", "run.replications=4"])  # Hydra overrides, validated
-    stats = sim.run_experiment(cfg, "results/what-if")                  # any experiment kind, files written
+    overrides = ["regime.officers=60", "run.horizon_days=14"]
+    cfg = sim.load_config(overrides)                                    # Hydra overrides, validated
+    stats = sim.run_experiment(cfg, "results/what-if", overrides=overrides)  # files, run.json, catalog row
     run = sim.open_run("results/what-if")                               # a stored run: config, KPIs, tables
     rep = sim.simulate(cfg, cfg.regime, replication=0)                  # one replication in memory
     sim.write_report(run.path)                                          # report.html
@@ -24,7 +25,7 @@ _API = {
     "ConfigError": ("sim.config", "ConfigError"),
     "validate": ("sim.config", "validate"),
     "simulate": ("sim.model.port", "simulate"),
-    "run_experiment": ("sim.runs.kinds", "run_experiment"),
+    "run_experiment": ("sim.runs.recorded", "run_experiment"),
     "open_run": ("sim.store.rundir", "load_run"),
     "sweep_table": ("sim.store.rundir", "sweep_table"),
     "list_runs": ("sim.store.queries", "list_runs"),

@@ -36,6 +36,8 @@ class RunContext:
     sweep_dir: str | None = None
     job_num: int | None = None
     label: str = ""
+    echo: bool = True
+    """Print the KPI table and write report.html as an interactive run does (a sweep job never does)."""
 
 
 def open_catalog(cfg: Config, run_dir: Path) -> Catalog | None:
@@ -110,7 +112,7 @@ def execute(cfg: Config, ctx: RunContext, progress: bool | None = None) -> dict 
     started = time.perf_counter()
     try:
         stats = run_experiment(cfg, run_dir, ctx.resolved_yaml, progress=False if ctx.multirun else progress,
-                               echo=not ctx.multirun)
+                               echo=ctx.echo and not ctx.multirun)
     except BaseException as e:
         record.error = " ".join(str(e).split()) or type(e).__name__
         _finish(cat, record, "failed", started)

@@ -51,15 +51,27 @@ def test_notebook_has_a_parameter_cell(path: Path):
     assert "full scale" in tagged[0].source.lower()
 
 
+RUNS = {"01_reform_comparison": 1, "02_what_if_sweep": 6, "03_calibration": 1, "04_intermodal_and_cold_chain": 1}
+"""Runs each notebook writes into the results folder, each catalogued there."""
+
+
+def repo_results() -> set[str]:
+    return {str(p.relative_to(REPO)) for p in (REPO / "results").rglob("*")}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch):
     from nbclient import NotebookClient
 
+    import sim
+
     nb = nbformat.read(path, as_version=4)
-    # Runs write into this test's temporary directory, never into results/.
+    # Runs go into a results folder of this test's own (and its catalog), never into the repository's.
+    results = tmp_path / "results"
     for cell in nb.cells:
         if "parameters" in cell.metadata.get("tags", []):
-            cell.source += f"\nOUT_DIR = {str(tmp_path)!r}"
+            cell.source += f"\nRESULTS_DIR = {str(results)!r}"
+    before = repo_results()
     # The kernel inherits the environment: make `sim` importable there as here.
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
@@ -76,3 +88,8 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch):
                     if cell.cell_type == "code" and re.search(r"^fig = ", cell.source, re.MULTILINE)]
     assert len(figure_cells) == FIGURES[path.stem], f"{path.name}: the figure cells changed; update FIGURES"
     assert {k: n for k, n in shown.items() if n} == dict.fromkeys(figure_cells, 1), f"{path.name} figures shown"
+    # Every run the notebook made is complete and in the catalog of its results folder; nothing in the repository's.
+    runs = sim.list_runs(results / "catalog.duckdb")
+    assert list(runs["status"]) == ["complete"] * RUNS[path.stem], runs[["run_dir", "status"]]
+    assert all(Path(d).is_relative_to(results / "notebooks") for d in runs["run_dir"])
+    assert repo_results() == before, "the notebook wrote into the repository's results/"

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 
 from tests.conftest import REPO
 
@@ -27,19 +28,43 @@ def build(config: Path, site: Path) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-def test_the_site_builds_strict_with_the_tutorials(tmp_path):
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site as `make test` builds it: (its directory, the build's stderr, seconds)."""
+    out = tmp_path_factory.mktemp("docs") / "site"
     started = time.perf_counter()
-    proc = build(REPO / "mkdocs.yml", tmp_path / "site")
+    proc = build(REPO / "mkdocs.yml", out)
     seconds = time.perf_counter() - started
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "WARNING" not in proc.stderr, proc.stderr[-3000:]
+    return out, proc.stderr, seconds
+
+
+def test_the_site_builds_strict_with_the_tutorials(site):
+    site_dir, stderr, seconds = site
+    assert "WARNING" not in stderr, stderr[-3000:]
     assert seconds < BUILD_SECONDS, f"the strict docs build took {seconds:.0f} s"
     for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
-        page = tmp_path / "site" / "tutorials" / notebook.stem / "index.html"
+        page = site_dir / "tutorials" / notebook.stem / "index.html"
         assert page.is_file(), f"no page for {notebook.name}"
         assert "import sim" in page.read_text(), f"{notebook.name}: its code is not on its page"
-    layout = (tmp_path / "site" / "reference" / "layout" / "index.html").read_text()
+    layout = (site_dir / "reference" / "layout" / "index.html").read_text()
     assert "sim/model/" in layout
+
+
+def test_the_configuration_keys_page_lists_every_key_of_the_schema(site):
+    """docs/hooks/config_keys.py fills the page from sim/config/schema.py: every run.* key is
+    there with its default, nested and mapped keys are spelled out, and no marker is left."""
+    import dataclasses
+
+    from sim.config.schema import RunConfig
+
+    page = (site[0] / "reference" / "config-keys" / "index.html").read_text()
+    for f in dataclasses.fields(RunConfig):
+        assert f"<code>run.{f.name}</code>" in page, f.name
+    assert "<code>run.horizon_days</code></td>\n<td>float</td>\n<td><code>28.0</code>" in page
+    assert "<code>regime.officer_calendar.open_hour</code>" in page
+    assert "<code>port.terminals.&lt;name&gt;.berths</code>" in page
+    assert "<code>baseline." not in page and "configuration keys: generated" not in page
 
 
 def test_a_broken_link_fails_the_strict_build(tmp_path):

@@ -3,6 +3,7 @@ from Hydra's YAML to the Hydra-free core. Used by `python -m sim`, the public AP
 (`sim.load_config`), tests, notebooks and benchmarks."""
 from __future__ import annotations
 
+from os import PathLike
 from typing import Sequence
 
 from hydra.core.config_store import ConfigStore
@@ -26,13 +27,38 @@ def to_config(cfg: DictConfig) -> Config:
     return config
 
 
-def compose_config(overrides: Sequence[str] = ()) -> Config:
+def compose_config(overrides: Sequence[str] = (), config_dir=None) -> Config:
     """configs/config.yaml with overrides, composed and validated as `python -m sim` does
-    (for tools such as sim.runs.baseline that must not import Hydra themselves)."""
+    (for tools such as sim.runs.baseline that must not import Hydra themselves).
+
+    `config_dir`: a folder of one's own laid out like `configs/` (or a list of them), searched
+    after the bundled configs, as `python -m sim --config-dir DIR` (sim.cli.searchpath)."""
     from hydra import compose, initialize_config_dir
 
+    from sim.cli.searchpath import with_config_dirs
+
+    dirs = [] if config_dir is None else [config_dir] if isinstance(config_dir, (str, PathLike)) else config_dir
+    overrides = with_config_dirs(overrides, dirs, flag="config_dir")
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return to_config(compose(config_name="config", overrides=list(overrides)))
+        try:
+            composed = compose(config_name="config", overrides=overrides)
+        except Exception as e:  # noqa: BLE001 - Hydra's and OmegaConf's errors, as one ConfigError
+            raise _as_config_error(e, overrides) from e
+        return to_config(composed)
+
+
+def _as_config_error(e: Exception, overrides: list[str]) -> ConfigError:
+    """A composition failure worded as on the command line (`key: problem`, sim.cli.errors)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.cli.errors import describe
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception:  # noqa: BLE001 - the override itself does not parse: describe says so
+        parsed = []
+    key, _, problem = describe(e, parsed).partition(": ")
+    return ConfigError(key, problem) if problem else ConfigError("config", key)
 
 
 def _check_precision_kpi(config: Config) -> None:

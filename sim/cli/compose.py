@@ -10,6 +10,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import Config, ConfigError, validate
+from sim.config.knobs import apply_knobs
 from sim.config.locations import CONFIG_DIR as _CONFIG_PATH
 from sim.config.stability import check_stability
 from sim.domain.calendar import on_duty
@@ -20,8 +21,18 @@ ConfigStore.instance().store(name="schema", node=Config)
 
 
 def to_config(cfg: DictConfig) -> Config:
-    """DictConfig (without the hydra node) -> validated typed Config."""
-    config = validate(OmegaConf.to_object(cfg))
+    """DictConfig (without the hydra node) -> validated typed Config.
+
+    The knobs (sim.config.knobs, e.g. `regime.channel_factors`) are applied here, the one
+    place every entry point passes, and the scaled shares written back into `cfg` so the
+    resolved config a run writes (config.yaml) shows what was simulated."""
+    config = OmegaConf.to_object(cfg)
+    for side in apply_knobs(config):
+        for direction, by_class in getattr(config, side).channels.items():
+            for cls, node in cfg[side].channels[direction].items():
+                for channel in node:
+                    node[channel] = getattr(getattr(by_class, cls), channel)
+    config = validate(config)
     _check_precision_kpi(config)
     check_stability(config)  # an overloaded station is bad input too: reported before any file
     return config

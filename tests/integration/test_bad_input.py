@@ -113,6 +113,14 @@ CASES = [
     ("costs.spoilage_share_per_day.reefer=0.01", "costs.spoilage_share_per_day.reefer", "must be 0 when"),
     ("costs.reefer_products.frozen.share=0.5", "costs.reefer_products", "shares must sum to 1"),
     ("regime.transit.export_share_truck=1.5", "regime.transit.export_share_truck", "must be a probability"),
+    # 9b. a knob that cannot be applied (sim/config/knobs.py): names the cell and what it allows
+    ("regime.channel_factors.red=6", "regime.channel_factors",
+     "red x6 leaves regime.channels.import.reefer.green at -0.25 (< 0): yellow 0.35 -> 0.35, red 0.15 -> 0.9; "
+     "this cell allows red up to x4.333"),
+    ("baseline.channel_factors.yellow=3", "baseline.channel_factors", "leaves baseline.channels.import.general.green at -0.08"),
+    ("regime.channel_factors.red=-0.5", "regime.channel_factors.red", "must be a finite number >= 0"),
+    ("regime.channel_factors.red=nan", "regime.channel_factors.red", "must be a finite number >= 0"),
+    ("regime.channel_factors.green=2", "regime.channel_factors.green", "unknown key; expected one of yellow, red"),
     # 10. bad override syntax
     ("run.seed=[", "run.seed", "cannot parse override"),
     ("run.seed=1,2", "run.seed", "is a sweep"),

@@ -34,6 +34,7 @@ def to_config(cfg: DictConfig) -> Config:
                     node[channel] = getattr(getattr(by_class, cls), channel)
     config = validate(config)
     _check_precision_kpi(config)
+    _check_calibration_files(config)
     check_stability(config)  # an overloaded station is bad input too: reported before any file
     return config
 
@@ -82,6 +83,23 @@ def _check_precision_kpi(config: Config) -> None:
     if config.run.precision_kpi not in headline_names():
         raise ConfigError("run.precision_kpi", f"unknown KPI {config.run.precision_kpi!r}; "
                                                f"expected one of {', '.join(headline_names())}")
+
+
+def _check_calibration_files(config: Config) -> None:
+    """`experiment=calibrate` reads the scenario's targets.yaml and knobs.yaml: a malformed one
+    is bad input like any config file (`path:line:col: problem`), found before anything runs."""
+    if config.experiment.kind != "calibrate":
+        return
+    from sim.calibration.fit import load_knobs, scenario_dir
+    from sim.calibration.targets import TargetsError, load_targets
+
+    folder = scenario_dir(config)
+    try:
+        load_targets(folder / "targets.yaml")
+    except TargetsError as e:
+        where, _, problem = str(e).partition(": ")
+        raise ConfigError(where, problem) from None
+    load_knobs(folder / "knobs.yaml")
 
 
 def remaining_share(*shares) -> float:

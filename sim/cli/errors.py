@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import yaml
 from omegaconf import DictConfig
+
+from sim.config.yamlfile import yaml_problem
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -33,6 +36,8 @@ def describe(exc: BaseException, overrides: Sequence = ()) -> str:
         chain.append(e)
         e = e.__cause__ or e.__context__
     for e in chain:
+        if isinstance(e, yaml.YAMLError):  # a malformed file: its place, as editors want it
+            return yaml_problem(e)
         if isinstance(e, MissingConfigException):
             return _unknown_option(e, overrides)
         if isinstance(e, OverrideParseException):

@@ -205,3 +205,48 @@ def test_cli_bad_input(tmp_path, args, key):
     assert result.stdout == ""
     assert not out.exists(), "bad input left a results directory"
     assert tmp_path.exists(), "removed a directory it did not create"
+
+
+# Malformed YAML (sim/config/yamlfile.py): `path:line:col: problem`, 1-based as editors count.
+# A planner's own regime file (the same loader reads the bundled configs), and the scenario's
+# targets.yaml and knobs.yaml that `experiment=calibrate` reads.
+HEAD = "defaults:\n  - after_reform\n  - _self_\nname: mine\n"
+YAML_CASES = [
+    ("regime/tab.yaml", HEAD + "officers:\t60\n", ["regime=tab"],
+     "regime/tab.yaml:5:10: found character '\\t' that cannot start any token"),
+    ("regime/bracket.yaml", HEAD + "channels: {import: [1, 2\n", ["regime=bracket"],
+     "regime/bracket.yaml:6:1: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence at 5:20)"),
+    ("regime/indent.yaml", HEAD + "transit:\n  share_truck: 0.3\n    share_rail: 0.2\n", ["regime@baseline=indent"],
+     "regime/indent.yaml:7:15: mapping values are not allowed here"),
+    ("scenario/targets.yaml", "T1: {value: [1, 2}\n", ["experiment=calibrate"],
+     "scenario/targets.yaml:1:18: expected ',' or ']', but got '}'"),
+    ("scenario/knobs.yaml", "knobs:\n  - key: a\n   bounds: [1, 2]\n", ["experiment=calibrate"],
+     "scenario/knobs.yaml:3:4: expected <block end>, but found '<block mapping start>'"),
+]
+
+
+@pytest.mark.parametrize("name, text, overrides, expected", YAML_CASES, ids=[c[0] for c in YAML_CASES])
+def test_malformed_yaml_names_file_line_and_column(tmp_path, name, text, overrides, expected):
+    import shutil
+
+    from sim.config.locations import SCENARIOS_DIR
+
+    scenario = tmp_path / "scenario"
+    shutil.copytree(SCENARIOS_DIR / "dalian", scenario)
+    (tmp_path / name).parent.mkdir(exist_ok=True)
+    (tmp_path / name).write_text(text)
+    message = first_config_error([*overrides, f"hydra.searchpath=['file://{tmp_path}']", f"scenario.dir={scenario}"])
+    assert message.startswith(f"{tmp_path}/{expected}"), message
+    assert "\n" not in message
+
+
+def test_cli_malformed_yaml_is_one_line_and_writes_nothing(tmp_path):
+    (tmp_path / "mine" / "regime").mkdir(parents=True)
+    (tmp_path / "mine" / "regime" / "tab.yaml").write_text(HEAD + "officers:\t60\n")
+    out = tmp_path / "out"
+    result = run_cli("-cd", str(tmp_path / "mine"), "regime=tab", f"hydra.run.dir={out}", timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: {tmp_path}/mine/regime/tab.yaml:5:10: found character '\\t' that cannot start any token "
+        "(while scanning for the next token)"]
+    assert result.stdout == "" and not out.exists()

@@ -77,3 +77,28 @@ def test_composed_config_scales_only_that_regime_and_shows_the_shares():
     assert resolved["channels"]["export"]["general"] == {"green": 0.89, "yellow": 0.09, "red": 0.02}
     assert resolved["channel_factors"] == {"yellow": 1.0, "red": 2.0}
     assert sim.load_config(["regime.channel_factors.red=2"]).regime == config.regime
+
+
+@pytest.mark.parametrize("side, option", [("regime", "regime"), ("baseline", "regime@baseline")])
+def test_the_shipped_what_if_is_after_reform_with_red_doubled(side, option):
+    """configs/regime/red_channel_x2.yaml starts from after_reform (`defaults`) and changes one knob:
+    as `regime` and as `regime@baseline` every leaf equals after_reform's but the labels, the factor
+    and the red/green shares, which are after_reform's red x2 and green 1 - yellow - red."""
+    from dataclasses import asdict
+
+    what_if = getattr(sim.load_config([f"{option}=red_channel_x2"]), side)
+    reform = sim.load_config(["regime=after_reform"]).regime
+    a, b = asdict(what_if), asdict(reform)
+    assert (a.pop("name"), a.pop("description")) == ("red_channel_x2", "The 2015-16 reform with twice its red-channel shares (what-if).")
+    assert a.pop("channel_factors") == {"yellow": 1.0, "red": 2.0}
+    channels, given = a.pop("channels"), b.pop("channels")
+    for key in ("name", "description", "channel_factors"):
+        b.pop(key)
+    assert a == b, "only the channel shares differ"
+    assert a["measures"] == reform.measures and len(a["measures"]) == 9
+    for direction, by_class in given.items():
+        for cls, s in by_class.items():
+            assert channels[direction][cls]["red"] == pytest.approx(2 * s["red"], abs=1e-12)
+            assert channels[direction][cls]["yellow"] == s["yellow"]
+            assert channels[direction][cls]["green"] == pytest.approx(1 - s["yellow"] - 2 * s["red"], abs=1e-12)
+    assert channels["import"]["general"] == pytest.approx({"green": 0.71, "yellow": 0.21, "red": 0.08})

@@ -64,7 +64,11 @@ def with_config_dirs(overrides: Sequence[str], dirs: Iterable[str | os.PathLike]
         if line.split("=", 1)[0].lstrip("+~") != SEARCHPATH:
             rest.append(line)
             continue
-        value = OverridesParser.create().parse_override(line).value()
+        try:
+            value = OverridesParser.create().parse_override(line).value()
+        except Exception as e:  # noqa: BLE001 - Hydra's grammar errors, as one line
+            raise ConfigError(SEARCHPATH, f"cannot parse {line!r}: {' '.join(str(e).split())}; quote a path with "
+                                          f"special characters: {SEARCHPATH}=['/my/path']") from None
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(SEARCHPATH, f"must be a list of folders, e.g. {SEARCHPATH}=[/path/to/whatifs]; "
                                           f"got {line.split('=', 1)[1]!r}")

@@ -71,6 +71,7 @@ def test_the_three_spellings_are_one_override(mine):
     (lambda d: ([], [d / "nope"]), "--config-dir", "no such folder"),
     (lambda d: ([f"hydra.searchpath=['{d / 'nope'}']"], []), "hydra.searchpath", "no such folder"),
     (lambda d: (["hydra.searchpath=5"], []), "hydra.searchpath", "must be a list of folders"),
+    (lambda d: (["hydra.searchpath=[~/x]"], []), "hydra.searchpath", "cannot parse"),  # `~` needs quotes
     (lambda d: ([], [d / "regime" / "my_whatif.yaml"]), "--config-dir", "not a folder"),
 ])
 def test_a_bad_folder_is_named(mine, make, key, problem):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -131,10 +130,3 @@ def describe_dirs(dirs: Iterable[str]) -> list[dict]:
         out.append({"path": str(folder), "files": files})
     return out
 
-
-def searchpath_of(overrides: Sequence[str]) -> list[str]:
-    """The folders a `hydra.searchpath=[...]` override names (after with_config_dirs)."""
-    for line in overrides:
-        if line.startswith(f"{SEARCHPATH}="):
-            return [e.removeprefix("file://") for e in re.findall(r"'((?:[^'\\]|\\.)*)'", line)]
-    return []

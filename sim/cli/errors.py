@@ -64,6 +64,9 @@ def describe(exc: BaseException, overrides: Sequence = ()) -> str:
             if isinstance(e, (ConfigKeyError, AttributeError)) and re.search(r"not in (struct|')", e.msg or ""):
                 return f"{key}: unknown key; expected one of {', '.join(_known_keys(e))}"
             first = (e.msg or str(e)).splitlines()[0]
+            if not key:  # a file of the wrong shape: Hydra names the config it was composing
+                source = re.match(r"In '([^']+)'", text)
+                key = f"{source.group(1)}.yaml" if source else ""
             return f"{key}: {first}" if key else first
     lines = text.strip().splitlines()
     return lines[0] if lines else type(exc).__name__

@@ -218,6 +218,8 @@ YAML_CASES = [
      "regime/bracket.yaml:6:1: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence at 5:20)"),
     ("regime/indent.yaml", HEAD + "transit:\n  share_truck: 0.3\n    share_rail: 0.2\n", ["regime@baseline=indent"],
      "regime/indent.yaml:7:15: mapping values are not allowed here"),
+    ("regime/dup.yaml", HEAD + "officers: 60\nofficers: 70\n", ["regime=dup"],
+     "regime/dup.yaml:6:1: found duplicate key officers (while constructing a mapping at 1:1)"),
     ("scenario/targets.yaml", "T1: {value: [1, 2}\n", ["experiment=calibrate"],
      "scenario/targets.yaml:1:18: expected ',' or ']', but got '}'"),
     ("scenario/knobs.yaml", "knobs:\n  - key: a\n   bounds: [1, 2]\n", ["experiment=calibrate"],
@@ -238,6 +240,14 @@ def test_malformed_yaml_names_file_line_and_column(tmp_path, name, text, overrid
     message = first_config_error([*overrides, f"hydra.searchpath=['file://{tmp_path}']", f"scenario.dir={scenario}"])
     assert message.startswith(f"{tmp_path}/{expected}"), message
     assert "\n" not in message
+
+
+def test_a_file_of_the_wrong_shape_is_named(tmp_path):
+    """Well-formed YAML that is not a mapping: no line to point at, so the config is named."""
+    (tmp_path / "regime").mkdir()
+    (tmp_path / "regime" / "list.yaml").write_text("- a\n- b\n")
+    message = first_config_error(["regime=list", f"hydra.searchpath=['file://{tmp_path}']"])
+    assert message.startswith("regime/list.yaml: Invalid type assigned: list is not a subclass of RegimeConfig"), message
 
 
 def test_cli_malformed_yaml_is_one_line_and_writes_nothing(tmp_path):

@@ -3,6 +3,7 @@ from Hydra's YAML to the Hydra-free core. Used by `python -m sim`, the public AP
 (`sim.load_config`), tests, notebooks and benchmarks."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from os import PathLike
 from typing import Sequence
 
@@ -10,8 +11,8 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import Config, ConfigError, validate
-from sim.config.knobs import apply_knobs
 from sim.config.locations import CONFIG_DIR as _CONFIG_PATH
+from sim.config.schema import ChannelFactorsConfig
 from sim.config.stability import check_stability
 from sim.domain.calendar import on_duty
 
@@ -23,16 +24,21 @@ ConfigStore.instance().store(name="schema", node=Config)
 def to_config(cfg: DictConfig) -> Config:
     """DictConfig (without the hydra node) -> validated typed Config.
 
-    The knobs (sim.config.knobs, e.g. `regime.channel_factors`) are applied here, the one
-    place every entry point passes, and the scaled shares written back into `cfg` so the
-    resolved config a run writes (config.yaml) shows what was simulated."""
-    config = OmegaConf.to_object(cfg)
-    for side in apply_knobs(config):
-        for direction, by_class in getattr(config, side).channels.items():
+    validate() applies the knobs (sim.config.knobs, e.g. `regime.channel_factors`); what they
+    changed is written back into `cfg`, so the resolved config a run writes (config.yaml)
+    shows the shares simulated and the factors applied."""
+    config = validate(OmegaConf.to_object(cfg))
+    for side in ("regime", "baseline"):
+        regime = getattr(config, side)
+        if regime.channel_factors_applied == ChannelFactorsConfig():
+            continue
+        for direction, by_class in regime.channels.items():
             for cls, node in cfg[side].channels[direction].items():
                 for channel in node:
                     node[channel] = getattr(getattr(by_class, cls), channel)
-    config = validate(config)
+        for name in ("channel_factors", "channel_factors_applied"):
+            for channel, value in asdict(getattr(regime, name)).items():
+                cfg[side][name][channel] = value
     _check_precision_kpi(config)
     _check_calibration_files(config)
     check_stability(config)  # an overloaded station is bad input too: reported before any file

@@ -2,16 +2,18 @@
 
 `regime.channel_factors.red=2` doubles the red-channel share of every direction and cargo
 class, green absorbing the difference (yellow likewise with `.yellow`). Applied here and
-nowhere else, once, when the config is composed (`sim.cli.compose.to_config`): the model
-only ever sees shares, and the resolved config (config.yaml) holds the scaled shares next to
-the factors that made them. A factor that would leave green below 0 in any cell is refused,
-naming the cell and the largest factor that cell allows.
+nowhere else, by `validate()` (so `python -m sim`, `sim.load_config` and a Config changed by
+hand before `sim.run_experiment` all get it): the model only ever sees shares. Applying
+consumes the factors: they go back to 1 and `channel_factors_applied` records what the shares
+were scaled by, so the resolved config (config.yaml) shows the simulated shares and why, and
+validating again changes nothing. A factor that would leave green below 0 in any cell is
+refused, naming the cell and the largest factor that cell allows.
 """
 from __future__ import annotations
 
 import math
 
-from sim.config.schema import Config, ConfigError, RegimeConfig
+from sim.config.schema import ChannelFactorsConfig, Config, ConfigError, RegimeConfig
 
 SCALED = ("yellow", "red")
 """The channels a factor scales; green is what is left (1 - yellow - red)."""
@@ -21,7 +23,8 @@ DIGITS = 12
 
 
 def apply_knobs(cfg: Config) -> list[str]:
-    """Apply each regime's channel factors to its channels in place; the sides it changed."""
+    """Apply each regime's channel factors to its channels in place; the sides it changed.
+    Called by validate(); idempotent (applied factors are consumed)."""
     return [side for side in SIDES if apply_channel_factors(getattr(cfg, side), side)]
 
 
@@ -48,6 +51,9 @@ def apply_channel_factors(regime: RegimeConfig, key: str = "regime") -> bool:
         shares.green = round(green, DIGITS)
         for ch, value in new.items():
             setattr(shares, ch, round(value, DIGITS))
+    done = regime.channel_factors_applied
+    regime.channel_factors_applied = ChannelFactorsConfig(**{ch: getattr(done, ch) * f for ch, f in factors.items()})
+    regime.channel_factors = ChannelFactorsConfig()  # consumed: validating again is a no-op
     return True
 
 

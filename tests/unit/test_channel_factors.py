@@ -1,5 +1,7 @@
 """`regime.channel_factors` (sim/config/knobs.py): one factor scales the red (or yellow) share of
-every direction and cargo class, green absorbing the difference; numbers worked by hand."""
+every direction and cargo class, green absorbing the difference; numbers worked by hand.
+Applying consumes the factors (back to 1, `channel_factors_applied` records them), so a
+config validated twice, or rebuilt from a run's config.yaml, is not scaled twice."""
 from __future__ import annotations
 
 import pytest
@@ -36,6 +38,14 @@ def test_red_x2_green_absorbs_the_difference():
     assert shares(r, "export", "general") == (1.0, 0.0, 0.0)
     assert shares(r, "export", "reefer") == pytest.approx((0.72, 0.22, 0.06), abs=1e-12)
     assert shares(r, "import", "reefer")[0] == 0.35  # rounded, not 0.3500000000000001
+    assert (r.channel_factors, r.channel_factors_applied) == (ChannelFactorsConfig(), ChannelFactorsConfig(red=2.0))
+    assert apply_channel_factors(r) is False, "consumed: applying again changes nothing"
+    assert shares(r, "import", "general") == pytest.approx((0.86, 0.06, 0.08), abs=1e-12)
+    r.channel_factors.red = 1.25  # a second factor on top: the record multiplies
+    apply_channel_factors(r)
+    assert shares(r, "import", "general") == pytest.approx((0.84, 0.06, 0.10), abs=1e-12)
+    assert shares(r, "import", "wood") == pytest.approx((0.0, 0.50, 0.50), abs=1e-12)
+    assert r.channel_factors_applied == ChannelFactorsConfig(red=2.5)
 
 
 def test_yellow_and_red_together():
@@ -75,8 +85,25 @@ def test_composed_config_scales_only_that_regime_and_shows_the_shares():
     assert shares(config.baseline, "export", "general") == (0.80, 0.18, 0.02)
     resolved = OmegaConf.to_container(cfg, resolve=True)["regime"]
     assert resolved["channels"]["export"]["general"] == {"green": 0.89, "yellow": 0.09, "red": 0.02}
-    assert resolved["channel_factors"] == {"yellow": 1.0, "red": 2.0}
+    assert resolved["channel_factors"] == {"yellow": 1.0, "red": 1.0}
+    assert resolved["channel_factors_applied"] == {"yellow": 1.0, "red": 2.0}
     assert sim.load_config(["regime.channel_factors.red=2"]).regime == config.regime
+    assert sim.validate(config).regime == sim.load_config(["regime.channel_factors.red=2"]).regime  # no second scaling
+
+
+def test_a_factor_set_by_hand_before_run_experiment_is_applied(tmp_path, monkeypatch):
+    """A notebook changing the factor on a composed Config: sim.run_experiment applies it (it
+    does not validate), rather than running the unscaled shares without a word."""
+    import sim.runs.kinds as kinds
+
+    cfg = sim.load_config()
+    cfg.regime.channel_factors.red = 2.0
+    seen = {}
+    monkeypatch.setattr(kinds, "check_stability", lambda c: seen.update(red=c.regime.channels["import"].general.red))
+    monkeypatch.setattr(kinds, "run_calibration", lambda *a, **k: {})
+    cfg.experiment.kind = "calibrate"  # stop right after the checks (calibration is stubbed)
+    kinds.run_experiment(cfg, tmp_path)
+    assert seen["red"] == pytest.approx(0.08) and cfg.regime.channel_factors_applied.red == 2.0
 
 
 @pytest.mark.parametrize("side, option", [("regime", "regime"), ("baseline", "regime@baseline")])
@@ -90,9 +117,9 @@ def test_the_shipped_what_if_is_after_reform_with_red_doubled(side, option):
     reform = sim.load_config(["regime=after_reform"]).regime
     a, b = asdict(what_if), asdict(reform)
     assert (a.pop("name"), a.pop("description")) == ("red_channel_x2", "The 2015-16 reform with twice its red-channel shares (what-if).")
-    assert a.pop("channel_factors") == {"yellow": 1.0, "red": 2.0}
+    assert a.pop("channel_factors_applied") == {"yellow": 1.0, "red": 2.0}
     channels, given = a.pop("channels"), b.pop("channels")
-    for key in ("name", "description", "channel_factors"):
+    for key in ("name", "description", "channel_factors_applied"):
         b.pop(key)
     assert a == b, "only the channel shares differ"
     assert a["measures"] == reform.measures and len(a["measures"]) == 9

@@ -60,7 +60,7 @@ def compose_config(overrides: Sequence[str] = (), config_dir=None) -> Config:
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         try:
             composed = compose(config_name="config", overrides=overrides)
-        except Exception as e:  # noqa: BLE001 - Hydra's and OmegaConf's errors, as one ConfigError
+        except Exception as e:  # Hydra's and OmegaConf's errors, as one ConfigError
             raise _as_config_error(e, overrides) from e
         return to_config(composed)
 

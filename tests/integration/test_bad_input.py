@@ -115,8 +115,8 @@ CASES = [
     ("regime.transit.export_share_truck=1.5", "regime.transit.export_share_truck", "must be a probability"),
     # 9b. a knob that cannot be applied (sim/config/knobs.py): names the cell and what it allows
     ("regime.channel_factors.red=6", "regime.channel_factors",
-     "red x6 leaves regime.channels.import.reefer.green at -0.25 (< 0): yellow 0.35 -> 0.35, red 0.15 -> 0.9; "
-     "this cell allows red up to x4.333"),
+     ("red x6 leaves regime.channels.import.reefer.green at -0.25 (< 0): yellow 0.35 -> 0.35, red 0.15 -> 0.9; "
+      "this cell allows red up to x4.333")),
     ("baseline.channel_factors.yellow=3", "baseline.channel_factors", "leaves baseline.channels.import.general.green at -0.08"),
     ("regime.channel_factors.red=-0.5", "regime.channel_factors.red", "must be a finite number >= 0"),
     ("regime.channel_factors.red=nan", "regime.channel_factors.red", "must be a finite number"),
@@ -257,6 +257,6 @@ def test_cli_malformed_yaml_is_one_line_and_writes_nothing(tmp_path):
     result = run_cli("-cd", str(tmp_path / "mine"), "regime=tab", f"hydra.run.dir={out}", timeout=60)
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines() == [
-        f"error: {tmp_path}/mine/regime/tab.yaml:5:10: found character '\\t' that cannot start any token "
-        "(while scanning for the next token)"]
+        (f"error: {tmp_path}/mine/regime/tab.yaml:5:10: found character '\\t' that cannot start any token "
+         "(while scanning for the next token)")]
     assert result.stdout == "" and not out.exists()

@@ -15,7 +15,7 @@ from sim.config.schema import ChannelFactorsConfig, ChannelSharesConfig, ClassCh
 
 
 def regime(yellow: float = 1.0, red: float = 1.0) -> RegimeConfig:
-    cell = lambda g, y, r: ChannelSharesConfig(green=g, yellow=y, red=r)  # noqa: E731
+    cell = lambda g, y, r: ChannelSharesConfig(green=g, yellow=y, red=r)
     return RegimeConfig(name="hand", channel_factors=ChannelFactorsConfig(yellow=yellow, red=red), channels={
         "import": ClassChannelsConfig(general=cell(0.90, 0.06, 0.04), reefer=cell(0.50, 0.35, 0.15),
                                       wood=cell(0.30, 0.50, 0.20)),
@@ -61,8 +61,8 @@ def test_factors_of_one_leave_the_shares_as_given():
 
 
 @pytest.mark.parametrize("yellow, red, message", [
-    (1.0, 3.0, "red x3 leaves regime.channels.import.wood.green at -0.1 (< 0): yellow 0.5 -> 0.5, red 0.2 -> 0.6; "
-               "this cell allows red up to x2.5"),
+    (1.0, 3.0, ("red x3 leaves regime.channels.import.wood.green at -0.1 (< 0): yellow 0.5 -> 0.5, red 0.2 -> 0.6; "
+                "this cell allows red up to x2.5")),
     (2.0, 1.0, "yellow x2 leaves regime.channels.import.wood.green at -0.2 (< 0)"),
     (1.0, -1.0, "must be a finite number >= 0, got -1.0"),
 ])
@@ -94,7 +94,7 @@ def test_composed_config_scales_only_that_regime_and_shows_the_shares():
 def test_a_factor_set_by_hand_before_run_experiment_is_applied(tmp_path, monkeypatch):
     """A notebook changing the factor on a composed Config: sim.run_experiment applies it (it
     does not validate), rather than running the unscaled shares without a word."""
-    import sim.runs.kinds as kinds
+    from sim.runs import kinds
 
     cfg = sim.load_config()
     cfg.regime.channel_factors.red = 2.0

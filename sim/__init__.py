@@ -7,6 +7,7 @@ The public API, for notebooks, scripts and tests (the command line is `python -m
     overrides = ["regime.officers=60", "run.horizon_days=14"]
     cfg = sim.load_config(overrides)                                    # Hydra overrides, validated
     stats = sim.run_experiment(cfg, "results/what-if", overrides=overrides)  # files, run.json, catalog row
+    cfg = sim.load_config(["regime=my_whatif"], config_dir="~/whatifs")  # with a folder of one's own
     run = sim.open_run("results/what-if")                               # a stored run: config, KPIs, tables
     rep = sim.simulate(cfg, cfg.regime, replication=0)                  # one replication in memory
     sim.write_report(run.path)                                          # report.html

@@ -22,6 +22,7 @@ from scipy import optimize
 from sim.calibration.targets import RunValues, TargetCheck, evaluate_targets, load_targets
 from sim.config import Config, ConfigError, validate
 from sim.config.locations import scenario_dir as _scenario_dir
+from sim.config.yamlfile import read_yaml
 from sim.experiment.replications import compare, run_replications, sides, summarize
 from sim.outputs.formatting import format_number
 from sim.store.atomic import atomic_write_json, atomic_write_text
@@ -34,8 +35,11 @@ def scenario_dir(cfg: Config) -> Path:
 
 
 def load_knobs(path: Path) -> dict:
-    spec = yaml.safe_load(Path(path).read_text())
+    spec = read_yaml(path)  # a malformed file: one line, `path:line:col: problem`
     for k in spec["knobs"]:
+        if "channel_factors" in k["key"].split("."):  # applied when composed; a knob on it would do nothing
+            raise ConfigError(f"knobs.{k['key']}", "a factor is applied when the config is composed, so it cannot "
+                                                   "be fitted; fit the channel shares it scales instead")
         lo, hi = k["bounds"]
         if not lo < hi:
             raise ConfigError(f"knobs.{k['key']}", f"bounds must be increasing, got {k['bounds']}")

@@ -61,6 +61,7 @@ import pandas as pd
 import yaml
 
 from sim.config.locations import scenario_dir
+from sim.config.yamlfile import yaml_problem
 from sim.domain.sides import PAIRED, Side, main_side
 from sim.experiment.replications import compare, sides
 
@@ -185,7 +186,9 @@ def targets_path(run) -> Path:
 def load_targets(path: Path) -> dict:
     try:
         data = yaml.safe_load(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+    except yaml.YAMLError as e:  # `path:line:col: problem`, the place an editor jumps to
+        raise TargetsError(yaml_problem(e, path)) from None
+    except (OSError, UnicodeDecodeError) as e:
         raise TargetsError(f"{path}: cannot read targets ({' '.join(str(e).split())[:200]})") from None
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
         raise TargetsError(f"{path}: expected a mapping of target ids to entries")

@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.cli.compose import CONFIG_DIR, to_config
 from sim.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, fail, write_error
 from sim.cli.preflight import preflight
+from sim.cli.searchpath import describe_dirs, split_config_dirs, user_dirs, with_config_dirs
 from sim.config import ConfigError
 from sim.config.stability import overload_warnings
 
@@ -43,6 +44,7 @@ def app(cfg: DictConfig) -> None:
         run_dir=out_dir, resolved_yaml=OmegaConf.to_yaml(cfg, resolve=True), overrides=list(hc.overrides.task),
         multirun=multirun, sweep_dir=str(Path(hc.sweep.dir).resolve()) if multirun else None,
         job_num=hc.job.num if multirun else None, label=str(hc.runtime.choices.get("sweep") or ""),
+        config_dirs=describe_dirs(user_dirs(hc.runtime.config_sources)),
     )
     try:
         execute(config, context)
@@ -80,7 +82,13 @@ def _remove_if_empty(path: Path) -> None:
 
 
 def main() -> None:
-    preflight(sys.argv[1:])
+    try:  # `--config-dir DIR` becomes the one `hydra.searchpath` override every job inherits
+        rest, dirs = split_config_dirs(sys.argv[1:])
+        argv = with_config_dirs(rest, dirs)
+    except ConfigError as e:
+        fail(str(e))
+    sys.argv[1:] = argv
+    preflight(argv)
     app()
     failed = _failed_sweep_jobs()
     if failed:

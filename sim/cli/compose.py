@@ -3,6 +3,8 @@ from Hydra's YAML to the Hydra-free core. Used by `python -m sim`, the public AP
 (`sim.load_config`), tests, notebooks and benchmarks."""
 from __future__ import annotations
 
+from dataclasses import asdict
+from os import PathLike
 from typing import Sequence
 
 from hydra.core.config_store import ConfigStore
@@ -10,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.config import Config, ConfigError, validate
 from sim.config.locations import CONFIG_DIR as _CONFIG_PATH
+from sim.config.schema import ChannelFactorsConfig
 from sim.config.stability import check_stability
 from sim.domain.calendar import on_duty
 
@@ -19,20 +22,61 @@ ConfigStore.instance().store(name="schema", node=Config)
 
 
 def to_config(cfg: DictConfig) -> Config:
-    """DictConfig (without the hydra node) -> validated typed Config."""
+    """DictConfig (without the hydra node) -> validated typed Config.
+
+    validate() applies the knobs (sim.config.knobs, e.g. `regime.channel_factors`); what they
+    changed is written back into `cfg`, so the resolved config a run writes (config.yaml)
+    shows the shares simulated and the factors applied."""
     config = validate(OmegaConf.to_object(cfg))
+    for side in ("regime", "baseline"):
+        regime = getattr(config, side)
+        if regime.channel_factors_applied == ChannelFactorsConfig():
+            continue
+        for direction, by_class in regime.channels.items():
+            for cls, node in cfg[side].channels[direction].items():
+                for channel in node:
+                    node[channel] = getattr(getattr(by_class, cls), channel)
+        for name in ("channel_factors", "channel_factors_applied"):
+            for channel, value in asdict(getattr(regime, name)).items():
+                cfg[side][name][channel] = value
     _check_precision_kpi(config)
+    _check_calibration_files(config)
     check_stability(config)  # an overloaded station is bad input too: reported before any file
     return config
 
 
-def compose_config(overrides: Sequence[str] = ()) -> Config:
+def compose_config(overrides: Sequence[str] = (), config_dir=None) -> Config:
     """configs/config.yaml with overrides, composed and validated as `python -m sim` does
-    (for tools such as sim.runs.baseline that must not import Hydra themselves)."""
+    (for tools such as sim.runs.baseline that must not import Hydra themselves).
+
+    `config_dir`: a folder of one's own laid out like `configs/` (or a list of them), searched
+    after the bundled configs, as `python -m sim --config-dir DIR` (sim.cli.searchpath)."""
     from hydra import compose, initialize_config_dir
 
+    from sim.cli.searchpath import with_config_dirs
+
+    dirs = [] if config_dir is None else [config_dir] if isinstance(config_dir, (str, PathLike)) else config_dir
+    overrides = with_config_dirs(overrides, dirs, flag="config_dir")
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return to_config(compose(config_name="config", overrides=list(overrides)))
+        try:
+            composed = compose(config_name="config", overrides=overrides)
+        except Exception as e:  # Hydra's and OmegaConf's errors, as one ConfigError
+            raise _as_config_error(e, overrides) from e
+        return to_config(composed)
+
+
+def _as_config_error(e: Exception, overrides: list[str]) -> ConfigError:
+    """A composition failure worded as on the command line (`key: problem`, sim.cli.errors)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.cli.errors import describe
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception:  # noqa: BLE001 - the override itself does not parse: describe says so
+        parsed = []
+    key, _, problem = describe(e, parsed).partition(": ")
+    return ConfigError(key, problem) if problem else ConfigError("config", key)
 
 
 def _check_precision_kpi(config: Config) -> None:
@@ -45,6 +89,23 @@ def _check_precision_kpi(config: Config) -> None:
     if config.run.precision_kpi not in headline_names():
         raise ConfigError("run.precision_kpi", f"unknown KPI {config.run.precision_kpi!r}; "
                                                f"expected one of {', '.join(headline_names())}")
+
+
+def _check_calibration_files(config: Config) -> None:
+    """`experiment=calibrate` reads the scenario's targets.yaml and knobs.yaml: a malformed one
+    is bad input like any config file (`path:line:col: problem`), found before anything runs."""
+    if config.experiment.kind != "calibrate":
+        return
+    from sim.calibration.fit import load_knobs, scenario_dir
+    from sim.calibration.targets import TargetsError, load_targets
+
+    folder = scenario_dir(config)
+    try:
+        load_targets(folder / "targets.yaml")
+    except TargetsError as e:
+        where, _, problem = str(e).partition(": ")
+        raise ConfigError(where, problem) from None
+    load_knobs(folder / "knobs.yaml")
 
 
 def remaining_share(*shares) -> float:

@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import yaml
 from omegaconf import DictConfig
+
+from sim.config.yamlfile import yaml_problem
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -33,6 +36,8 @@ def describe(exc: BaseException, overrides: Sequence = ()) -> str:
         chain.append(e)
         e = e.__cause__ or e.__context__
     for e in chain:
+        if isinstance(e, yaml.YAMLError):  # a malformed file: its place, as editors want it
+            return yaml_problem(e)
         if isinstance(e, MissingConfigException):
             return _unknown_option(e, overrides)
         if isinstance(e, OverrideParseException):
@@ -59,6 +64,9 @@ def describe(exc: BaseException, overrides: Sequence = ()) -> str:
             if isinstance(e, (ConfigKeyError, AttributeError)) and re.search(r"not in (struct|')", e.msg or ""):
                 return f"{key}: unknown key; expected one of {', '.join(_known_keys(e))}"
             first = (e.msg or str(e)).splitlines()[0]
+            if not key:  # a file of the wrong shape: Hydra names the config it was composing
+                source = re.match(r"In '([^']+)'", text)
+                key = f"{source.group(1)}.yaml" if source else ""
             return f"{key}: {first}" if key else first
     lines = text.strip().splitlines()
     return lines[0] if lines else type(exc).__name__

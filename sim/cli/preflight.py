@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sim.cli.compose import CONFIG_DIR, to_config
 from sim.cli.errors import describe, fail, launcher_hint
+from sim.cli.searchpath import SEARCHPATH
 from sim.config import ConfigError
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
@@ -86,7 +87,7 @@ def first_sweep_error(overrides: list[str]) -> str | None:
             jobs = sweep_jobs(overrides) or []
         except Exception as e:  # noqa: BLE001
             return launcher_hint(describe(e, parsed))
-        points = point_configs(jobs)
+        points = point_configs(jobs, hydra_overrides=[o for o in overrides if o.startswith(f"{SEARCHPATH}=")])
         for i, job in enumerate(jobs):
             try:
                 to_config(next(points)[1])

@@ -16,7 +16,7 @@ import copy
 import json
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from hydra import compose
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
@@ -62,8 +62,12 @@ def sweep_jobs(overrides: list[str], config_name: str = "config") -> list[list[s
     return points_of(master, hydra.config_loader)
 
 
-def point_configs(jobs: list[list[str]], config_name: str = "config") -> Iterator[tuple[list[str], DictConfig]]:
+def point_configs(jobs: list[list[str]], config_name: str = "config",
+                  hydra_overrides: Sequence[str] = ()) -> Iterator[tuple[list[str], DictConfig]]:
     """(overrides, composed config without the hydra node) for each job, as Hydra would compose it.
+
+    `hydra_overrides` (such as `hydra.searchpath`, the planner's own config folders) go with
+    every job, as Hydra's launcher passes the command line's `hydra.*` overrides on.
 
     Composing is slow (~0.2-0.4 s), so each distinct set of config-group choices is composed
     once and each job's value overrides are applied to a copy with Hydra's own routine (the
@@ -78,7 +82,7 @@ def point_configs(jobs: list[list[str]], config_name: str = "config") -> Iterato
         values = [o for o in parsed if o not in groups]
         key = tuple(o.input_line for o in groups)
         if key not in composed:
-            composed[key] = compose(config_name=config_name, overrides=list(key))
+            composed[key] = compose(config_name=config_name, overrides=[*hydra_overrides, *key])
         cfg = copy.deepcopy(composed[key])
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
         yield job, cfg

@@ -335,6 +335,15 @@ class ClassChannelsConfig:
 
 
 @dataclass
+class ChannelFactorsConfig:
+    """A what-if knob: multiply the yellow and red share of every cell of `channels` (direction x
+    cargo class); green absorbs the difference. Applied by validate() (sim.config.knobs)."""
+
+    yellow: float = 1.0
+    red: float = 1.0
+
+
+@dataclass
 class RegimeConfig:
     name: str = MISSING
     description: str = ""
@@ -345,6 +354,11 @@ class RegimeConfig:
     """direction -> mean officer time to accept a declaration (working hours)."""
     channels: Dict[str, ClassChannelsConfig] = MISSING
     """direction -> cargo class -> risk channel shares."""
+    channel_factors: ChannelFactorsConfig = field(default_factory=ChannelFactorsConfig)
+    """Scale red (and yellow) in every cell of `channels` at once: `regime.channel_factors.red=2`.
+    Consumed when applied: back to 1, with `channels` scaled and `channel_factors_applied` set."""
+    channel_factors_applied: ChannelFactorsConfig = field(default_factory=ChannelFactorsConfig)
+    """What `channels` has been scaled by (a record, written when the factors are applied)."""
     officers: int = MISSING
     """Document-check officers on duty while `officer_calendar` is open (the bundled regimes
     derive it from `port.officer_hours_per_week`; a number here pins it)."""

@@ -9,6 +9,7 @@ from typing import Dict
 from sim.config.schema import (CalendarConfig, ClassSharesConfig, Config, ConfigError, CostsConfig,
                                DemandConfig, DurationConfig, ExperimentConfig, PortConfig, RegimeConfig, RunConfig,
                                TradersConfig)
+from sim.config.knobs import apply_knobs
 from sim.domain import DECLARED, CargoClass, Channel
 from sim.domain.sides import KIND_SIDES
 from sim.domain.stations import calendar_of, hours_mean_of, station_types
@@ -23,8 +24,10 @@ SHARE_TOLERANCE = 1e-6
 
 
 def validate(cfg: Config) -> Config:
-    """Raise ConfigError for the first value that cannot be simulated; return cfg unchanged."""
+    """Raise ConfigError for the first value that cannot be simulated; return cfg, unchanged but
+    for the knobs (sim.config.knobs), which are applied here, once, before the checks."""
     _check_tree(cfg, "")
+    apply_knobs(cfg)
     _check_run(cfg.run, cfg.experiment)
     _check_port(cfg.port)
     _check_demand(cfg.demand, cfg.port)

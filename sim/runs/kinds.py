@@ -10,6 +10,7 @@ import numpy as np
 
 from sim.calibration.fit import run_calibration
 from sim.config import Config
+from sim.config.knobs import apply_knobs
 from sim.config.stability import check_stability
 from sim.experiment.long_run import run_summary
 from sim.experiment.replications import PARTS_DIR, run_to_precision, sides, summarize
@@ -24,6 +25,7 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     `progress`: tqdm bar over replications (None: only when stderr is a terminal).
     `echo`: print the KPI table (a sweep job prints one line instead, see sim.runs.runner).
     """
+    apply_knobs(cfg)  # a factor set by hand on a composed Config (validate() applies it otherwise; idempotent)
     check_stability(cfg)  # Python API callers skip sim/__main__.py's checks: still nothing written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

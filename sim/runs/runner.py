@@ -38,6 +38,8 @@ class RunContext:
     label: str = ""
     echo: bool = True
     """Print the KPI table and write report.html as an interactive run does (a sweep job never does)."""
+    config_dirs: list = field(default_factory=list)
+    """The planner's own config folders (path, and each YAML file's hash and text), for run.json."""
 
 
 def open_catalog(cfg: Config, run_dir: Path) -> Catalog | None:
@@ -54,6 +56,7 @@ def new_record(cfg: Config, ctx: RunContext) -> RunRecord:
         code_version=code_version(), code_hash=code_hash(), seed=cfg.run.seed,
         first_replication=cfg.run.first_replication, replications=cfg.run.replications,
         sides={side: regime.name for side, regime in sides(cfg).items()}, host=host(),
+        config_dirs=list(ctx.config_dirs),
     )
 
 

@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS sweep_jobs (
 """
 TIMESTAMPS = ("started_at", "finished_at", "updated_at")
 JSON_COLUMNS = ("overrides", "sides", "precision")
+RUN_JSON_ONLY = ("reused_run_id", "config_dirs")
+"""RunRecord fields kept in run.json only (no column in `runs`)."""
 
 
 @dataclass
@@ -80,6 +82,9 @@ class RunRecord:
     error: str | None = None
     precision: dict | None = None
     reused_run_id: str | None = None
+    config_dirs: list = field(default_factory=list)
+    """Own config folders searched after the bundled ones (`--config-dir`): path, and each YAML
+    file's sha256 and text, so the run can be redone. Only in run.json, not in the catalog."""
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunRecord":
@@ -219,7 +224,8 @@ class Catalog:
         if current is not None and current[0] is not None and current[0] > _timestamp(record.updated_at):
             return  # a newer state of this run is already there (a late spool file)
         row = asdict(record)
-        row.pop("reused_run_id")
+        for key in RUN_JSON_ONLY:
+            row.pop(key)
         for key in TIMESTAMPS:
             row[key] = _timestamp(row[key])
         for key in JSON_COLUMNS:

@@ -90,9 +90,9 @@ CASES = [
     ("run.foo=1", "run.foo", "unknown key; expected one of horizon_days, warmup_days"),
     ("foo=1", "foo", "unknown key; expected one of run, experiment"),
     ("port.terminals.nope.berths=3", "port.terminals.nope", "unknown key; expected one of dct"),
-    ("regime=nonexistent", "regime", "unknown option 'nonexistent'; available: after_reform, before_reform, without_regional_integration"),
+    ("regime=nonexistent", "regime", "unknown option 'nonexistent'; available: after_reform, before_reform, red_channel_x2, without_regional_integration"),
     ("experiment=nope", "experiment", "unknown option 'nope'; available: calibrate, compare, single"),
-    ("regime@baseline=nope", "regime@baseline", "unknown option 'nope'; available: after_reform, before_reform, without_regional_integration"),
+    ("regime@baseline=nope", "regime@baseline", "unknown option 'nope'; available: after_reform, before_reform, red_channel_x2, without_regional_integration"),
     # 8. '+' on schema keys, and '+'/'++' adding keys the schema lacks
     ("+run.seed=5", "run.seed", "already in the schema"),
     ("+run.newkey=1", "run.newkey", "unknown key"),
@@ -113,6 +113,14 @@ CASES = [
     ("costs.spoilage_share_per_day.reefer=0.01", "costs.spoilage_share_per_day.reefer", "must be 0 when"),
     ("costs.reefer_products.frozen.share=0.5", "costs.reefer_products", "shares must sum to 1"),
     ("regime.transit.export_share_truck=1.5", "regime.transit.export_share_truck", "must be a probability"),
+    # 9b. a knob that cannot be applied (sim/config/knobs.py): names the cell and what it allows
+    ("regime.channel_factors.red=6", "regime.channel_factors",
+     ("red x6 leaves regime.channels.import.reefer.green at -0.25 (< 0): yellow 0.35 -> 0.35, red 0.15 -> 0.9; "
+      "this cell allows red up to x4.333")),
+    ("baseline.channel_factors.yellow=3", "baseline.channel_factors", "leaves baseline.channels.import.general.green at -0.08"),
+    ("regime.channel_factors.red=-0.5", "regime.channel_factors.red", "must be a finite number >= 0"),
+    ("regime.channel_factors.red=nan", "regime.channel_factors.red", "must be a finite number"),
+    ("regime.channel_factors.green=2", "regime.channel_factors.green", "unknown key; expected one of yellow, red"),
     # 10. bad override syntax
     ("run.seed=[", "run.seed", "cannot parse override"),
     ("run.seed=1,2", "run.seed", "is a sweep"),
@@ -197,3 +205,58 @@ def test_cli_bad_input(tmp_path, args, key):
     assert result.stdout == ""
     assert not out.exists(), "bad input left a results directory"
     assert tmp_path.exists(), "removed a directory it did not create"
+
+
+# Malformed YAML (sim/config/yamlfile.py): `path:line:col: problem`, 1-based as editors count.
+# A planner's own regime file (the same loader reads the bundled configs), and the scenario's
+# targets.yaml and knobs.yaml that `experiment=calibrate` reads.
+HEAD = "defaults:\n  - after_reform\n  - _self_\nname: mine\n"
+YAML_CASES = [
+    ("regime/tab.yaml", HEAD + "officers:\t60\n", ["regime=tab"],
+     "regime/tab.yaml:5:10: found character '\\t' that cannot start any token"),
+    ("regime/bracket.yaml", HEAD + "channels: {import: [1, 2\n", ["regime=bracket"],
+     "regime/bracket.yaml:6:1: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence at 5:20)"),
+    ("regime/indent.yaml", HEAD + "transit:\n  share_truck: 0.3\n    share_rail: 0.2\n", ["regime@baseline=indent"],
+     "regime/indent.yaml:7:15: mapping values are not allowed here"),
+    ("regime/dup.yaml", HEAD + "officers: 60\nofficers: 70\n", ["regime=dup"],
+     "regime/dup.yaml:6:1: found duplicate key officers (while constructing a mapping at 1:1)"),
+    ("scenario/targets.yaml", "T1: {value: [1, 2}\n", ["experiment=calibrate"],
+     "scenario/targets.yaml:1:18: expected ',' or ']', but got '}'"),
+    ("scenario/knobs.yaml", "knobs:\n  - key: a\n   bounds: [1, 2]\n", ["experiment=calibrate"],
+     "scenario/knobs.yaml:3:4: expected <block end>, but found '<block mapping start>'"),
+]
+
+
+@pytest.mark.parametrize("name, text, overrides, expected", YAML_CASES, ids=[c[0] for c in YAML_CASES])
+def test_malformed_yaml_names_file_line_and_column(tmp_path, name, text, overrides, expected):
+    import shutil
+
+    from sim.config.locations import SCENARIOS_DIR
+
+    scenario = tmp_path / "scenario"
+    shutil.copytree(SCENARIOS_DIR / "dalian", scenario)
+    (tmp_path / name).parent.mkdir(exist_ok=True)
+    (tmp_path / name).write_text(text)
+    message = first_config_error([*overrides, f"hydra.searchpath=['file://{tmp_path}']", f"scenario.dir={scenario}"])
+    assert message.startswith(f"{tmp_path}/{expected}"), message
+    assert "\n" not in message
+
+
+def test_a_file_of_the_wrong_shape_is_named(tmp_path):
+    """Well-formed YAML that is not a mapping: no line to point at, so the config is named."""
+    (tmp_path / "regime").mkdir()
+    (tmp_path / "regime" / "list.yaml").write_text("- a\n- b\n")
+    message = first_config_error(["regime=list", f"hydra.searchpath=['file://{tmp_path}']"])
+    assert message.startswith("regime/list.yaml: Invalid type assigned: list is not a subclass of RegimeConfig"), message
+
+
+def test_cli_malformed_yaml_is_one_line_and_writes_nothing(tmp_path):
+    (tmp_path / "mine" / "regime").mkdir(parents=True)
+    (tmp_path / "mine" / "regime" / "tab.yaml").write_text(HEAD + "officers:\t60\n")
+    out = tmp_path / "out"
+    result = run_cli("-cd", str(tmp_path / "mine"), "regime=tab", f"hydra.run.dir={out}", timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        (f"error: {tmp_path}/mine/regime/tab.yaml:5:10: found character '\\t' that cannot start any token "
+         "(while scanning for the next token)")]
+    assert result.stdout == "" and not out.exists()

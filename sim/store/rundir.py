@@ -24,6 +24,10 @@ from sim.domain.units import HOURS_PER_DAY
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import Window
 
+REGIMES_FILE = "regimes.json"
+"""side -> {regime, changed}: where each side's regime departs from the file it is named after
+(written at run time by sim.cli.published; absent in runs made without the command line)."""
+
 
 class RunDirError(Exception):
     """A run directory (or one of its files) that cannot be read; `path` names the culprit."""
@@ -77,6 +81,32 @@ class Run:
     def regime_names(self) -> dict[str, str]:
         """side -> regime name (the 'after' side is the regime under study)."""
         return {s: str(self.config.get(s.config_key, {}).get("name", s)) for s in self.sides}
+
+    @cached_property
+    def regime_changes(self) -> dict | None:
+        """side -> {regime key: [published, this run]} (None for a side or a run where it is not
+        known): from regimes.json, else from run.json's command-line overrides of a regime."""
+        path = self.path / REGIMES_FILE
+        if path.is_file():
+            try:
+                return {side: entry.get("changed") for side, entry in json.loads(path.read_text()).items()}
+            except (OSError, ValueError, AttributeError):
+                return None
+        try:
+            overrides = json.loads((self.path / "run.json").read_text()).get("overrides") or []
+        except (OSError, ValueError, AttributeError):
+            return None
+        pairs = [o.lstrip("+~").split("=", 1) + [None] for o in overrides]
+        out = {}
+        for side, name in self.regime_names.items():
+            prefix, group = f"{side.config_key}.", "regime@baseline" if side == Side.BEFORE else "regime"
+            changed = {k[len(prefix):]: [None, v] for k, v, *_ in pairs if k.startswith(prefix)}
+            chosen = [v for k, v, *_ in pairs if k == group and v != name]
+            if chosen:  # a file that calls itself by another regime's name: what it changes is not known here
+                out[str(side)] = None
+            else:
+                out[str(side)] = changed
+        return out
 
     @property
     def window(self) -> Window:

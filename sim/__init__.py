@@ -27,6 +27,8 @@ _API = {
     "run_experiment": ("sim.runs.kinds", "run_experiment"),
     "open_run": ("sim.store.rundir", "load_run"),
     "sweep_table": ("sim.store.rundir", "sweep_table"),
+    "sweep_replications": ("sim.store.rundir", "sweep_replications"),
+    "paired_sweep": ("sim.outputs.sweeps", "paired_sweep"),
     "list_runs": ("sim.store.queries", "list_runs"),
     "collect": ("sim.store.queries", "collect"),
     "compare": ("sim.store.queries", "compare"),

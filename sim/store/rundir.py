@@ -245,3 +245,28 @@ def sweep_table(runs, kpis=None, side: str | None = None) -> pd.DataFrame:
                 rows.append({**factors, "kpi": name, **{s: math.nan if k.get(s) is None else float(k.get(s)) for s in ("mean", "ci_low", "ci_high")},
                              "n": k.get("n"), "run_dir": str(run.path)})
     return pd.DataFrame(rows)
+
+
+def sweep_replications(runs, kpis=None, side: str | None = None) -> pd.DataFrame:
+    """One row per (run, KPI, replication): the run's factor values, `kpi`, `replication`, `value`,
+    `seed`, `as_configured` (the side's regime as published: regimes.json records no change) and
+    `run_dir`; the input of `sim.outputs.sweeps.paired_sweep`. `runs` and `side` as `sweep_table`."""
+    frames = []
+    for factors, run in runs:
+        run = run if isinstance(run, Run) else load_run(run)
+        which = side or main_side(run.sides)
+        path = run.path / "replications.csv"
+        try:
+            table = pd.read_csv(path)
+        except (OSError, ValueError) as e:
+            raise RunDirError(path, f"cannot read the replications ({' '.join(str(e).split())[:200]})") from None
+        table = table[table["side"].astype(str) == str(which)]
+        if kpis is not None:
+            table = table[table["kpi"].isin(list(kpis))]
+        changes = run.regime_changes
+        configured = changes is not None and changes.get(str(which)) == {}
+        frames.append(table.drop(columns="side").assign(
+            **factors, seed=run.config.get("run", {}).get("seed"), as_configured=configured, run_dir=str(run.path)))
+    if not frames:
+        return pd.DataFrame(columns=["kpi", "replication", "value", "seed", "as_configured", "run_dir"])
+    return pd.concat(frames, ignore_index=True)

@@ -138,7 +138,7 @@ def relative_change(before: dict, diff: dict, unit: str = "") -> tuple[float, fl
     if negligible_base(base, unit, before.get("ci_low"), before.get("ci_high")):
         return math.nan, math.nan, math.nan
     scale = abs(base)
-    rel, low, high = (v / scale if _finite(v) else math.nan for v in (diff.get(k) for k in ("mean", "ci_low", "ci_high")))
+    rel, low, high = (diff.get(k) / scale if _finite(diff.get(k)) else math.nan for k in ("mean", "ci_low", "ci_high"))
     return rel, max(low, -1.0) if _finite(low) else low, high
 
 

@@ -139,8 +139,10 @@ def import_stages_figure(run):
         raise FigureUnavailable("no finished foreign imports in the observed window")
     # The stages are means over the imports that left the port (they add up box by box); the
     # release-time KPI also counts boxes still in port at the end (Kaplan-Meier), so it reads higher.
-    totals = {side: f"release-time KPI {format_number(run.kpis[side]['import_release_hours_mean'].get('mean'), decimals=1)}"
-                    " h\n(also counts boxes still in port)"
+    release = {side: run.kpis[side]["import_release_hours_mean"].get("mean") for side in means.index
+               if "import_release_hours_mean" in run.kpis.get(side, {})}
+    totals = {side: f"release-time KPI {format_number(hours, decimals=1)} h\n(also counts boxes still in port)"
+              for side, hours in release.items()}
               for side in means.index if "import_release_hours_mean" in run.kpis.get(side, {})}
     return stage_bars_figure(run, means, "Import release time by TRS stage (imports that left the port)",
                              IMPORT_STAGE_LABELS, totals)

@@ -161,7 +161,8 @@ def sweep_heatmap_figure(table, x: str, y: str, kpi: str, *, paired: bool | None
         if differences:
             lo, hi = low.to_numpy()[i, j], high.to_numpy()[i, j]
             covers = not (np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
-            text = f"{format_difference(v, unit)}\n{format_interval(lo, hi, unit, difference=True)}" + (" ~" if covers else "")
+            text = (f"{format_difference(v, unit)}\n{format_interval(lo, hi, unit, difference=True)}"
+                    + (" ~" if covers else ""))
             colour = "white" if abs(v) > 0.6 * span else "black"
         else:
             text, colour = format_number(v, unit), "white" if v < middle else "black"

@@ -194,9 +194,9 @@ def calibration_section(run, figures: dict) -> str:
     html_text = (f"{title}<p class=note>The published record (targets from <code>{_esc(path)}</code>, sources in "
                  f"SOURCES.md beside it) against this run: {counts['pass']} met, {counts['fail']} not met, "
                  f"{counts['not evaluable']} not evaluable here (a figure is judged only on a run that simulates "
-                 "the regime it describes as published, not changed by an override, with the settings it needs). Changes are after - before: relative, "
-                 "or in the KPI's unit; intervals are 95 % t intervals across replications (paired for "
-                 "changes). A structure is judged on the means and has no interval.</p>"
+                 "the regime it describes as published, not changed by an override, with the settings it "
+                 "needs). Changes are after - before: relative, or in the KPI's unit; intervals are 95 % t "
+                 "intervals across replications (paired for changes). A structure is judged on the means and has no interval.</p>"
                  + model_vs_record_table(checks))
     try:
         fig = calibration_figure(checks)

@@ -155,7 +155,8 @@ def test_report_kpi_table_shows_the_numbers_of_comparison_json(compare_report):
         base = c["before"]["mean"]
         if rel == "n/a":  # a negligible base: below 0.01 h / CNY, 0.05 pp, half a box, or its CI covers zero
             low_b, high_b = c["before"]["ci_low"], c["before"]["ci_high"]
-            assert base is None or abs(base) < NEGLIGIBLE[unit_of(name)] or (low_b is not None and low_b <= 0 <= high_b), name
+            covers_zero = low_b is not None and low_b <= 0 <= high_b
+            assert base is None or abs(base) < NEGLIGIBLE[unit_of(name)] or covers_zero, name
         else:
             assert rel.endswith("%") and rel_ci.endswith("%]"), (name, rel_cell)
             assert_shows(parse_number(rel), c["rel_change"], f"{name} change")

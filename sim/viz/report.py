@@ -196,7 +196,8 @@ def calibration_section(run, figures: dict) -> str:
                  f"{counts['not evaluable']} not evaluable here (a figure is judged only on a run that simulates "
                  "the regime it describes as published, not changed by an override, with the settings it "
                  "needs). Changes are after - before: relative, or in the KPI's unit; intervals are 95 % t "
-                 "intervals across replications (paired for changes). A structure is judged on the means and has no interval.</p>"
+                 "intervals across replications (paired for changes). A structure is judged on the means and "
+                 "has no interval.</p>"
                  + model_vs_record_table(checks))
     try:
         fig = calibration_figure(checks)

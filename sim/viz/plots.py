@@ -143,7 +143,6 @@ def import_stages_figure(run):
                if "import_release_hours_mean" in run.kpis.get(side, {})}
     totals = {side: f"release-time KPI {format_number(hours, decimals=1)} h\n(also counts boxes still in port)"
               for side, hours in release.items()}
-              for side in means.index if "import_release_hours_mean" in run.kpis.get(side, {})}
     return stage_bars_figure(run, means, "Import release time by TRS stage (imports that left the port)",
                              IMPORT_STAGE_LABELS, totals)
 

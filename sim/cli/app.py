@@ -43,7 +43,7 @@ def app(cfg: DictConfig) -> None:
         run_dir=out_dir, resolved_yaml=OmegaConf.to_yaml(cfg, resolve=True), overrides=list(hc.overrides.task),
         multirun=multirun, sweep_dir=str(Path(hc.sweep.dir).resolve()) if multirun else None,
         job_num=hc.job.num if multirun else None, label=str(hc.runtime.choices.get("sweep") or ""),
-        regime_changes=_regime_changes(cfg, list(hc.overrides.task)),
+        regime_changes=_regime_changes(cfg),
     )
     try:
         execute(config, context)
@@ -56,13 +56,13 @@ def app(cfg: DictConfig) -> None:
         _fail_job(write_error(e, out_dir), multirun, hc, 1)
 
 
-def _regime_changes(cfg: DictConfig, overrides: list) -> dict:
+def _regime_changes(cfg: DictConfig) -> dict:
     """Each side's departures from its published regime (sim.cli.published), for the targets."""
     from hydra import compose
 
     from sim.cli.published import regime_departures
 
-    return regime_departures(cfg, overrides, lambda ov: compose(config_name="config", overrides=ov))
+    return regime_departures(cfg, lambda name: compose(config_name=f"regime/{name}"))
 
 
 def _fail_job(message: str, multirun: bool, hc, code: int = EXIT_BAD_INPUT) -> None:

@@ -9,20 +9,14 @@ sim.calibration.targets): a target is then judged only on a side that is its reg
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.domain.sides import Side, sides_of
+from sim.domain.sides import sides_of
 
 IGNORED = ("description",)
 """Regime keys that say nothing about what is simulated."""
-
-
-def touches_regime(override: str) -> bool:
-    """An override of either side's regime: a key or group choice under `regime` or `baseline`."""
-    key = override.lstrip("+~").split("=", 1)[0]
-    return key.split(".", 1)[0].split("@", 1)[0] in ("regime", "baseline")
 
 
 def flatten(node, prefix: str = "") -> dict:
@@ -36,29 +30,30 @@ def flatten(node, prefix: str = "") -> dict:
 
 
 def departures(run_regime: Mapping, published: Mapping) -> dict[str, list]:
-    """{key: [published value, this run's value]} for every regime key that differs (a key only one
-    side has counts, with None for the other). Pure, so testable without Hydra."""
+    """{key: [published value, this run's value]} for every key of the published regime whose value
+    this run does not have (keys only the run has are the schema's defaults, which the published
+    file leaves as they are). Pure, so testable without Hydra."""
     ours, theirs = flatten(run_regime), flatten(published)
-    return {key: [theirs.get(key), ours.get(key)] for key in sorted(set(ours) | set(theirs))
-            if key.split(".", 1)[0] not in IGNORED and ours.get(key) != theirs.get(key)}
+    return {key: [theirs[key], ours.get(key)] for key in sorted(theirs)
+            if key.split(".", 1)[0] not in IGNORED and ours.get(key) != theirs[key]}
 
 
-def regime_departures(cfg: DictConfig, overrides: Sequence[str], compose) -> dict[str, dict]:
-    """side -> {"regime": name, "changed": {key: [published, run]}} or, when the published file
-    cannot be composed, {"regime": name, "changed": None} (unknown). `compose(overrides)` composes
-    the primary config (hydra.compose inside a Hydra app); the run's own overrides are kept
-    except those of the regimes, so a port override still gives the regime at that port."""
-    kept = [o for o in overrides if not touches_regime(o)]
+def regime_departures(cfg: DictConfig, compose_regime) -> dict[str, dict]:
+    """side -> {"regime": name, "changed": {key: [published, run]}}, or "changed": None when the
+    regime's file cannot be composed (unknown). `compose_regime(name)` composes
+    configs/regime/<name>.yaml alone (hydra.compose of `regime/<name>` inside a Hydra app: about
+    0.1 s); it is resolved against this run's port, whose staff pool sets the officers on duty."""
     out = {}
+    port = OmegaConf.to_container(cfg.port, resolve=True)
     for side in sides_of(str(cfg.experiment.kind)):
         name = str(cfg[side.config_key].name)
-        group = "regime@baseline" if side is Side.BEFORE else "regime"
         try:
-            reference = compose(kept + [f"{group}={name}"])
+            node = compose_regime(name)
+            published = OmegaConf.to_container(OmegaConf.create({"port": port, "regime": node.regime}),
+                                               resolve=True)["regime"]
         except Exception:  # noqa: BLE001 - a name without a file of its own: its departures are unknown
             changed = None
         else:
-            changed = departures(OmegaConf.to_container(cfg[side.config_key], resolve=True),
-                                 OmegaConf.to_container(reference[side.config_key], resolve=True))
+            changed = departures(OmegaConf.to_container(cfg[side.config_key], resolve=True), published)
         out[str(side)] = {"regime": name, "changed": changed}
     return out

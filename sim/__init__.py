@@ -10,6 +10,7 @@ The public API, for notebooks, scripts and tests (the command line is `python -m
     rep = sim.simulate(cfg, cfg.regime, replication=0)                  # one replication in memory
     sim.write_report(run.path)                                          # report.html
     sim.collect("officers"); sim.compare(run_a, run_b)                  # the catalog of runs
+    sim.paired_sweep(sim.sweep_replications(runs, kpis), ["regime.officers"])  # each point minus the reference, paired
 
 Names resolve on first use, so `import sim` stays cheap and imports neither Hydra nor
 matplotlib until they are needed.

@@ -12,6 +12,7 @@ The public API, for notebooks, scripts and tests (the command line is `python -m
     rep = sim.simulate(cfg, cfg.regime, replication=0)                  # one replication in memory
     sim.write_report(run.path)                                          # report.html
     sim.collect("officers"); sim.compare(run_a, run_b)                  # the catalog of runs
+    sim.paired_sweep(sim.sweep_replications(runs, kpis), ["regime.officers"])  # each point minus the reference, paired
 
 Names resolve on first use, so `import sim` stays cheap and imports neither Hydra nor
 matplotlib until they are needed.
@@ -29,6 +30,8 @@ _API = {
     "run_experiment": ("sim.runs.recorded", "run_experiment"),
     "open_run": ("sim.store.rundir", "load_run"),
     "sweep_table": ("sim.store.rundir", "sweep_table"),
+    "sweep_replications": ("sim.store.rundir", "sweep_replications"),
+    "paired_sweep": ("sim.outputs.sweeps", "paired_sweep"),
     "list_runs": ("sim.store.queries", "list_runs"),
     "collect": ("sim.store.queries", "collect"),
     "compare": ("sim.store.queries", "compare"),

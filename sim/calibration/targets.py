@@ -9,7 +9,14 @@ A target names the regime its figure describes (the `name` of a file in configs/
 2011 customs or the 2015 integrated regime); it is measured on the side of the run that
 simulates the regime of that name, whatever the side is called. A run without that regime (a
 single run, or a what-if comparison with the 2015 regime on both sides) reports the target
-as not evaluable rather than judging a 2011 figure against the 2015 regime. Everything else a target needs is data in
+as not evaluable rather than judging a 2011 figure against the 2015 regime. A target describes
+its regime *as published*: a side whose regime departs from the file it is named after (a
+command-line `regime.officers=50`, a sweep point, a what-if file that keeps another regime's
+`name`; `Run.regime_changes`, written at run time by sim.cli.published) does not count as
+simulating it, so the target is judged on the other side if that one is the regime unchanged,
+and is otherwise not evaluable, naming the keys. `depends_on: [regime keys]` limits this to the
+keys the figure depends on; without it any regime key counts. Departures not known (a name with
+no file of its own) count as a departure. Everything else a target needs is data in
 targets.yaml, not code:
 
 What a target asks of its estimate (one of):
@@ -160,11 +167,15 @@ class RunValues:
     """KPI -> {before, after, diff, rel_change} (comparison.json) for a comparison, else None."""
     config: object
     """The Config, or the resolved config.yaml as a dict."""
+    changes: Mapping[str, Mapping | None] | None = None
+    """side -> {regime key: [published, this run]} where the side departs from the regime it is
+    named after (None for a side: not known); None: every side is its regime as published (the
+    fit, whose knobs are meant to move, and runs from before this was recorded)."""
 
     @classmethod
     def of_run(cls, run) -> RunValues:
         """From a stored run directory (sim.store.rundir.Run)."""
-        return cls(run.regime_names, run.kpis, run.comparison, run.config)
+        return cls(run.regime_names, run.kpis, run.comparison, run.config, run.regime_changes)
 
     @classmethod
     def of_stats(cls, stats: dict, cfg) -> RunValues:
@@ -217,6 +228,9 @@ def load_targets(path: Path) -> dict:
             raise TargetsError(f"{path}: {tid}.change must be {RELATIVE} or {ABSOLUTE}, got {t['change']!r}")
         if "change" in t and t.get("change_from") is None:
             raise TargetsError(f"{path}: {tid} has change but no change_from")
+        depends = t.get("depends_on")
+        if depends is not None and not (isinstance(depends, list) and all(isinstance(k, str) for k in depends)):
+            raise TargetsError(f"{path}: {tid}.depends_on must list regime keys, got {depends!r}")
         for key in ("regime", "change_from", "needs"):
             if t.get(key) is not None and not isinstance(t[key], str):
                 raise TargetsError(f"{path}: {tid}.{key} must be a name, got {t[key]!r}")
@@ -261,13 +275,17 @@ def _input_estimate(config, spec: dict):
     return float(np.mean(values)), min(values), max(values), 0, INPUT
 
 
-def _change_estimate(values: RunValues, kpi: str, regime: str, change_from: str, change: str = RELATIVE):
-    """(mean, low, high, n, side) of the change of `kpi` from `change_from` to `regime`: relative,
-    or `absolute` (the paired difference after - before and its CI)."""
+def _change_estimate(values: RunValues, kpi: str, regime: str, change_from: str, change: str = RELATIVE,
+                     depends_on=()):
+    """(mean, low, high, n, side) of the change of `kpi` from `change_from` to `regime`, both as
+    published: relative, or `absolute` (the paired difference after - before and its CI)."""
     before, after = (values.regimes.get(s) for s in PAIRED)
     if values.comparison is None or (before, after) != (change_from, regime):
         return (f"needs a comparison of {change_from} (before) with {regime} (after); "
                 f"this run has {_describe(values.regimes)}")
+    departed = [why for why in (_departure(values, side, depends_on) for side in PAIRED) if why]
+    if departed:
+        return "; ".join(departed)
     entry = values.comparison[kpi]
     if change == ABSOLUTE:
         diff = entry.get("diff", {})
@@ -280,26 +298,54 @@ def _change_estimate(values: RunValues, kpi: str, regime: str, change_from: str,
             diff.get("n"), CHANGE)
 
 
-def _side_of(values: RunValues, regime: str):
-    """The side simulating `regime` (the regime under study if both do, as in a what-if that runs
-    one regime twice, or for `regime: any`), or why there is none."""
+def _value_text(x) -> str:
+    return "unset" if x is None else str(x)
+
+
+def _departure(values: RunValues, side, depends_on) -> str:
+    """Why `side` is not its regime as published ('' when it is): the changed keys that matter."""
+    if values.changes is None or str(side) not in values.changes:
+        return ""
+    changed = values.changes[str(side)]
+    name = values.regimes[side]
+    if changed is None:
+        return f"the {side} side's {name} may depart from configs/regime/{name}.yaml (not known)"
+    keys = [k for k in changed if not depends_on or any(k == d or k.startswith(f"{d}.") for d in depends_on)]
+    if not keys:
+        return ""
+    shown = ", ".join(f"{k} = {_value_text(changed[k][1])}" + ("" if changed[k][0] is None
+                                                                else f" (published {_value_text(changed[k][0])})")
+                      for k in keys[:3])
+    more = f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+    return f"the {side} side runs {name} changed ({shown}{more}), not {name} as published"
+
+
+def _side_of(values: RunValues, regime: str, depends_on=()):
+    """The side simulating `regime` as published (the regime under study if both do, as in a
+    what-if that runs one regime twice, or for `regime: any`), or why there is none."""
     matching = [side for side, name in values.regimes.items() if regime in (name, ANY_REGIME)]
     if not matching:
         return f"measured under {regime}, which this run does not simulate ({_describe(values.regimes)})"
-    return main_side(matching)
+    if regime == ANY_REGIME:  # a figure about the port: whichever regime runs
+        return main_side(matching)
+    departed = {side: _departure(values, side, depends_on) for side in matching}
+    published = [side for side in matching if not departed[side]]
+    if not published:
+        return "; ".join(departed.values())
+    return main_side(published)
 
 
-def _side_estimate(values: RunValues, kpi: str, regime: str):
+def _side_estimate(values: RunValues, kpi: str, regime: str, depends_on=()):
     """(mean, low, high, n, side) of `kpi` on the side simulating `regime`."""
-    side = _side_of(values, regime)
+    side = _side_of(values, regime, depends_on)
     if not isinstance(side, Side):  # why there is none
         return side
     return (*_interval(values.kpis[side][kpi]), str(side))
 
 
-def _ranking(values: RunValues, among, regime: str):
+def _ranking(values: RunValues, among, regime: str, depends_on=()):
     """((KPI, mean), ...) of `among` on the side simulating `regime`, largest first, and the side."""
-    side = _side_of(values, regime)
+    side = _side_of(values, regime, depends_on)
     if not isinstance(side, Side):  # why there is none
         return side
     means = [(kpi, _num(values.kpis[side][kpi].get("mean"))) for kpi in among]
@@ -356,6 +402,7 @@ def evaluate_target(values: RunValues, tid: str, spec: dict) -> TargetCheck:
         check.reason = unmet
         return check
     missing = [k for k in (check.among or (check.kpi,)) if k not in run_kpis]
+    depends_on = tuple(spec.get("depends_on") or ())
     if spec.get("input") is not None:
         estimate = _input_estimate(values.config, spec["input"])
     elif missing:
@@ -363,16 +410,16 @@ def evaluate_target(values: RunValues, tid: str, spec: dict) -> TargetCheck:
     elif check.regime is None:
         estimate = "the target names no regime to measure it under"
     elif check.structural:
-        estimate = _ranking(values, check.among, check.regime)
+        estimate = _ranking(values, check.among, check.regime, depends_on)
         if not isinstance(estimate, str):
             check.ranking, check.side, check.n = estimate
             top = tuple(k for k, _ in check.ranking[:len(check.largest)])
             check.status = PASS if top == check.largest else FAIL
             return check
     elif check.change_from is not None:
-        estimate = _change_estimate(values, check.kpi, check.regime, check.change_from, check.change)
+        estimate = _change_estimate(values, check.kpi, check.regime, check.change_from, check.change, depends_on)
     else:
-        estimate = _side_estimate(values, check.kpi, check.regime)
+        estimate = _side_estimate(values, check.kpi, check.regime, depends_on)
     if isinstance(estimate, str):
         check.reason = estimate
         return check

@@ -45,6 +45,7 @@ def app(cfg: DictConfig) -> None:
         multirun=multirun, sweep_dir=str(Path(hc.sweep.dir).resolve()) if multirun else None,
         job_num=hc.job.num if multirun else None, label=str(hc.runtime.choices.get("sweep") or ""),
         config_dirs=describe_dirs(user_dirs(hc.runtime.config_sources)),
+        regime_changes=_regime_changes(cfg),
     )
     try:
         execute(config, context)
@@ -55,6 +56,15 @@ def app(cfg: DictConfig) -> None:
         fail(f"interrupted; {out_dir} is incomplete (run.json says so)", EXIT_INTERRUPTED)
     except OSError as e:  # a full disk, a directory removed under the run: run.json never says complete
         _fail_job(write_error(e, out_dir), multirun, hc, 1)
+
+
+def _regime_changes(cfg: DictConfig) -> dict:
+    """Each side's departures from its published regime (sim.cli.published), for the targets."""
+    from hydra import compose
+
+    from sim.cli.published import regime_departures
+
+    return regime_departures(cfg, lambda name: compose(config_name=f"regime/{name}"))
 
 
 def _fail_job(message: str, multirun: bool, hc, code: int = EXIT_BAD_INPUT) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sim.config import ConfigError
 from sim.domain.sides import Side
+from sim.outputs.formatting import format_number
 from sim.outputs.stats import paired_difference, t_interval
 
 
@@ -25,7 +26,7 @@ class Precision:
     met: bool
 
     def describe(self) -> str:
-        what = f"precision: {self.kpi} 95 % half-width {self.half_width:.4g}"
+        what = f"precision: {self.kpi} 95 % half-width {format_number(self.half_width, significant=4)}"
         if self.met:
             return f"{what} <= target {self.target:g} after {self.replications} replications"
         return f"{what} > target {self.target:g}: stopped at run.max_replications ({self.replications})"

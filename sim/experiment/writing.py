@@ -11,8 +11,9 @@ from omegaconf import OmegaConf
 from sim.config import Config
 from sim.domain.sides import Side
 from sim.experiment.replications import compare, sides
-from sim.outputs.formatting import SHARE, format_number
-from sim.outputs.kpis import headline_names
+from sim.outputs.formatting import (format_difference_interval, format_interval, format_number, format_relative,
+                                   relative_change)
+from sim.outputs.kpis import headline_names, unit_of
 from sim.store.atomic import atomic_write_json, atomic_write_text
 
 
@@ -43,9 +44,9 @@ def _write_replication_table(out_dir: Path, per_rep: dict, indices: dict) -> Non
 
 
 # ------------------------------------------------------------------ printing
-def _fmt(x: float) -> str:
-    """Three decimals below 100, whole numbers from 100,000: the table stays 12 characters wide."""
-    return format_number(x, decimals=3, whole_from=1e5)
+def _fmt(x: float, unit: str = "") -> str:
+    """Three decimals below 100, whole numbers from 100,000 (shares in percent): the table stays narrow."""
+    return format_number(x, unit, decimals=3, whole_from=1e5)
 
 
 def _batches(cfg: Config) -> str:
@@ -53,31 +54,47 @@ def _batches(cfg: Config) -> str:
     return "segments (batch means)" if cfg.run.summary_only else "replications"
 
 
+def _width(names) -> int:
+    return max([40, *(len(n) for n in names)])
+
+
+def comparison_row(c: dict, unit: str) -> tuple[str, str, str, str]:
+    """(before, after, "after - before [95 % CI]", "relative change [95 % CI]") of one KPI of
+    comparison.json: the difference in the KPI's unit (percentage points for a share), the
+    relative change in percent, each with its own interval (sim.outputs.formatting)."""
+    d = c["diff"]
+    diff = format_difference_interval(d["mean"], d["ci_low"], d["ci_high"], unit, decimals=3, whole_from=1e5)
+    return (_fmt(c[Side.BEFORE]["mean"], unit), _fmt(c[Side.AFTER]["mean"], unit), diff,
+            format_relative(*relative_change(c[Side.BEFORE], d, unit)))
+
+
 def format_comparison(comparison: dict, cfg: Config, wall: float, n: int | None = None) -> str:
+    names = [name for name in headline_names() if name in comparison]
+    w = _width(names)
     lines = [
         f"{cfg.baseline.name} (before) vs {cfg.regime.name} (after): {n or cfg.run.replications} paired {_batches(cfg)}, "
         f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
-        f"{'KPI':40s} {'before':>12s} {'after':>12s} {'change':>8s}   95% CI of after - before",
+        f"{'KPI':{w}s} {'before':>12s} {'after':>12s}   {'after - before [95% CI, paired]':34s} "
+        "relative change [95% CI]",
     ]
-    for name in headline_names():
-        c = comparison.get(name)
-        if c is None:
-            continue
-        change = format_number(c["rel_change"], SHARE, signed=True)
-        d = c["diff"]
-        lines.append(f"{name:40s} {_fmt(c['before']['mean']):>12s} {_fmt(c['after']['mean']):>12s} {change:>8s}   "
-                     f"[{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]")
+    for name in names:
+        before, after, diff, rel = comparison_row(comparison[name], unit_of(name))
+        lines.append(f"{name:{w}s} {before:>12s} {after:>12s}   {diff:34s} {rel}")
+    lines.append("Shares in percent, their differences in percentage points (pp); relative change n/a: the before "
+                 "value is negligible (below the printed precision, or its CI covers zero).")
     return "\n".join(lines)
 
 
 def format_single(summary: dict, cfg: Config, wall: float, n: int | None = None) -> str:
+    names = [name for name in headline_names() if name in summary]
+    w = _width(names)
     lines = [
         f"{cfg.regime.name}: {n or cfg.run.replications} {_batches(cfg)}, {cfg.run.horizon_days:g} days "
         f"({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
-        f"{'KPI':40s} {'mean':>12s}   95% CI",
+        f"{'KPI':{w}s} {'mean':>12s}   95% CI",
     ]
-    for name in headline_names():
-        s = summary.get(name)
-        if s is not None:
-            lines.append(f"{name:40s} {_fmt(s['mean']):>12s}   [{_fmt(s['ci_low'])}, {_fmt(s['ci_high'])}]")
+    for name in names:
+        s, unit = summary[name], unit_of(name)
+        lines.append(f"{name:{w}s} {_fmt(s['mean'], unit):>12s}   "
+                     f"{format_interval(s['ci_low'], s['ci_high'], unit, decimals=3, whole_from=1e5)}")
     return "\n".join(lines)

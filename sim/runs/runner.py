@@ -23,6 +23,7 @@ from sim.store import catalog as catalog_module
 from sim.store.atomic import atomic_write_json
 from sim.store.catalog import RUN_FILE, Catalog, RunRecord
 from sim.store.identity import code_hash, code_version, config_hash, host, new_run_id, now_iso, point_hash
+from sim.store.rundir import REGIMES_FILE
 
 
 @dataclass
@@ -40,6 +41,9 @@ class RunContext:
     """Print the KPI table and write report.html as an interactive run does (a sweep job never does)."""
     config_dirs: list = field(default_factory=list)
     """The planner's own config folders (path, and each YAML file's hash and text), for run.json."""
+    regime_changes: dict | None = None
+    """Each side's departures from the regime file it is named after (sim.cli.published), written
+    to regimes.json so targets are judged only on a regime as published; None: not known."""
 
 
 def open_catalog(cfg: Config, run_dir: Path) -> Catalog | None:
@@ -110,6 +114,8 @@ def execute(cfg: Config, ctx: RunContext, progress: bool | None = None) -> dict 
             return _skip(cat, ctx, record, prior)
 
     run_dir.mkdir(parents=True, exist_ok=True)
+    if ctx.regime_changes is not None:
+        atomic_write_json(run_dir / REGIMES_FILE, ctx.regime_changes)
     _close_killed(cat, run_dir, record)
     _save(cat, record)
     started = time.perf_counter()

@@ -24,6 +24,10 @@ from sim.domain.units import HOURS_PER_DAY
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import Window
 
+REGIMES_FILE = "regimes.json"
+"""side -> {regime, changed}: where each side's regime departs from the file it is named after
+(written at run time by sim.cli.published; absent in runs made without the command line)."""
+
 
 class RunDirError(Exception):
     """A run directory (or one of its files) that cannot be read; `path` names the culprit."""
@@ -77,6 +81,32 @@ class Run:
     def regime_names(self) -> dict[str, str]:
         """side -> regime name (the 'after' side is the regime under study)."""
         return {s: str(self.config.get(s.config_key, {}).get("name", s)) for s in self.sides}
+
+    @cached_property
+    def regime_changes(self) -> dict | None:
+        """side -> {regime key: [published, this run]} (None for a side or a run where it is not
+        known): from regimes.json, else from run.json's command-line overrides of a regime."""
+        path = self.path / REGIMES_FILE
+        if path.is_file():
+            try:
+                return {side: entry.get("changed") for side, entry in json.loads(path.read_text()).items()}
+            except (OSError, ValueError, AttributeError):
+                return None
+        try:
+            overrides = json.loads((self.path / "run.json").read_text()).get("overrides") or []
+        except (OSError, ValueError, AttributeError):
+            return None
+        pairs = [o.lstrip("+~").split("=", 1) + [None] for o in overrides]
+        out = {}
+        for side, name in self.regime_names.items():
+            prefix, group = f"{side.config_key}.", "regime@baseline" if side == Side.BEFORE else "regime"
+            changed = {k[len(prefix):]: [None, v] for k, v, *_ in pairs if k.startswith(prefix)}
+            chosen = [v for k, v, *_ in pairs if k == group and v != name]
+            if chosen:  # a file that calls itself by another regime's name: what it changes is not known here
+                out[str(side)] = None
+            else:
+                out[str(side)] = changed
+        return out
 
     @property
     def window(self) -> Window:
@@ -215,3 +245,28 @@ def sweep_table(runs, kpis=None, side: str | None = None) -> pd.DataFrame:
                 rows.append({**factors, "kpi": name, **{s: math.nan if k.get(s) is None else float(k.get(s)) for s in ("mean", "ci_low", "ci_high")},
                              "n": k.get("n"), "run_dir": str(run.path)})
     return pd.DataFrame(rows)
+
+
+def sweep_replications(runs, kpis=None, side: str | None = None) -> pd.DataFrame:
+    """One row per (run, KPI, replication): the run's factor values, `kpi`, `replication`, `value`,
+    `seed`, `as_configured` (the side's regime as published: regimes.json records no change) and
+    `run_dir`; the input of `sim.outputs.sweeps.paired_sweep`. `runs` and `side` as `sweep_table`."""
+    frames = []
+    for factors, run in runs:
+        run = run if isinstance(run, Run) else load_run(run)
+        which = side or main_side(run.sides)
+        path = run.path / "replications.csv"
+        try:
+            table = pd.read_csv(path)
+        except (OSError, ValueError) as e:
+            raise RunDirError(path, f"cannot read the replications ({' '.join(str(e).split())[:200]})") from None
+        table = table[table["side"].astype(str) == str(which)]
+        if kpis is not None:
+            table = table[table["kpi"].isin(list(kpis))]
+        changes = run.regime_changes
+        configured = changes is not None and changes.get(str(which)) == {}
+        frames.append(table.drop(columns="side").assign(
+            **factors, seed=run.config.get("run", {}).get("seed"), as_configured=configured, run_dir=str(run.path)))
+    if not frames:
+        return pd.DataFrame(columns=["kpi", "replication", "value", "seed", "as_configured", "run_dir"])
+    return pd.concat(frames, ignore_index=True)

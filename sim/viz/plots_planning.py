@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.outputs.formatting import SHARE, format_number
+from sim.outputs.formatting import SHARE, format_difference, format_factor, format_interval, format_number
 from sim.outputs.kpis import unit_of
+from sim.outputs.sweeps import level_table, paired_sweep
 from sim.viz.style import SLIDE, FigureUnavailable, plt, styled
 
 STATUS_COLOURS = {"pass": "#1a9850", "fail": "#d73027"}
@@ -82,48 +83,94 @@ def _level_colours(levels) -> dict:
     return {lv: cmap(0.15 + 0.7 * (k / max(n - 1, 1))) for k, lv in enumerate(levels)}
 
 
+def _points(table, factors, paired: bool | None, reference):
+    """(rows, title) to draw: paired differences from the reference point when the table has
+    replications (and `paired` is not False), else each point's level with its own interval."""
+    if "replication" not in table.columns:
+        if paired:
+            raise FigureUnavailable("paired differences need the replications (sim.sweep_replications)")
+        return table, "95 % CI across replications, unpaired"
+    if paired is False:
+        return level_table(table, factors), "95 % CI across replications, unpaired"
+    diffs = paired_sweep(table, factors, reference)
+    return diffs, f"change from {diffs['reference'].iloc[0]}, paired by replication (95 % CI)"
+
+
 @styled
-def sweep_response_figure(table, factor: str, kpis, by: str | None = None):
-    """Response curves: each KPI against one factor, 95 % CI bands, one line per level of `by`."""
+def sweep_response_figure(table, factor: str, kpis, by: str | None = None, *, paired: bool | None = None,
+                          reference=None):
+    """Response curves: each KPI against one factor, one line per level of `by`.
+
+    With a replication table (`sim.sweep_replications`) each point is drawn as its paired
+    difference from a reference point (`reference`: {factor: value}; default the point running
+    the regime as configured, else the first), with the paired 95 % CI: points share seeds, so
+    this shows effects the overlapping level bands hide. `paired=False` draws the levels (also
+    what a table of means and intervals, `sim.sweep_table`, gives)."""
     kpis = list(kpis)
+    factors = [factor] + ([by] if by else [])
+    rows_all, what = _points(table, factors, paired, reference)
+    differences = "reference" in rows_all.columns
     fig, axes = plt.subplots(1, len(kpis), figsize=(SLIDE[0] * 0.6 * max(len(kpis), 2), SLIDE[1]), squeeze=False)
-    levels = sorted(table[by].unique()) if by else [None]
+    levels = sorted(rows_all[by].unique()) if by else [None]
     colours = _level_colours(levels)
     for ax, kpi in zip(axes.ravel(), kpis):
-        part = table[table["kpi"] == kpi]
+        part = rows_all[rows_all["kpi"] == kpi]
         for level in levels:
             rows = (part if level is None else part[part[by] == level]).sort_values(factor)
             colour = colours[level] if by else "#2166ac"
             ax.plot(rows[factor], rows["mean"], marker="o", color=colour, lw=2,
-                    label=None if level is None else f"{by.split('.')[-1]} = {level:g}")
+                    label=None if level is None else f"{by.split('.')[-1]} = {format_factor(level)}")
             ax.fill_between(rows[factor], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0)
+        if differences:
+            ax.axhline(0, color="grey", lw=1)
         ax.set_xlabel(factor_axis_label(factor))
-        ax.set_ylabel(kpi_axis_label(kpi))
+        ax.set_ylabel(("change in " if differences else "") + kpi_axis_label(kpi))
         ax.set_title(kpi.replace("_", " "), fontsize=12)
         if by:
             ax.legend(fontsize=10)
-    fig.suptitle(f"Response to {factor} (bands: 95 % CI across replications)")
+    fig.suptitle(f"Response to {factor} ({what})")
     fig.tight_layout()
     return fig
 
 
 @styled
-def sweep_heatmap_figure(table, x: str, y: str, kpi: str):
-    """A two-factor heatmap of one KPI's mean, each cell annotated with its value."""
-    grid = table[table["kpi"] == kpi].pivot_table(index=y, columns=x, values="mean")
+def sweep_heatmap_figure(table, x: str, y: str, kpi: str, *, paired: bool | None = None, reference=None):
+    """A two-factor heatmap of one KPI: with a replication table, each cell's paired difference
+    from the reference point with its 95 % CI (cells whose interval covers zero are marked "~");
+    `paired=False` or a table of means: each cell's mean."""
+    rows, what = _points(table, [x, y], paired, reference)
+    rows = rows[rows["kpi"] == kpi]
+    differences = "reference" in rows.columns
+    grid = rows.pivot_table(index=y, columns=x, values="mean")
     if grid.empty:
         raise FigureUnavailable(f"no values of {kpi}")
+    low = rows.pivot_table(index=y, columns=x, values="ci_low").reindex_like(grid)
+    high = rows.pivot_table(index=y, columns=x, values="ci_high").reindex_like(grid)
+    unit = unit_of(kpi)
     fig, ax = plt.subplots()
-    image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
-    ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns])
-    ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
-    finite = grid.to_numpy()[np.isfinite(grid.to_numpy())]
+    cmap = "RdBu_r" if differences else "viridis"
+    values = grid.to_numpy()
+    finite = values[np.isfinite(values)]
+    span = float(np.abs(finite).max()) if finite.size else 1.0
+    image = ax.imshow(values, origin="lower", aspect="auto", cmap=cmap,
+                      **({"vmin": -span, "vmax": span} if differences and span > 0 else {}))
+    ax.set_xticks(range(len(grid.columns)), [format_factor(v) for v in grid.columns])
+    ax.set_yticks(range(len(grid.index)), [format_factor(v) for v in grid.index])
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
-    for (i, j), v in np.ndenumerate(grid.to_numpy()):
-        ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="white" if v < middle else "black", fontsize=12)
+    for (i, j), v in np.ndenumerate(values):
+        if differences:
+            lo, hi = low.to_numpy()[i, j], high.to_numpy()[i, j]
+            covers = not (np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
+            text = (f"{format_difference(v, unit)}\n{format_interval(lo, hi, unit, difference=True)}"
+                    + (" ~" if covers else ""))
+            colour = "white" if abs(v) > 0.6 * span else "black"
+        else:
+            text, colour = format_number(v, unit), "white" if v < middle else "black"
+        ax.text(j, i, text, ha="center", va="center", color=colour, fontsize=10 if differences else 12)
     ax.set_xlabel(factor_axis_label(x))
     ax.set_ylabel(factor_axis_label(y))
     ax.grid(False)
-    fig.colorbar(image, ax=ax, label=kpi_axis_label(kpi))
-    ax.set_title(kpi.replace("_", " "))
+    fig.colorbar(image, ax=ax, label=("change in " if differences else "") + kpi_axis_label(kpi))
+    ax.set_title(f"{kpi.replace('_', ' ')}\n({what}{'; ~: the interval covers zero' if differences else ''})",
+                 fontsize=12)
     return fig

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sim.calibration.targets import TargetsError, check_targets, load_targets, targets_path
 from sim.domain.sides import Side
-from sim.outputs.formatting import SHARE, format_interval, format_number, format_points
+from sim.outputs.formatting import (SHARE, format_difference_interval, format_interval, format_number,
+                                   format_relative, format_relative_interval, relative_change)
 from sim.outputs.kpis import unit_of
 from sim.store.atomic import atomic_write_text
 from sim.store.rundir import load_run
@@ -74,33 +75,35 @@ def kpi_section(run) -> str:
 
     table = kpi_table(run)
     if run.comparison is not None:
-        head = ("<tr><th>KPI</th><th>before</th><th>95 % CI</th><th>after</th><th>95 % CI</th><th>change</th>"
-                "<th>after - before</th><th>95 % CI (paired)</th></tr>")
+        head = ("<tr><th>KPI</th><th>before</th><th>95 % CI</th><th>after</th><th>95 % CI</th>"
+                "<th>after - before [95 % CI, paired]</th><th>relative change [95 % CI]</th></tr>")
         rows = []
         for name, row in table.iterrows():
             u = unit_of(name)
             low, high = row["diff_ci_low"], row["diff_ci_high"]
             significant = math.isfinite(low) and math.isfinite(high) and (low > 0 or high < 0)
-            change = format_number(row["change"], SHARE, signed=True)
-            diff = row["diff_mean"]
-            diff_text = format_points(diff) if u == SHARE else format_number(diff)
+            before = {k: row[f"before_{k}"] for k in ("mean", "ci_low", "ci_high")}
+            diff = {k: row[f"diff_{k}"] for k in ("mean", "ci_low", "ci_high")}
             rows.append(
                 f"<tr{' class=significant' if significant else ''}><td>{_esc(name)}</td>"
                 f"<td>{format_number(row['before_mean'], u)}</td>"
                 f"<td>{format_interval(row['before_ci_low'], row['before_ci_high'], u)}</td>"
                 f"<td>{format_number(row['after_mean'], u)}</td>"
                 f"<td>{format_interval(row['after_ci_low'], row['after_ci_high'], u)}</td>"
-                f"<td>{change}</td><td>{diff_text}</td>"
-                f"<td>{format_interval(low, high, u, difference=True)}</td></tr>")
+                f"<td>{format_difference_interval(row['diff_mean'], low, high, u)}</td>"
+                f"<td>{format_relative(*relative_change(before, diff, u))}</td></tr>")
         note = ("95 % t intervals across replications; the difference is paired by replication (common random "
-                "numbers). Shaded rows: its interval excludes zero.")
+                "numbers). Shaded rows: its interval excludes zero. "
+                "The relative change is the difference over |before| (interval likewise); n/a where the before "
+                "value is negligible (below the printed precision, or its interval covers zero).")
     else:
         head = "<tr><th>KPI</th><th>mean</th><th>95 % CI</th><th>n</th></tr>"
         rows = [f"<tr><td>{_esc(name)}</td><td>{format_number(row['mean'], unit_of(name))}</td>"
                 f"<td>{format_interval(row['ci_low'], row['ci_high'], unit_of(name))}</td><td>{_esc(row['n'])}</td></tr>"
                 for name, row in table.iterrows()]
         note = "95 % t intervals across replications."
-    return (f"<h2>KPIs</h2><p class=note>{note} Hours and CNY; shares in percent.</p>"
+    return (f"<h2>KPIs</h2><p class=note>{note} Hours and CNY; shares in percent, their differences in "
+            "percentage points (pp). What each KPI measures: docs/reference/kpi-definitions.md.</p>"
             f"<table>{head}{''.join(rows)}</table>")
 
 
@@ -151,6 +154,10 @@ def model_text(c) -> tuple[str, str]:
     u = _target_unit(c.unit)
     if c.structural:
         return " > ".join(f"{_short(k, c.among)} {format_number(m, u)}" for k, m in c.ranking), ""
+    if c.unit == "relative change":  # a change, not a share: signed and never clipped to [0, 1]
+        return format_number(c.model, SHARE, signed=True), format_relative_interval(c.ci_low, c.ci_high)
+    if c.change_from is not None:
+        return format_number(c.model, u, signed=True), format_interval(c.ci_low, c.ci_high, u, difference=True)
     return format_number(c.model, u), format_interval(c.ci_low, c.ci_high, u)
 
 
@@ -187,9 +194,10 @@ def calibration_section(run, figures: dict) -> str:
     html_text = (f"{title}<p class=note>The published record (targets from <code>{_esc(path)}</code>, sources in "
                  f"SOURCES.md beside it) against this run: {counts['pass']} met, {counts['fail']} not met, "
                  f"{counts['not evaluable']} not evaluable here (a figure is judged only on a run that simulates "
-                 "the regime it describes, with the settings it needs). Changes are after - before: relative, "
-                 "or in the KPI's unit; intervals are 95 % t intervals across replications (paired for "
-                 "changes). A structure is judged on the means and has no interval.</p>"
+                 "the regime it describes as published, not changed by an override, with the settings it "
+                 "needs). Changes are after - before: relative, or in the KPI's unit; intervals are 95 % t "
+                 "intervals across replications (paired for changes). A structure is judged on the means and "
+                 "has no interval.</p>"
                  + model_vs_record_table(checks))
     try:
         fig = calibration_figure(checks)

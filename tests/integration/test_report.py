@@ -17,7 +17,7 @@ import sim.experiment.replications
 import sim.model.port
 from sim.calibration.targets import check_targets, load_targets, targets_path
 from sim.cli import report as report_cli
-from sim.outputs.formatting import format_number
+from sim.outputs.formatting import NEGLIGIBLE, format_number
 from sim.outputs.kpis import unit_of
 from sim.store.rundir import load_run
 from sim.viz import plots, report
@@ -75,7 +75,7 @@ def test_report_describes_the_scenario_and_every_kpi(compare_report):
         assert fact in html, fact
     for name in json.loads((run_dir / "comparison.json").read_text()):
         assert f"<td>{name}</td>" in html, name
-    assert "95 % CI (paired)" in html
+    assert "after - before [95 % CI, paired]" in html and "relative change [95 % CI]" in html
 
 
 def parse_number(text: str) -> tuple[float, float]:
@@ -110,17 +110,27 @@ def assert_shows(parsed: tuple[float, float], value, what: str) -> None:
         assert abs(shown - value) <= half * (1 + 1e-9) + 1e-12, (what, shown, value)
 
 
+def split_change(text: str) -> tuple[str, str]:
+    """"-21.44 [-27.05, -15.84]" / "+6.6 [+5.7, +7.5] pp" / "-36.9% [-46.6%, -27.3%]" -> (value, interval)."""
+    if "[" not in text:
+        return text, "n/a"
+    value, interval = text.split(" [", 1)
+    points = interval.endswith(" pp")
+    return value + (" pp" if points else ""), "[" + interval
+
+
 def test_report_kpi_table_shows_the_numbers_of_comparison_json(compare_report):
     """Every cell of the KPI table, parsed back, is the comparison.json value rounded as printed:
-    means and 95 % CIs of both sides, the relative change, the paired difference and its CI; shares
-    in percent (differences in points); shaded exactly where the paired CI excludes zero."""
+    means and 95 % CIs of both sides (a share's clipped to [0, 1]), the paired difference with its
+    CI in the KPI's unit, the relative change with its CI in percent (the CI over |before|, never
+    below -100 %, n/a on a negligible base); shaded exactly where the paired CI excludes zero."""
     run_dir, _, html = compare_report
     comparison = json.loads((run_dir / "comparison.json").read_text())
     section = html[html.index("<h2>KPIs</h2>"):]
     section = section[:section.index("</table>")]
-    rows = re.findall(r"<tr( class=significant)?><td>([a-z0-9_]+)</td>" + "<td>([^<]*)</td>" * 7 + "</tr>", section)
+    rows = re.findall(r"<tr( class=significant)?><td>([a-z0-9_]+)</td>" + "<td>([^<]*)</td>" * 6 + "</tr>", section)
     assert [r[1] for r in rows] == list(comparison), "one row per KPI, in comparison.json's order"
-    for shaded, name, before, before_ci, after, after_ci, change, diff, diff_ci in rows:
+    for shaded, name, before, before_ci, after, after_ci, diff_cell, rel_cell in rows:
         c = comparison[name]
         share = unit_of(name) == "share"
         for cell in (before, after):
@@ -129,11 +139,30 @@ def test_report_kpi_table_shows_the_numbers_of_comparison_json(compare_report):
         assert_shows(parse_number(after), c["after"]["mean"], f"{name} after")
         for side, cell in (("before", before_ci), ("after", after_ci)):
             for parsed, key in zip(parse_interval(cell), ("ci_low", "ci_high")):
-                assert_shows(parsed, c[side][key], f"{name} {side} {key}")
-        assert_shows(parse_number(change), c["rel_change"], f"{name} change")
+                value = c[side][key]
+                if share and value is not None:
+                    value = min(max(value, 0.0), 1.0)
+                assert_shows(parsed, value, f"{name} {side} {key}")
+        diff, diff_ci = split_change(diff_cell)
+        assert diff == "n/a" or diff.endswith(" pp") == share, (name, diff_cell)
         assert_shows(parse_number(diff), c["diff"]["mean"], f"{name} diff")
         for parsed, key in zip(parse_interval(diff_ci), ("ci_low", "ci_high")):
-            assert_shows(parsed, c["diff"][key], f"{name} diff {key}")
+            value = c["diff"][key]
+            if share and value is not None:
+                value = min(max(value, -1.0), 1.0)
+            assert_shows(parsed, value, f"{name} diff {key}")
+        rel, rel_ci = split_change(rel_cell)
+        base = c["before"]["mean"]
+        if rel == "n/a":  # a negligible base: below 0.01 h / CNY, 0.05 pp, half a box, or its CI covers zero
+            low_b, high_b = c["before"]["ci_low"], c["before"]["ci_high"]
+            covers_zero = low_b is not None and low_b <= 0 <= high_b
+            assert base is None or abs(base) < NEGLIGIBLE[unit_of(name)] or covers_zero, name
+        else:
+            assert rel.endswith("%") and rel_ci.endswith("%]"), (name, rel_cell)
+            assert_shows(parse_number(rel), c["rel_change"], f"{name} change")
+            for parsed, key in zip(parse_interval(rel_ci.replace("%", "")), ("ci_low", "ci_high")):
+                value = max(c["diff"][key] / abs(base), -1.0) if c["diff"][key] is not None else None
+                assert_shows((parsed[0] / 100, parsed[1] / 100), value, f"{name} change {key}")
         low, high = c["diff"]["ci_low"], c["diff"]["ci_high"]
         excludes_zero = low is not None and high is not None and math.isfinite(low) and math.isfinite(high) \
             and (low > 0 or high < 0)

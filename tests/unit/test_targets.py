@@ -204,3 +204,78 @@ def test_malformed_ranges_structures_and_changes_are_refused(tmp_path, entry, me
     path.write_text(f"X: {entry}\n")
     with pytest.raises(TargetsError, match=message):
         load_targets(path)
+
+
+# ------------------------------------------------------------------ a regime as published
+def changed(cfg, sides, changes):
+    """The checks of `cfg` when `changes` (side -> {key: [published, run]}) were recorded at run time."""
+    values = dataclasses.replace(RunValues.of_stats(summarize(results(sides)), cfg), changes=changes)
+    return {c.id: c for c in evaluate_targets(values, TARGETS)}
+
+
+def test_an_overridden_regime_is_not_the_published_one():
+    """regime.officers=50 on the after side: after_reform's targets (T1, T5, T10) and the reform effect
+    (T2) describe after_reform as published, so they are not evaluable; before_reform's still are."""
+    cfg = make_config("demand.scale=0.5")
+    checks = changed(cfg, (Side.BEFORE, Side.AFTER), {"before": {}, "after": {"officers": [76, 50]}})
+    for tid in ("T1", "T2", "T5", "T10_total", "T10_order", "T10_clearance_share"):
+        assert checks[tid].status == NOT_EVALUABLE, tid
+        assert checks[tid].reason == ("the after side runs after_reform changed (officers = 50 (published 76)), "
+                                      "not after_reform as published"), tid
+    assert checks["T3_import"].status == PASS and checks["T3_import"].side == "before"
+    assert checks["T12_occupancy"].reason.startswith("needs a run with demand.scale")  # port figures: any regime
+    # Nothing recorded as changed: the same run judges everything, as before.
+    unchanged = changed(cfg, (Side.BEFORE, Side.AFTER), {"before": {}, "after": {}})
+    assert unchanged["T1"].status == FAIL and unchanged["T2"].status == PASS
+
+
+def test_a_what_if_on_one_regime_judges_the_side_left_as_published():
+    """after_reform on both sides, officers changed on the after side: the before side is after_reform
+    as published, so after_reform's targets are judged there; the baseline changed too: on neither."""
+    cfg = make_config("regime@baseline=after_reform")
+    checks = changed(cfg, (Side.BEFORE, Side.AFTER), {"before": {}, "after": {"officers": [76, 50]}})
+    assert checks["T1"].side == "before" and checks["T1"].model == pytest.approx(0.65)
+    both = changed(cfg, (Side.BEFORE, Side.AFTER), {"before": {"officers": [76, 60]}, "after": {"officers": [76, 50]}})
+    assert both["T1"].status == NOT_EVALUABLE
+    assert "before side runs after_reform changed" in both["T1"].reason and "after side" in both["T1"].reason
+
+
+def test_depends_on_limits_the_keys_that_matter_and_unknown_departures_count():
+    cfg = make_config("experiment=single", "regime=before_reform")
+    targets = {"T3": dict(TARGETS["T3_import"], depends_on=["inspection_hours_mean"])}
+    values = RunValues.of_stats(summarize(results((Side.SINGLE,))), cfg)
+
+    def check(changes):
+        return evaluate_targets(dataclasses.replace(values, changes={"single": changes}), targets)[0]
+
+    assert check({"officers": [300, 50]}).status == PASS  # a key the figure does not depend on
+    hit = check({"inspection_hours_mean.customs": [3.0, 2.0]})
+    assert hit.status == NOT_EVALUABLE and "inspection_hours_mean.customs = 2.0 (published 3.0)" in hit.reason
+    unknown = check(None)  # a file that calls itself before_reform: what it changes is not known
+    assert unknown.status == NOT_EVALUABLE and "not known" in unknown.reason
+
+
+def test_departures_are_the_keys_that_differ_from_the_published_file():
+    from sim.cli.published import departures
+
+    published = {"name": "after_reform", "description": "x", "officers": 76, "hours": {"doc": 0.3, "scan": 0.1}}
+    run = {"name": "after_reform", "description": "mine", "officers": 50, "hours": {"doc": 0.3, "scan": 0.2},
+           "a_schema_default": 1.0}  # a key the file leaves to the schema is not a departure
+    assert departures(run, published) == {"hours.scan": [0.1, 0.2], "officers": [76, 50]}
+    assert departures(published, published) == {}
+    assert departures({**published, "hours": {"doc": 0.3}}, published) == {"hours.scan": [0.1, None]}
+
+
+def test_a_stored_run_without_regimes_json_falls_back_on_its_overrides(tmp_path):
+    from sim.store.rundir import Run
+
+    config = {"run": {"horizon_days": 14, "warmup_days": 4}, "regime": {"name": "after_reform"},
+              "baseline": {"name": "before_reform"}}
+    run = Run(tmp_path, config, {"before": {}, "after": {}}, {})
+    (tmp_path / "run.json").write_text(json.dumps({"overrides": ["regime.officers=50", "demand.scale=0.1"]}))
+    assert run.regime_changes == {"before": {}, "after": {"officers": [None, "50"]}}
+    run = Run(tmp_path, config, {"before": {}, "after": {}}, {})
+    (tmp_path / "run.json").write_text(json.dumps({"overrides": ["regime=my_what_if"]}))
+    assert run.regime_changes == {"before": {}, "after": None}  # my_what_if.yaml calls itself after_reform
+    (tmp_path / "regimes.json").write_text(json.dumps({"after": {"regime": "after_reform", "changed": {}}}))
+    assert Run(tmp_path, config, {"before": {}, "after": {}}, {}).regime_changes == {"after": {}}

@@ -20,6 +20,7 @@ from sim.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, fail, write_error
 from sim.cli.preflight import preflight
 from sim.config import ConfigError
 from sim.config.stability import overload_warnings
+from sim.experiment.progress import EXIT_BROKEN_PIPE, STDOUT_CLOSED, stdout_gone
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
@@ -42,7 +43,7 @@ def app(cfg: DictConfig) -> None:
     context = RunContext(
         run_dir=out_dir, resolved_yaml=OmegaConf.to_yaml(cfg, resolve=True), overrides=list(hc.overrides.task),
         multirun=multirun, sweep_dir=str(Path(hc.sweep.dir).resolve()) if multirun else None,
-        job_num=hc.job.num if multirun else None, label=str(hc.runtime.choices.get("sweep") or ""),
+        job_num=hc.job.num if multirun else None, sweep=str(hc.runtime.choices.get("sweep") or ""),
     )
     try:
         execute(config, context)
@@ -82,9 +83,21 @@ def _remove_if_empty(path: Path) -> None:
 def main() -> None:
     preflight(sys.argv[1:])
     app()
+    _end_output()
     failed = _failed_sweep_jobs()
     if failed:
         fail(failed, 1)
+    if STDOUT_CLOSED["closed"]:
+        sys.exit(EXIT_BROKEN_PIPE)
+
+
+def _end_output() -> None:
+    """Flush stdout now, while a closed pipe (`| head`) can still be met quietly: the run's status
+    was already set from its work (sim.runs.runner), never from whether its table could be printed."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_gone()
 
 
 def _failed_sweep_jobs() -> str | None:

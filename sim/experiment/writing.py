@@ -4,6 +4,7 @@ in registry order: sim.outputs.kpis)."""
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -14,6 +15,7 @@ from sim.experiment.replications import compare, sides
 from sim.outputs.formatting import SHARE, format_number
 from sim.outputs.kpis import headline_names
 from sim.store.atomic import atomic_write_json, atomic_write_text
+from sim.store.identity import side_names
 
 
 def write_results(cfg: Config, out_dir: Path, stats: dict, resolved_yaml: str | None, started: float) -> str:
@@ -54,8 +56,9 @@ def _batches(cfg: Config) -> str:
 
 
 def format_comparison(comparison: dict, cfg: Config, wall: float, n: int | None = None) -> str:
+    names = side_names({"before": cfg.baseline.name, "after": cfg.regime.name}, (), asdict(cfg))
     lines = [
-        f"{cfg.baseline.name} (before) vs {cfg.regime.name} (after): {n or cfg.run.replications} paired {_batches(cfg)}, "
+        f"{names['before']} (before) vs {names['after']} (after): {n or cfg.run.replications} paired {_batches(cfg)}, "
         f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
         f"{'KPI':40s} {'before':>12s} {'after':>12s} {'change':>8s}   95% CI of after - before",
     ]

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sim.config import Config, ConfigError
 from sim.config.stability import check_stability
-from sim.experiment.replications import sides
 from sim.experiment.progress import say
+from sim.experiment.replications import sides
 from sim.runs.kinds import run_experiment
 from sim.store import catalog as catalog_module
 from sim.store.atomic import atomic_write_json

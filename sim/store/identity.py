@@ -170,7 +170,7 @@ def _override_items(overrides) -> list[tuple[str, str]]:
     for item in overrides or ():
         key, _, value = str(item).partition("=")
         key = key.lstrip("+~")
-        if key.startswith("hydra.") or key.startswith("hydra/") or key in LABEL_DROPPED:
+        if key.startswith(("hydra.", "hydra/")) or key in LABEL_DROPPED:
             continue
         items.append((key, " ".join(value.split())))
     return items

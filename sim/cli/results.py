@@ -133,8 +133,8 @@ def compare_header(table: pd.DataFrame) -> str:
     if table.attrs.get("paired", True):
         return (f"b - a, paired over {int(table['n'].max())} common replications (seed {table.attrs['seed']}): "
                 f"a = {a}, b = {b}")
-    return (f"b - a, UNPAIRED ({table.attrs['method']}; {int(table['n_a'].max())} vs {int(table['n_b'].max())} "
-            f"replications; the runs differ in {'; '.join(table.attrs['differences'])}): a = {a}, b = {b}")
+    return (f"b - a, UNPAIRED (independent samples, Welch 95 % interval, {int(table['n_a'].max())} vs "
+            f"{int(table['n_b'].max())} replications: the runs differ in {'; '.join(table.attrs['differences'])}): a = {a}, b = {b}")
 
 
 def main(argv=None) -> int:

@@ -313,6 +313,7 @@ def prune(catalog=None, yes: bool = False) -> pd.DataFrame:
     cat = _catalog(catalog)
     runs = cat.query("SELECT * FROM runs ORDER BY started_at")
     gone = runs[_is_gone(runs)].reset_index(drop=True)
+    gone["status"] = MISSING
     if yes and not gone.empty:
         cat.forget_runs(list(gone["run_id"]))
     return gone

@@ -24,7 +24,8 @@ from scipy import stats as sps
 
 from sim.cli.results import main
 from sim.store.catalog import Catalog, RunRecord
-from sim.store.identity import PAIRING_FIELDS, make_label, pairing_differences, pairing_key, run_label
+from sim.store.identity import (PAIRING_FIELDS, make_label, pairing_differences, pairing_key, run_label,
+                                stored_config)
 from sim.store.queries import NotPaired, collect, compare, list_runs, prune
 
 REPO = Path(__file__).resolve().parents[2]
@@ -86,6 +87,22 @@ def test_each_way_two_runs_fail_to_pair_is_refused_and_named(cat, tmp_path, caps
     assert main(["--catalog", str(cat.path), "compare", "a", "b"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: not paired:") and words in err and "--force" in err and err.count("\n") == 1
+
+
+def test_a_run_recorded_before_pairing_keys_is_judged_from_its_config_yaml(cat, tmp_path):
+    import yaml
+
+    dirs = [add_run(cat, tmp_path / "runs", name, {0: 1.0, 1: 2.0}) for name in ("a", "b", "c")]
+    cat.migrate()
+    with duckdb.connect(str(cat.path)) as con:
+        con.execute("UPDATE runs SET pairing = NULL")
+    for run_dir, scale in zip(dirs[:2], (0.1, 0.25)):
+        (run_dir / "config.yaml").write_text(yaml.safe_dump(
+            {"scenario": {"name": "x"}, "demand": {"scale": scale}, "port": {}, "run": {"horizon_days": 3, "warmup_days": 1, "seed": 7}}))
+    with pytest.raises(NotPaired, match=r"demand.scale \(0.1 vs 0.25\)"):
+        compare("a", "b", cat)
+    with pytest.raises(NotPaired, match="unknown"):
+        compare("a", "c", cat)  # no config.yaml: whether they pair cannot be told
 
 
 def test_force_compares_unpaired_with_a_welch_interval_and_says_so(cat, tmp_path, capsys):
@@ -151,6 +168,8 @@ def test_a_same_regime_what_if_is_labelled_by_its_difference_in_run_json_catalog
         "after_reform vs after_reform + officers=50"
     run = load_run(tmp_path / "run")
     assert run_label(run) == record["label"]
+    # A record without a pairing key (older runs) is judged from its config.yaml: the same key.
+    assert pairing_key(stored_config(tmp_path / "run"), record["code_hash"]) == record["pairing"]
     assert "after_reform + officers=50</span> (after)" in scenario_section(run)
 
 

@@ -103,10 +103,11 @@ def run(args) -> None:
         show(table)
     elif args.command == "prune":
         gone = results.prune(catalog, yes=args.yes)
-        show(gone[[c for c in ("run_id", "status", "label", "run_dir") if c in gone.columns]])
         if gone.empty:
             print("nothing to prune: every run's directory is there")
-        elif args.yes:
+            return
+        show(gone[["run_id", "status", "label", "run_dir"]])
+        if args.yes:
             print(f"removed {len(gone)} run(s) from {catalog.path} (their directories were already gone)")
         else:
             print(f"{len(gone)} run(s) would be removed from {catalog.path}; run again with --yes to remove them")

@@ -235,6 +235,10 @@ class Catalog:
         current = con.execute("SELECT updated_at FROM runs WHERE run_id = ?", [record.run_id]).fetchone()
         if current is not None and current[0] is not None and current[0] > _timestamp(record.updated_at):
             return  # a newer state of this run is already there (a late spool file)
+        if not record.label:  # spooled by a version before labels
+            from sim.store.identity import run_label
+
+            record.label = run_label(record)
         row = asdict(record)
         row.pop("reused_run_id")
         for key in TIMESTAMPS:

@@ -133,7 +133,7 @@ def pairing_key(config: dict, code: str) -> dict:
 
 PAIRING_WORDS = {"demand": "demand data (demand.* other than scale)",
                  "port": "port berths, destinations or handling factor (what the vessel and cargo draws read)",
-                 "code": "code version (code hash)"}
+                 "code": "code version"}
 
 
 def pairing_differences(a: dict, b: dict) -> list[str]:
@@ -143,7 +143,10 @@ def pairing_differences(a: dict, b: dict) -> list[str]:
         va, vb = a.get(name), b.get(name)
         if va != vb:
             words = PAIRING_WORDS.get(name, name)
-            out.append(words if name in ("demand", "port") else f"{words} ({_show(va)} vs {_show(vb)})")
+            if name in ("demand", "port"):
+                out.append(words)
+            else:
+                out.append(f"{words} ({'code hash ' if name == 'code' else ''}{_show(va)} vs {_show(vb)})")
     return out
 
 

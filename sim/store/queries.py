@@ -21,7 +21,7 @@ import yaml
 
 from sim.outputs.stats import paired_difference, t_interval, welch_difference
 from sim.store.catalog import DEFAULT_PATH, Catalog
-from sim.store.identity import label_key, pairing_differences, pairing_key, stored_config
+from sim.store.identity import label_key, pairing_differences, pairing_key, side_names, stored_config
 
 CHUNK_KEYS = ("run.first_replication",)
 """Overrides that choose a chunk of a point, not the point: never a parameter column."""
@@ -240,15 +240,16 @@ def _side_values(cat: Catalog, ref: str) -> tuple[pd.DataFrame, dict | None, str
 
 
 def _side_name(runs: pd.DataFrame, side: str) -> str:
-    """'officers=50 (20261126-101010-a1b2c3)' or, for one side of a comparison,
-    'after: after_reform + officers=50 (...)': people read what changed, the id finds the run."""
+    """'officers=50 (20261126-101010-a1b2c3)', or for one side of a comparison run
+    'after_reform + officers=50 (after of 20261126-...)': people read what changed, the id finds it."""
     row = runs.iloc[0]
-    label = str(row.get("label") or "")
+    where = row["run_id"] if len(runs) == 1 else f"point {row['point_hash'][:8]}, {len(runs)} runs"
     sides = json.loads(row["sides"]) if isinstance(row.get("sides"), str) else {}
     if len(sides) > 1:
-        label = f"{side}: {sides.get(side, side)} of {label}" if label else f"{side}: {sides.get(side, side)}"
-    ids = row["run_id"] if len(runs) == 1 else f"point {row['point_hash'][:8]}, {len(runs)} runs"
-    return f"{label or row['run_id']} ({ids})"
+        overrides = json.loads(row["overrides"]) if isinstance(row.get("overrides"), str) else []
+        names = side_names(sides, overrides, stored_config(row["run_dir"]))
+        return f"{names.get(side, side)} ({side} of {where})"
+    return f"{row.get('label') or row['run_id']} ({where})"
 
 
 def compare(a: str, b: str, catalog=None, kpis=None, force: bool = False) -> pd.DataFrame:

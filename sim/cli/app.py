@@ -8,6 +8,7 @@ becomes a plain RunContext for sim.runs.runner.
 """
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -82,6 +83,9 @@ def _remove_if_empty(path: Path) -> None:
 
 def main() -> None:
     preflight(sys.argv[1:])
+    # Hydra logs a sweep's jobs to stdout; once a reader has gone (`| head`), a failed log line
+    # is dropped instead of printing a traceback per line (the runs carry on and complete).
+    logging.raiseExceptions = False
     app()
     _end_output()
     failed = _failed_sweep_jobs()

@@ -274,6 +274,15 @@ def test_a_run_piped_into_a_reader_that_stops_early_is_complete(tmp_path, monkey
         assert code == 141
 
 
+def test_a_sweep_piped_into_a_reader_that_is_gone_completes_every_job_quietly(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, err = _piped([sys.executable, "-m", "sim", "-m", "experiment=single", *TINY, "regime.officers=60,70",
+                        f"hydra.sweep.dir={tmp_path / 'sweep'}", f"run.catalog={tmp_path / 'c.duckdb'}"], "true")
+    assert [json.loads((tmp_path / "sweep" / j / "run.json").read_text())["status"] for j in "01"] == \
+        ["complete", "complete"]
+    assert code == 141 and "Traceback" not in err and "Logging error" not in err, err
+
+
 def test_results_piped_into_a_reader_that_stops_early_exit_quietly(cat, tmp_path, monkeypatch):
     for i in range(3):
         add_run(cat, tmp_path / "runs", f"r{i:03d}", {0: float(i)})

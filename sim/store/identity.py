@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
+
 from sim.config import Config
 from sim.config.locations import PACKAGE_DIR, REPO_DIR
 
@@ -255,8 +257,9 @@ def run_side_names(run) -> dict[str, str]:
 def run_label(run_or_record) -> str:
     """The label of a run: a RunRecord, a catalog row or run.json dict, or an opened Run directory.
 
-    A stored label wins; an older record (whose `label` was its sweep name) without one is labelled from its overrides (and its
-    config.yaml when still on disk); a Run made without the runner (no run.json) from its config.
+    A stored label wins. An older record (whose `label` was its sweep name) is labelled from its
+    overrides and its config.yaml if still on disk; a Run made without the runner (no run.json)
+    from its config.
     """
     if hasattr(run_or_record, "config") and hasattr(run_or_record, "path"):  # sim.store.rundir.Run
         path = Path(run_or_record.path) / "run.json"
@@ -290,8 +293,6 @@ def stored_config(run_dir) -> dict | None:
     """A run directory's config.yaml as a dict; None if it is gone or unreadable."""
     path = Path(run_dir) / "config.yaml"
     try:
-        import yaml
-
         data = yaml.safe_load(path.read_text())
     except Exception:  # noqa: BLE001 - a label never fails a listing
         return None

@@ -24,8 +24,7 @@ from scipy import stats as sps
 
 from sim.cli.results import main
 from sim.store.catalog import Catalog, RunRecord
-from sim.store.identity import (PAIRING_FIELDS, make_label, pairing_differences, pairing_key, run_label,
-                                stored_config)
+from sim.store.identity import PAIRING_FIELDS, make_label, pairing_differences, pairing_key, run_label, stored_config
 from sim.store.queries import NotPaired, collect, compare, list_runs, prune
 
 REPO = Path(__file__).resolve().parents[2]
@@ -257,7 +256,7 @@ def _piped(command: list[str], reader: str) -> tuple[int, str]:
     """Run `command | reader` in bash; (the command's exit status, its stderr)."""
     line = " ".join(f"'{c}'" for c in command)
     proc = subprocess.run(["bash", "-c", f"{line} 2>err.txt | {reader}; echo ${{PIPESTATUS[0]}}"],
-                          env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=300)
+                          env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=300, check=False)
     return int(proc.stdout.strip().splitlines()[-1]), Path("err.txt").read_text()
 
 

@@ -86,14 +86,15 @@ def list_runs(catalog=None, sweep: str | None = None, status: str | None = None)
 
 
 def list_sweeps(catalog=None) -> pd.DataFrame:
-    """One row per sweep: directory, label, jobs recorded, jobs that reused an earlier run, first record."""
+    """One row per sweep: directory, name (`+sweep=NAME`), jobs recorded, jobs that reused an earlier
+    run, first record. (sweep_jobs.label is the sweep's name; a run's label says what changed.)"""
     return _catalog(catalog).query(
-        "SELECT sweep_dir, any_value(label) AS label, count(*) AS jobs, count_if(reused)::INTEGER AS reused, "
+        "SELECT sweep_dir, any_value(label) AS sweep, count(*) AS jobs, count_if(reused)::INTEGER AS reused, "
         "min(recorded_at) AS started FROM sweep_jobs GROUP BY sweep_dir ORDER BY started")
 
 
 def resolve_sweep(catalog, sweep: str | None = None) -> str:
-    """A sweep directory from a path, a label (`officers`: its latest sweep) or None (the latest)."""
+    """A sweep directory from a path, a name (`officers`: its latest sweep) or None (the latest)."""
     sweeps = list_sweeps(catalog)
     if sweeps.empty:
         raise ResultsError(f"no sweeps in the catalog {_catalog(catalog).path}")
@@ -102,10 +103,10 @@ def resolve_sweep(catalog, sweep: str | None = None) -> str:
     path = str(Path(sweep).expanduser().resolve())
     if path in set(sweeps["sweep_dir"]):
         return path
-    labelled = sweeps[sweeps["label"] == sweep]
-    if not labelled.empty:
-        return str(labelled["sweep_dir"].iloc[-1])
-    raise ResultsError(f"unknown sweep {sweep!r}: not a sweep directory or label in the catalog")
+    named = sweeps[sweeps["sweep"] == sweep]
+    if not named.empty:
+        return str(named["sweep_dir"].iloc[-1])
+    raise ResultsError(f"unknown sweep {sweep!r}: not a sweep directory or name in the catalog")
 
 
 def _sweep_jobs(cat: Catalog, sweep: str | None) -> pd.DataFrame:

@@ -13,6 +13,7 @@ The public API, for notebooks, scripts and tests (the command line is `python -m
     sim.write_report(run.path)                                          # report.html
     sim.collect("officers"); sim.compare(run_a, run_b)                  # the catalog of runs
     sim.paired_sweep(sim.sweep_replications(runs, kpis), ["regime.officers"])  # each point minus the reference, paired
+    sim.run_label(run)                                                  # 'officers=50': what changed
 
 Names resolve on first use, so `import sim` stays cheap and imports neither Hydra nor
 matplotlib until they are needed.
@@ -35,6 +36,9 @@ _API = {
     "list_runs": ("sim.store.queries", "list_runs"),
     "collect": ("sim.store.queries", "collect"),
     "compare": ("sim.store.queries", "compare"),
+    "NotPaired": ("sim.store.queries", "NotPaired"),
+    "prune": ("sim.store.queries", "prune"),
+    "run_label": ("sim.store.identity", "run_label"),
     "write_report": ("sim.viz.report", "write_report"),
 }
 __all__ = sorted(_API)

@@ -24,6 +24,7 @@ from sim.config import Config, ConfigError, validate
 from sim.config.locations import scenario_dir as _scenario_dir
 from sim.config.yamlfile import read_yaml
 from sim.experiment.replications import compare, run_replications, sides, summarize
+from sim.experiment.progress import say
 from sim.outputs.formatting import format_number
 from sim.store.atomic import atomic_write_json, atomic_write_text
 
@@ -131,7 +132,7 @@ def evaluate(cfg: Config, targets: dict):
 
 # ------------------------------------------------------------------ fit and report
 def fit(cfg: Config, knobs: list[dict], targets: dict, fit_ids: list[str], max_evaluations: int,
-        log=print) -> dict:
+        log=say) -> dict:
     """Nelder-Mead over `knobs` (scaled to [0, 1], bounded) minimising the loss on `fit_ids`."""
     lo = np.array([k["bounds"][0] for k in knobs], float)
     hi = np.array([k["bounds"][1] for k in knobs], float)
@@ -246,7 +247,7 @@ def run_calibration(cfg: Config, out_dir: Path, resolved_yaml: str | None = None
     fit_ids = list(spec["fit_targets"])
     fit_cfg = apply_overrides(cfg, cfg.experiment.fit_overrides)
     check_regimes(fit_cfg, targets, fit_ids + list(spec.get("reach_targets", [])))
-    log = print if echo else (lambda *_: None)
+    log = say if echo else (lambda *_: None)
     knobs = fitted_knobs(spec, fit_ids)
     log(f"calibrating {', '.join(k['key'] for k in knobs)} to {', '.join(fit_ids)} "
         f"({fit_cfg.run.replications} replications, {fit_cfg.run.horizon_days:g} days, "
@@ -280,8 +281,8 @@ def run_calibration(cfg: Config, out_dir: Path, resolved_yaml: str | None = None
     atomic_write_text(out_dir / "calibration.md", text)
     atomic_write_json(out_dir / "calibration.json", doc)  # written last: marks completion
     if echo:
-        print(text)
-        print(f"results: {out_dir}")
+        say(text)
+        say(f"results: {out_dir}")
     stats["comparison"] = compare(stats["per_replication"])
     stats["precision"] = None
     stats["calibration"] = doc

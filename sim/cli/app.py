@@ -8,6 +8,7 @@ becomes a plain RunContext for sim.runs.runner.
 """
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sim.cli.preflight import preflight
 from sim.cli.searchpath import describe_dirs, split_config_dirs, user_dirs, with_config_dirs
 from sim.config import ConfigError
 from sim.config.stability import overload_warnings
+from sim.experiment.progress import EXIT_BROKEN_PIPE, STDOUT_CLOSED, stdout_gone
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
@@ -43,7 +45,7 @@ def app(cfg: DictConfig) -> None:
     context = RunContext(
         run_dir=out_dir, resolved_yaml=OmegaConf.to_yaml(cfg, resolve=True), overrides=list(hc.overrides.task),
         multirun=multirun, sweep_dir=str(Path(hc.sweep.dir).resolve()) if multirun else None,
-        job_num=hc.job.num if multirun else None, label=str(hc.runtime.choices.get("sweep") or ""),
+        job_num=hc.job.num if multirun else None, sweep=str(hc.runtime.choices.get("sweep") or ""),
         config_dirs=describe_dirs(user_dirs(hc.runtime.config_sources)),
         regime_changes=_regime_changes(cfg),
     )
@@ -99,10 +101,25 @@ def main() -> None:
         fail(str(e))
     sys.argv[1:] = argv
     preflight(argv)
+    # Hydra logs a sweep's jobs to stdout; once a reader has gone (`| head`), a failed log line
+    # is dropped instead of printing a traceback per line (the runs carry on and complete).
+    logging.raiseExceptions = False
     app()
+    _end_output()
     failed = _failed_sweep_jobs()
     if failed:
         fail(failed, 1)
+    if STDOUT_CLOSED["closed"]:
+        sys.exit(EXIT_BROKEN_PIPE)
+
+
+def _end_output() -> None:
+    """Flush stdout now, while a closed pipe (`| head`) can still be met quietly: the run's status
+    was already set from its work (sim.runs.runner), never from whether its table could be printed."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_gone()
 
 
 def _failed_sweep_jobs() -> str | None:

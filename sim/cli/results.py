@@ -1,15 +1,17 @@
 """`python -m sim.results`: the catalog from the command line.
 
-    python -m sim.results list [--sweep S] [--status complete]
+    python -m sim.results list [--sweep S] [--status complete|missing|...]
     python -m sim.results sweeps
-    python -m sim.results collect [SWEEP] [--kpi K ...] [--wide] [--out table.csv|.parquet]
-    python -m sim.results compare RUN_A[:side] RUN_B[:side] [--kpi K ...]
+    python -m sim.results collect [SWEEP] [--kpi K ...] [--wide] [--out table.csv|.xlsx|.parquet]
+    python -m sim.results compare RUN_A[:side] RUN_B[:side] [--kpi K ...] [--force] [--out table.xlsx]
+    python -m sim.results prune [--yes]              # forget runs whose directories are gone
     python -m sim.results ingest results/            # (re)build the catalog from run.json files
     python -m sim.results sql "SELECT ... FROM runs JOIN kpis USING (run_id) ..."
     python -m sim.results warmup RUN_DIR [--series export_clearance_hours] [--side after]
 
 SWEEP is a sweep directory or a sweep name (`officers`: its latest sweep); RUN is a run
-id (or a unique prefix), a run directory or a point hash. Errors are one `error:` line.
+id (or a unique prefix), a run directory or a point hash. Errors are one `error:` line
+(exit 2); a reader that stops early (`| head`) ends the command quietly.
 """
 from __future__ import annotations
 
@@ -19,11 +21,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.store.atomic import atomic_write_bytes, atomic_write_text
+from sim.experiment.progress import EXIT_BROKEN_PIPE, stdout_gone
+from sim.store.atomic import TABLE_FORMATS, atomic_write_table, table_format
 from sim.store.catalog import DEFAULT_PATH, Catalog
 
-LIST_COLUMNS = ["run_id", "status", "kind", "label", "job_num", "first_replication", "replications",
-                "config_hash", "wall_seconds", "run_dir"]
+LIST_COLUMNS = ["run_id", "status", "label", "kind", "sweep", "job_num", "first_replication", "replications",
+                "wall_seconds", "run_dir"]
+
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,17 +36,23 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("list", help="runs in the catalog")
     s.add_argument("--sweep")
-    s.add_argument("--status", choices=["running", "complete", "failed"])
+    s.add_argument("--status", choices=["running", "complete", "failed", "missing"],
+                   help="missing: the run directory is gone (see prune)")
     sub.add_parser("sweeps", help="sweeps in the catalog")
     s = sub.add_parser("collect", help="a sweep as one tidy table (chunks of a point pooled)")
     s.add_argument("sweep", nargs="?")
     s.add_argument("--kpi", nargs="+")
     s.add_argument("--wide", action="store_true", help="one row per point, one column per KPI (means)")
-    s.add_argument("--out", type=Path, help="write .csv or .parquet instead of printing")
-    s = sub.add_parser("compare", help="paired b - a per KPI (needs the same seed)")
+    s.add_argument("--out", type=Path, help=f"write {', '.join(TABLE_FORMATS)} instead of printing")
+    s = sub.add_parser("compare", help="paired b - a per KPI (refused unless the runs pair)")
     s.add_argument("a")
     s.add_argument("b")
     s.add_argument("--kpi", nargs="+")
+    s.add_argument("--force", action="store_true",
+                   help="compare runs that do not pair, as independent samples (unpaired, Welch interval)")
+    s.add_argument("--out", type=Path, help=f"also write the table ({', '.join(TABLE_FORMATS)})")
+    s = sub.add_parser("prune", help="forget runs whose directories are gone (dry run unless --yes)")
+    s.add_argument("--yes", action="store_true", help="remove them from the catalog (never a running run)")
     s = sub.add_parser("ingest", help="add runs from their run.json files")
     s.add_argument("paths", nargs="+", type=Path)
     s = sub.add_parser("sql", help="any read-only SQL (tables: runs, kpis, replication_kpis, sweep_jobs)")
@@ -67,6 +77,9 @@ def run(args) -> None:
     from sim.store import queries as results
 
     catalog = Catalog(args.catalog)
+    out = getattr(args, "out", None)
+    if out is not None and args.command in ("collect", "compare"):
+        table_format(out)  # an unknown extension is refused before any work, and nothing is written
     if args.command == "list":
         runs = results.list_runs(catalog, sweep=args.sweep, status=args.status)
         show(runs[[c for c in LIST_COLUMNS if c in runs.columns]])
@@ -74,17 +87,30 @@ def run(args) -> None:
         show(results.list_sweeps(catalog))
     elif args.command == "collect":
         table = results.collect(args.sweep, catalog, kpis=args.kpi, wide=args.wide)
-        if args.out is None:
+        if out is None:
             show(table)
-        elif args.out.suffix == ".parquet":
-            atomic_write_bytes(args.out, table.to_parquet(index=False))
         else:
-            atomic_write_text(args.out, table.to_csv(index=False))
+            atomic_write_table(out, table)
+            print(f"{len(table)} rows -> {out}")
     elif args.command == "compare":
-        table = results.compare(args.a, args.b, catalog, kpis=args.kpi)
-        print(f"b - a, paired over {int(table['n'].max())} common replications (seed {table.attrs['seed']}): "
-              f"a = {table.attrs['a']}, b = {table.attrs['b']}")
+        table = results.compare(args.a, args.b, catalog, kpis=args.kpi, force=args.force)
+        header = compare_header(table)
+        print(header)
+        if out is not None:
+            atomic_write_table(out, table, about={"comparison": header, **{k: table.attrs.get(k) for k in
+                                                                           ("a", "b", "method", "seed")}})
+            print(f"{len(table)} rows -> {out}")
         show(table)
+    elif args.command == "prune":
+        gone = results.prune(catalog, yes=args.yes)
+        if gone.empty:
+            print("nothing to prune: every run's directory is there")
+            return
+        show(gone[["run_id", "status", "label", "run_dir"]])
+        if args.yes:
+            print(f"removed {len(gone)} run(s) from {catalog.path} (their directories were already gone)")
+        else:
+            print(f"{len(gone)} run(s) would be removed from {catalog.path}; run again with --yes to remove them")
     elif args.command == "ingest":
         from sim.store.ingest import ingest
 
@@ -102,10 +128,24 @@ def run(args) -> None:
         print("figure: " + ", ".join(str(p) for p in paths))
 
 
+def compare_header(table: pd.DataFrame) -> str:
+    """The line above a comparison: paired or not, over what, and the two runs by label."""
+    a, b = table.attrs["a"], table.attrs["b"]
+    if table.attrs.get("paired", True):
+        return (f"b - a, paired over {int(table['n'].max())} common replications (seed {table.attrs['seed']}): "
+                f"a = {a}, b = {b}")
+    return (f"b - a, UNPAIRED (independent samples, Welch 95 % interval, {int(table['n_a'].max())} vs "
+            f"{int(table['n_b'].max())} replications: the runs differ in {'; '.join(table.attrs['differences'])}): a = {a}, b = {b}")
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
         run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+        stdout_gone()
+        return EXIT_BROKEN_PIPE
     except (ValueError, OSError, KeyError) as e:  # ResultsError, missing files, bad SQL: one line
         print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2

@@ -28,7 +28,7 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.experiment.progress import bar, wanted
+from sim.experiment.progress import bar, say, wanted
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 FINAL_STATUSES = ("complete", "failed", "skipped")
@@ -191,4 +191,4 @@ class SweepProgress(Callback):
             self._thread.join(timeout=5)
         sweep_dir = Path(str(config.hydra.sweep.dir))
         LAST_SWEEP.update(outcome(sweep_dir, self._total))
-        print(f"sweep: {sweep_dir}  (tidy table: {collect_command(config, sweep_dir)})")
+        say(f"sweep: {sweep_dir}  (tidy table: {collect_command(config, sweep_dir)})")

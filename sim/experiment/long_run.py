@@ -33,6 +33,7 @@ from sim.domain import MILESTONES
 from sim.domain.sides import Side
 from sim.domain.units import DAYS_PER_WEEK, HOURS_PER_DAY
 from sim.experiment.replications import ReplicationResult, sides, summarize
+from sim.experiment.progress import say
 from sim.experiment.writing import write_results
 from sim.model.demand import HOURS_PER_WEEK, generate_weeks
 from sim.model.port import simulate
@@ -167,8 +168,8 @@ def run_summary(cfg: Config, out_dir: Path, resolved_yaml: str | None = None, ec
     stats["coupled_share"] = {side: float(np.nanmean([c for *_, c in rows])) for side, rows in out.items()}
     text = write_results(cfg, out_dir, stats, resolved_yaml, started)
     if echo:
-        print(text)
-        print("segments agreeing with their predecessor where both ran (coupled share): "
+        say(text)
+        say("segments agreeing with their predecessor where both ran (coupled share): "
               + ", ".join(f"{side} {share:.3f}" for side, share in stats["coupled_share"].items()))
-        print(f"results: {out_dir}")
+        say(f"results: {out_dir}")
     return stats

@@ -24,3 +24,34 @@ def bar(total: int, desc: str, enabled: bool | None = None, unit: str = "rep", *
     """A tqdm bar on stderr that removes itself when done; a no-op object when not wanted."""
     return tqdm(total=total, desc=desc, unit=unit, leave=False,
                 disable=not wanted(enabled), file=sys.stderr, dynamic_ncols=True, **kwargs)
+
+
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: how a command whose reader went away (`| head`) conventionally exits."""
+STDOUT_CLOSED = {"closed": False}
+"""Set once a reader of stdout went away (`python -m sim ... | head`): the command then exits quietly."""
+
+
+def say(*parts, **kwargs) -> None:
+    """print() to stdout for the person watching, which never decides a run's fate: if the reader
+    has gone (a closed pipe), the rest of the output goes to /dev/null and the work carries on."""
+    kwargs.pop("flush", None)
+    if STDOUT_CLOSED["closed"]:
+        return
+    try:
+        print(*parts, **kwargs, flush=True)
+    except BrokenPipeError:
+        stdout_gone()
+
+
+def stdout_gone() -> None:
+    """Point stdout at /dev/null (so the interpreter's last flush cannot fail again) and remember it."""
+    import os
+
+    STDOUT_CLOSED["closed"] = True
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

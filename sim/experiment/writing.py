@@ -4,6 +4,7 @@ in registry order: sim.outputs.kpis)."""
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -15,6 +16,7 @@ from sim.outputs.formatting import (format_difference_interval, format_interval,
                                    relative_change)
 from sim.outputs.kpis import headline_names, unit_of
 from sim.store.atomic import atomic_write_json, atomic_write_text
+from sim.store.identity import side_names
 
 
 def write_results(cfg: Config, out_dir: Path, stats: dict, resolved_yaml: str | None, started: float) -> str:
@@ -71,8 +73,9 @@ def comparison_row(c: dict, unit: str) -> tuple[str, str, str, str]:
 def format_comparison(comparison: dict, cfg: Config, wall: float, n: int | None = None) -> str:
     names = [name for name in headline_names() if name in comparison]
     w = _width(names)
+    sides_named = side_names({"before": cfg.baseline.name, "after": cfg.regime.name}, (), asdict(cfg))
     lines = [
-        f"{cfg.baseline.name} (before) vs {cfg.regime.name} (after): {n or cfg.run.replications} paired {_batches(cfg)}, "
+        f"{sides_named['before']} (before) vs {sides_named['after']} (after): {n or cfg.run.replications} paired {_batches(cfg)}, "
         f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
         f"{'KPI':{w}s} {'before':>12s} {'after':>12s}   {'after - before [95% CI, paired]':34s} "
         "relative change [95% CI]",

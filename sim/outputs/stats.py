@@ -92,3 +92,23 @@ def summarize_durations(durations, observed, within_hours: float = 24.0) -> dict
         "p90": km_quantile(times, surv, 0.9),
         "within": km_share_within(times, surv, within_hours),
     }
+
+
+def welch_difference(a, b) -> dict:
+    """95 % Welch interval of mean(b) - mean(a) for two independent samples (an unpaired comparison:
+    runs whose replications do not share random numbers). NaN values are left out."""
+    x = np.asarray(a, dtype=float)
+    y = np.asarray(b, dtype=float)
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    if len(x) == 0 or len(y) == 0:
+        return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n_a": len(x), "n_b": len(y)}
+    mean = float(y.mean() - x.mean())
+    if len(x) < 2 or len(y) < 2:
+        return {"mean": mean, "ci_low": math.nan, "ci_high": math.nan, "n_a": len(x), "n_b": len(y)}
+    va, vb = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    se2 = va + vb
+    if se2 == 0:
+        return {"mean": mean, "ci_low": mean, "ci_high": mean, "n_a": len(x), "n_b": len(y)}
+    df = se2 ** 2 / (va ** 2 / (len(x) - 1) + vb ** 2 / (len(y) - 1))
+    half = float(sps.t.ppf(0.5 + CONFIDENCE / 2, df) * math.sqrt(se2))
+    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n_a": len(x), "n_b": len(y)}

@@ -13,6 +13,7 @@ from sim.config import Config
 from sim.config.knobs import apply_knobs
 from sim.config.stability import check_stability
 from sim.experiment.long_run import run_summary
+from sim.experiment.progress import say
 from sim.experiment.replications import PARTS_DIR, run_to_precision, sides, summarize
 from sim.experiment.writing import write_results
 from sim.store.atomic import atomic_write_parquet
@@ -57,15 +58,15 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
         clearance_ecdf({s: (regimes[s].name, *samples[s]) for s in regimes}, out_dir)
         text = write_results(cfg, out_dir, stats, resolved_yaml, started)
         if echo:
-            print(text)
+            say(text)
             if precision is not None:
-                print(precision.describe())
+                say(precision.describe())
         if echo and cfg.experiment.report and cfg.experiment.write_table:
             from sim.viz.report import write_report
 
-            print(f"report: {write_report(out_dir)}")
+            say(f"report: {write_report(out_dir)}")
         if echo:
-            print(f"results: {out_dir}")
+            say(f"results: {out_dir}")
         return stats
     finally:
         if parts_dir is not None:

@@ -14,14 +14,15 @@ from sim.runs.runner import RunContext, execute
 
 
 def run_experiment(cfg: Config, out_dir, *, overrides: Sequence[str] = (), sweep=None, job: int | None = None,
-                   label: str = "", progress: bool | None = None, echo: bool = True) -> dict | None:
+                   sweep_name: str = "", progress: bool | None = None, echo: bool = True) -> dict | None:
     """Run the configured experiment into `out_dir`, with its run.json and a catalog row.
 
     The catalog is where `run.catalog` says: by default `catalog.duckdb` in the `results/` folder
     that `out_dir` is under (else beside `out_dir`). `overrides`: the settings that made `cfg`
     (as given to `sim.load_config`), recorded so the catalog shows what the run is and
     `sim.collect` can tell points apart. `sweep`, `job`: this run is point `job` of the sweep
-    named by the directory `sweep` (`sim.collect(sweep)` gathers its points). `echo`: print the
+    named by the directory `sweep` (`sim.collect(sweep)` gathers its points), `sweep_name` the
+    sweep's name as `+sweep=NAME` would give it. `echo`: print the
     KPI table and write report.html, as `python -m sim` does. Returns the run's summary (None
     when skipped as already complete, with `run.skip_complete=true`).
     """
@@ -29,5 +30,5 @@ def run_experiment(cfg: Config, out_dir, *, overrides: Sequence[str] = (), sweep
         raise ValueError("job: a sweep's run needs its point number (job=0, 1, ...)")
     context = RunContext(run_dir=Path(out_dir), overrides=list(overrides),
                          sweep_dir=None if sweep is None else str(Path(sweep).expanduser().resolve()),
-                         job_num=job, label=label, echo=echo)
+                         job_num=job, sweep=sweep_name, echo=echo)
     return execute(cfg, context, progress)

@@ -17,12 +17,14 @@ from pathlib import Path
 
 from sim.config import Config, ConfigError
 from sim.config.stability import check_stability
+from sim.experiment.progress import say
 from sim.experiment.replications import sides
 from sim.runs.kinds import run_experiment
 from sim.store import catalog as catalog_module
 from sim.store.atomic import atomic_write_json
 from sim.store.catalog import RUN_FILE, Catalog, RunRecord
-from sim.store.identity import code_hash, code_version, config_hash, host, new_run_id, now_iso, point_hash
+from sim.store.identity import (code_hash, code_version, config_hash, host, make_label, new_run_id, now_iso,
+                                pairing_key, point_hash)
 from sim.store.rundir import REGIMES_FILE
 
 
@@ -36,7 +38,8 @@ class RunContext:
     multirun: bool = False
     sweep_dir: str | None = None
     job_num: int | None = None
-    label: str = ""
+    sweep: str = ""
+    """The sweep config's name (`+sweep=officers`), if any."""
     echo: bool = True
     """Print the KPI table and write report.html as an interactive run does (a sweep job never does)."""
     config_dirs: list = field(default_factory=list)
@@ -53,13 +56,16 @@ def open_catalog(cfg: Config, run_dir: Path) -> Catalog | None:
 
 def new_record(cfg: Config, ctx: RunContext) -> RunRecord:
     stamp = now_iso()
+    resolved = asdict(cfg)
+    names = {str(side): regime.name for side, regime in sides(cfg).items()}
     return RunRecord(
         run_id=new_run_id(), status="running", run_dir=str(Path(ctx.run_dir).resolve()), started_at=stamp,
-        updated_at=stamp, kind=cfg.experiment.kind, label=ctx.label, sweep_dir=ctx.sweep_dir, job_num=ctx.job_num,
+        updated_at=stamp, kind=cfg.experiment.kind, sweep_dir=ctx.sweep_dir, job_num=ctx.job_num,
+        label=make_label(cfg.experiment.kind, names, ctx.overrides, resolved), sweep=ctx.sweep,
         overrides=list(ctx.overrides), config_hash=config_hash(cfg), point_hash=point_hash(cfg),
         code_version=code_version(), code_hash=code_hash(), seed=cfg.run.seed,
         first_replication=cfg.run.first_replication, replications=cfg.run.replications,
-        sides={side: regime.name for side, regime in sides(cfg).items()}, host=host(),
+        sides=names, host=host(), pairing=pairing_key(resolved, code_hash()),
         config_dirs=list(ctx.config_dirs),
     )
 
@@ -133,10 +139,10 @@ def execute(cfg: Config, ctx: RunContext, progress: bool | None = None) -> dict 
     record.replications = len(next(iter(stats["replications"].values())))
     _finish(cat, record, "complete", started, *_kpi_rows(record, stats))
     if ctx.sweep_dir is not None and cat is not None:
-        _tolerant(cat, cat.record_sweep_job, ctx.sweep_dir, ctx.job_num, record.run_id, False, ctx.label,
+        _tolerant(cat, cat.record_sweep_job, ctx.sweep_dir, ctx.job_num, record.run_id, False, ctx.sweep,
                   record.overrides, now_iso())
     if ctx.multirun:
-        print(f"[job {ctx.job_num}] {' '.join(ctx.overrides)}: {record.replications} replications "
+        say(f"[job {ctx.job_num}] {' '.join(ctx.overrides)}: {record.replications} replications "
               f"in {record.wall_seconds:.0f} s -> {run_dir}", flush=True)
     return stats
 
@@ -149,10 +155,10 @@ def _skip(cat: Catalog, ctx: RunContext, record: RunRecord, prior: RunRecord) ->
         Path(ctx.run_dir).mkdir(parents=True, exist_ok=True)
         atomic_write_json(Path(ctx.run_dir) / RUN_FILE, asdict(record))
     if ctx.sweep_dir is not None:
-        _tolerant(cat, cat.record_sweep_job, ctx.sweep_dir, ctx.job_num, prior.run_id, True, ctx.label,
+        _tolerant(cat, cat.record_sweep_job, ctx.sweep_dir, ctx.job_num, prior.run_id, True, ctx.sweep,
                   record.overrides, now_iso())
     where = f"job {ctx.job_num}" if ctx.job_num is not None else "run"
-    print(f"[{where}] {' '.join(ctx.overrides)}: already complete as run {prior.run_id} in {prior.run_dir}; skipped",
+    say(f"[{where}] {' '.join(ctx.overrides)}: already complete as run {prior.run_id} in {prior.run_dir}; skipped",
           flush=True)
     return None
 

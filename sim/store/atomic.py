@@ -107,3 +107,39 @@ def unwritable_dir(path: Path) -> str | None:
     read_only = bool(os.statvfs(existing).f_flag & os.ST_RDONLY)
     return (f"{path}: cannot create the results directory: {existing} is not writable "
             f"({'read-only file system' if read_only else 'permission denied'})")
+
+
+TABLE_FORMATS = (".csv", ".xlsx", ".parquet")
+"""File types a results table can be exported to, by extension."""
+
+
+def table_format(path: Path) -> str:
+    """The extension of an export path, or ValueError naming the ones understood (before any writing)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        raise ValueError(f"{path}: unknown table format {suffix or '(no extension)'!r}; "
+                         f"use {', '.join(TABLE_FORMATS)}")
+    return suffix
+
+
+def atomic_write_table(path: Path, frame, about: dict | None = None) -> None:
+    """A pandas table as CSV, Excel (openpyxl; `about` on a second sheet) or Parquet, chosen by the
+    extension; written under a temporary name and renamed, so a reader never sees half a file."""
+    import io
+
+    path = Path(path)
+    suffix = table_format(path)
+    if suffix == ".csv":
+        atomic_write_text(path, frame.to_csv(index=False))
+    elif suffix == ".parquet":
+        atomic_write_bytes(path, frame.to_parquet(index=False))
+    else:
+        import pandas as pd
+
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            frame.to_excel(writer, sheet_name="table", index=False)
+            if about:
+                pd.DataFrame({"item": list(about), "value": [str(v) for v in about.values()]}).to_excel(
+                    writer, sheet_name="about", index=False)
+        atomic_write_bytes(path, buffer.getvalue())

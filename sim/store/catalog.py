@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS runs (
     run_dir VARCHAR, kind VARCHAR, label VARCHAR, sweep_dir VARCHAR, job_num INTEGER,
     overrides VARCHAR, config_hash VARCHAR, point_hash VARCHAR, code_version VARCHAR, code_hash VARCHAR,
     seed BIGINT, first_replication INTEGER, replications INTEGER, sides VARCHAR,
-    host VARCHAR, error VARCHAR, precision VARCHAR);
+    host VARCHAR, error VARCHAR, precision VARCHAR, sweep VARCHAR, pairing VARCHAR);
 CREATE TABLE IF NOT EXISTS kpis (
     run_id VARCHAR, side VARCHAR, regime VARCHAR, kpi VARCHAR,
     mean DOUBLE, ci_low DOUBLE, ci_high DOUBLE, n INTEGER);
@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS sweep_jobs (
     overrides VARCHAR, recorded_at TIMESTAMP);
 """
 TIMESTAMPS = ("started_at", "finished_at", "updated_at")
-JSON_COLUMNS = ("overrides", "sides", "precision")
+JSON_COLUMNS = ("overrides", "sides", "precision", "pairing")
+ADDED_COLUMNS = {"sweep": "VARCHAR", "pairing": "VARCHAR"}
+"""Columns newer than the first catalogs; `migrate` adds them to an older file."""
 RUN_JSON_ONLY = ("reused_run_id", "config_dirs")
 """RunRecord fields kept in run.json only (no column in `runs`)."""
 
@@ -65,7 +67,8 @@ class RunRecord:
     wall_seconds: float | None = None
     kind: str = ""
     label: str = ""
-    """The sweep config (`+sweep=NAME`), if any."""
+    """What changed, for people: 'officers=50', 'after_reform vs after_reform + officers=50'
+    (sim.store.identity.make_label)."""
     sweep_dir: str | None = None
     job_num: int | None = None
     overrides: list = field(default_factory=list)
@@ -85,9 +88,17 @@ class RunRecord:
     config_dirs: list = field(default_factory=list)
     """Own config folders searched after the bundled ones (`--config-dir`): path, and each YAML
     file's sha256 and text, so the run can be redone. Only in run.json, not in the catalog."""
+    sweep: str = ""
+    """The sweep config (`+sweep=NAME`), if any."""
+    pairing: dict | None = None
+    """What replication r's random numbers depend on besides the regime (identity.pairing_key)."""
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunRecord":
+        """Also reads a record written before labels, whose `label` held the sweep name (relabelled
+        by the caller: sim.store.identity.run_label)."""
+        if "sweep" not in data:
+            data = {**data, "sweep": data.get("label") or "", "label": ""}
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -145,6 +156,11 @@ class Catalog:
 
     def query(self, sql: str, params=None) -> pd.DataFrame:
         """Run a read-only SQL query; an absent catalog reads as empty tables."""
+        if self.path.exists() and self._needs_migration():
+            try:
+                self.migrate()
+            except CatalogBusy:
+                pass  # read as it is; the next writer migrates it
         con = self.connect(read_only=True) if self.path.exists() else None
         if con is not None and not con.execute("SELECT count(*) FROM information_schema.tables "
                                                 "WHERE table_name = 'runs'").fetchone()[0]:
@@ -179,6 +195,7 @@ class Catalog:
             return False
         try:
             con.execute(SCHEMA)
+            _migrate(con)
             self._drain(con)
             self._apply(con, op)
             return True
@@ -223,6 +240,10 @@ class Catalog:
         current = con.execute("SELECT updated_at FROM runs WHERE run_id = ?", [record.run_id]).fetchone()
         if current is not None and current[0] is not None and current[0] > _timestamp(record.updated_at):
             return  # a newer state of this run is already there (a late spool file)
+        if not record.label:  # spooled by a version before labels
+            from sim.store.identity import run_label
+
+            record.label = run_label(record)
         row = asdict(record)
         for key in RUN_JSON_ONLY:
             row.pop(key)
@@ -244,6 +265,47 @@ class Catalog:
                     con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
                     con.unregister("incoming")
 
+    def _needs_migration(self) -> bool:
+        try:
+            con = self.connect(read_only=True)
+        except CatalogBusy:
+            return False
+        try:
+            return bool(_missing_columns(con))
+        finally:
+            con.close()
+
+    def migrate(self) -> None:
+        """Bring an older catalog file up to SCHEMA (see `_migrate`)."""
+        con = self.connect()
+        try:
+            con.execute(SCHEMA)
+            _migrate(con)
+        finally:
+            con.close()
+
+    def forget_runs(self, run_ids: list[str]) -> int:
+        """Remove runs (and their KPI rows and sweep jobs) from the index; never a `running` run.
+        Returns how many went. The run directories are not touched."""
+        if not run_ids:
+            return 0
+        con = self.connect()
+        marks = ", ".join("?" * len(run_ids))
+        try:
+            con.execute(SCHEMA)
+            _migrate(con)
+            con.execute("BEGIN TRANSACTION")
+            gone = [r[0] for r in con.execute(f"SELECT run_id FROM runs WHERE run_id IN ({marks}) "
+                                              "AND status <> 'running'", run_ids).fetchall()]
+            if gone:
+                marks = ", ".join("?" * len(gone))
+                for table in ("runs", "kpis", "replication_kpis", "sweep_jobs"):
+                    con.execute(f"DELETE FROM {table} WHERE run_id IN ({marks})", gone)
+            con.execute("COMMIT")
+            return len(gone)
+        finally:
+            con.close()
+
     # ------------------------------------------------------------------ reads
     def runs(self) -> pd.DataFrame:
         return self.query("SELECT * FROM runs ORDER BY started_at")
@@ -252,6 +314,37 @@ class Catalog:
         """Complete runs with this config and code, newest first (callers check the files still exist)."""
         return self.query("SELECT * FROM runs WHERE status = 'complete' AND config_hash = ? AND code_hash = ? "
                           "ORDER BY finished_at DESC", [config_hash, code_hash])
+
+
+def _missing_columns(con) -> list[str]:
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'runs'").fetchall()}
+    return [c for c in ADDED_COLUMNS if have and c not in have]
+
+
+def _migrate(con) -> None:
+    """Add the columns an older catalog lacks. Before `sweep` existed, `label` held the sweep name:
+    it moves to `sweep`, and `label` is recomputed (what changed) from each run's overrides."""
+    missing = _missing_columns(con)
+    if not missing:
+        return
+    from sim.store.identity import make_label, stored_config
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for column in missing:
+            con.execute(f"ALTER TABLE runs ADD COLUMN {column} {ADDED_COLUMNS[column]}")
+        if "sweep" in missing:
+            rows = con.execute("SELECT run_id, kind, sides, overrides, run_dir, label FROM runs").fetchall()
+            for run_id, kind, sides, overrides, run_dir, sweep in rows:
+                config = stored_config(run_dir) if run_dir else None
+                label = make_label(kind or "", json.loads(sides) if sides else {},
+                                   json.loads(overrides) if overrides else [], config)
+                con.execute("UPDATE runs SET sweep = ?, label = ? WHERE run_id = ?", [sweep or "", label, run_id])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def resolve(setting: str, run_dir: Path) -> Path | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sim.domain.sides import Side
 from sim.store.catalog import RUN_FILE, Catalog, RunRecord
+from sim.store.identity import run_label
 
 
 def kpi_rows(record: RunRecord, run_dir: Path) -> tuple[list, list]:
@@ -47,15 +48,17 @@ def ingest(paths, catalog: Catalog) -> int:
         for path in files:
             record = RunRecord.from_dict(json.loads(path.read_text()))
             record.run_dir = str(path.parent.resolve())  # where it is now, if the tree moved
+            if not record.label:  # written before labels
+                record.label = run_label(record)
             count += 1
             if record.status == "skipped":
                 if record.sweep_dir is not None and record.reused_run_id:
                     catalog.record_sweep_job(record.sweep_dir, record.job_num, record.reused_run_id, True,
-                                             record.label, record.overrides, record.updated_at)
+                                             record.sweep, record.overrides, record.updated_at)
                 continue
             rows = kpi_rows(record, path.parent) if record.status == "complete" else ((), ())
             catalog.record_run(record, *rows)
             if record.sweep_dir is not None and record.status == "complete":
-                catalog.record_sweep_job(record.sweep_dir, record.job_num, record.run_id, False, record.label,
+                catalog.record_sweep_job(record.sweep_dir, record.job_num, record.run_id, False, record.sweep,
                                          record.overrides, record.updated_at)
     return count

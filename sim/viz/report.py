@@ -19,6 +19,7 @@ from sim.outputs.formatting import (SHARE, format_difference_interval, format_in
                                    format_relative, format_relative_interval, relative_change)
 from sim.outputs.kpis import unit_of
 from sim.store.atomic import atomic_write_text
+from sim.store.identity import run_label, run_side_names
 from sim.store.rundir import load_run
 from sim.viz.plots import run_figures, save_run_figures
 from sim.viz.style import FigureUnavailable, save
@@ -49,7 +50,7 @@ def _esc(x) -> str:
 def scenario_section(run) -> str:
     cfg = run.config
     r, demand = cfg.get("run", {}), cfg.get("demand", {})
-    names = run.regime_names
+    names = run_side_names(run)
     compared = (f'<span class="before">{_esc(names[Side.BEFORE])}</span> (before) vs '
                 f'<span class="after">{_esc(names[Side.AFTER])}</span> (after)' if run.comparison is not None
                 else f'{_esc(names[Side.SINGLE])} (single regime)')
@@ -219,8 +220,7 @@ def build_report(run) -> str:
                    if stem != "calibration")
     missing = "".join(f"<li><b>{_esc(stem)}</b>: {_esc(why)}</li>" for stem, why in skipped.items())
     listing = ", ".join(_esc(stem) for stem in figures)
-    names = run.regime_names
-    title = (f"{names[Side.BEFORE]} vs {names[Side.AFTER]}" if run.comparison is not None else names[Side.SINGLE])
+    title = run_label(run)
     config_text = (run.path / "config.yaml").read_text()
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"

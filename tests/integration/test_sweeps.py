@@ -125,7 +125,9 @@ def test_multirun_runs_every_point_in_its_own_directory(sweep_runs):
     for job in jobs:
         assert status(job) == "complete" and (job / "kpis.json").is_file() and (job / "consignments.parquet").is_file()
     runs = list_runs(catalog, sweep=str(root / "s1"))
-    assert len(runs) == 3 and set(runs["status"]) == {"complete"} and set(runs["label"]) == {"pre_arrival"}
+    assert len(runs) == 3 and set(runs["status"]) == {"complete"} and set(runs["sweep"]) == {"pre_arrival"}
+    assert sorted(label.split(",")[0] for label in runs["label"]) == [
+        "pre_arrival_share=0.0", "pre_arrival_share=0.4", "pre_arrival_share=1.0"], "named by what changed"
     assert runs["code_version"].str.len().min() > 0 and (runs["seed"] == 20150701).all()
 
 
@@ -144,7 +146,8 @@ def test_rerunning_a_sweep_skips_points_already_complete(sweep_runs):
 def test_collect_gives_one_tidy_table_per_sweep(sweep_runs):
     root, catalog, _, _ = sweep_runs
     table = collect(str(root / "s1"), catalog, kpis=["export_clearance_hours_mean", "throughput_teu"])
-    assert list(table.columns[:4]) == ["regime.pre_arrival_share", "side", "regime", "kpi"]
+    assert list(table.columns[:5]) == ["regime.pre_arrival_share", "label", "side", "regime", "kpi"]
+    assert table["label"].iloc[0] == "pre_arrival_share=0.0"
     assert len(table) == 3 * 2 and set(table["n"]) == {1}
     assert sorted(table["regime.pre_arrival_share"].unique()) == [0.0, 0.4, 1.0]
     latest = collect("pre_arrival", catalog, wide=True)  # a label means its latest sweep: s2

@@ -72,7 +72,7 @@ def test_api_sweep_points_collect_by_their_directory(tmp_path):
     for job, officers in enumerate((60, 90)):
         overrides = [*TINY, f"regime.officers={officers}"]
         sim.run_experiment(sim.load_config(overrides), sweep / str(job), overrides=overrides, sweep=sweep, job=job,
-                           label="officers-by-hand", echo=False)
+                           sweep_name="officers-by-hand", echo=False)
     table = sim.collect(str(sweep), catalog=tmp_path / "results" / "catalog.duckdb",
                         kpis=["officer_wait_hours_mean"])
     assert list(table["regime.officers"]) == [60, 90]

@@ -235,3 +235,18 @@ def test_summarize_durations_without_censoring_matches_sample(d, limit):
     assert s["mean"] == pytest.approx(x.mean(), rel=1e-9, abs=1e-9)
     assert s["within"] == pytest.approx(np.mean(x <= limit), abs=1e-12)
     assert s["p90"] == empirical_quantile(d, Fraction(9, 10))
+
+
+def test_welch_difference_by_hand():
+    """b - a for independent samples: var(a)/3 = 1/3, var(b)/4 = 5/3, so se = sqrt(2) and the
+    Welch-Satterthwaite df = 2^2 / ((1/3)^2/2 + (5/3)^2/3) = 4.0755."""
+    from sim.outputs.stats import welch_difference
+
+    d = welch_difference([1.0, 2.0, 3.0, float("nan")], [2.0, 4.0, 6.0, 8.0])
+    df = 4 / ((1 / 3) ** 2 / 2 + (5 / 3) ** 2 / 3)
+    assert df == pytest.approx(4.0755, abs=1e-4)
+    half = sps.t.ppf(0.975, df) * math.sqrt(2)
+    assert (d["n_a"], d["n_b"]) == (3, 4)
+    assert [d["mean"], d["ci_low"], d["ci_high"]] == pytest.approx([3.0, 3.0 - half, 3.0 + half], rel=1e-12)
+    one = welch_difference([1.0], [2.0, 4.0])
+    assert one["mean"] == 2.0 and math.isnan(one["ci_low"])

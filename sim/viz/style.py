@@ -14,6 +14,7 @@ if "ipykernel" not in sys.modules:
 import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.domain.sides import Side  # noqa: E402
+from sim.store.identity import run_side_names  # noqa: E402
 
 SIDE_COLOURS = {Side.BEFORE: "#b2182b", Side.AFTER: "#2166ac", Side.SINGLE: "#2166ac"}
 SIDE_MARKERS = {Side.BEFORE: "o", Side.AFTER: "s", Side.SINGLE: "s"}
@@ -68,7 +69,9 @@ def save(fig, out_dir: Path, stem: str, close: bool = True) -> list[Path]:
 
 
 def side_label(run, side: str) -> str:
-    name = run.regime_names.get(side, side)
+    """A legend entry: the side and its regime by what was changed on it ('after: after_reform +
+    officers=40'), so a what-if against its own regime does not read as the regime twice."""
+    name = run_side_names(run).get(str(side), side)
     return name if side == Side.SINGLE else f"{side}: {name}"
 
 

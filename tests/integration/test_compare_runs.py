@@ -170,6 +170,9 @@ def test_a_same_regime_what_if_is_labelled_by_its_difference_in_run_json_catalog
     # A record without a pairing key (older runs) is judged from its config.yaml: the same key.
     assert pairing_key(stored_config(tmp_path / "run"), record["code_hash"]) == record["pairing"]
     assert "after_reform + officers=50</span> (after)" in scenario_section(run)
+    from sim.viz.style import side_label  # figure legends say it too
+
+    assert [side_label(run, s) for s in run.sides] == ["before: after_reform", "after: after_reform + officers=50"]
 
 
 def test_a_sweep_point_is_labelled_by_its_parameters_in_collect(cat, tmp_path):

@@ -11,6 +11,7 @@ The public API, for notebooks, scripts and tests (the command line is `python -m
     run = sim.open_run("results/what-if")                               # a stored run: config, KPIs, tables
     rep = sim.simulate(cfg, cfg.regime, replication=0)                  # one replication in memory
     sim.write_report(run.path)                                          # report.html
+    sim.targets_table(sim.check_targets(run))                           # the model against the record
     sim.collect("officers"); sim.compare(run_a, run_b)                  # the catalog of runs
     sim.paired_sweep(sim.sweep_replications(runs, kpis), ["regime.officers"])  # each point minus the reference, paired
     sim.run_label(run)                                                  # 'officers=50': what changed
@@ -40,6 +41,8 @@ _API = {
     "prune": ("sim.store.queries", "prune"),
     "run_label": ("sim.store.identity", "run_label"),
     "write_report": ("sim.viz.report", "write_report"),
+    "check_targets": ("sim.calibration.targets", "run_checks"),
+    "targets_table": ("sim.calibration.targets", "checks_table"),
 }
 __all__ = sorted(_API)
 

@@ -446,6 +446,12 @@ def check_targets(run, targets: dict) -> list[TargetCheck]:
     return evaluate_targets(RunValues.of_run(run), targets)
 
 
+def run_checks(run) -> list[TargetCheck]:
+    """Every target of the run's scenario (its targets.yaml) against a stored run: the public
+    API's `sim.check_targets(sim.open_run(path))`, what the report's "Model vs record" shows."""
+    return check_targets(run, load_targets(targets_path(run)))
+
+
 def checks_table(checks: list[TargetCheck]) -> pd.DataFrame:
     """One row per target: what it is, its band (or structure), the model's estimate and the verdict."""
     rows = [{

@@ -36,6 +36,8 @@ def test_a_tiny_comparison_through_the_api(tmp_path):
     assert run.comparison is not None and set(run.regime_names) == {"before", "after"}
     rep = sim.simulate(cfg, cfg.regime, 0)
     assert rep.consignments.num_rows > 0
+    table = sim.targets_table(sim.check_targets(run))  # the scenario's targets, as the report shows them
+    assert {"T1", "T10_total"} <= set(table.index) and set(table["status"]) <= {"pass", "fail", "not evaluable"}
 
 
 def test_bad_overrides_raise_a_config_error_naming_the_key():

@@ -4,7 +4,7 @@ container port, with paired before/after comparisons of clearance regimes.
 The public API, for notebooks, scripts and tests (the command line is `python -m sim`):
 
     import sim
-    cfg = sim.load_config(["demand.scale=0.1", "run.replications=4"])  # Hydra overrides, validated
+    cfg = sim.load_config(["run.horizon_days=14", "run.replications=4"])  # Hydra overrides, validated
     stats = sim.run_experiment(cfg, "results/what-if")                  # any experiment kind, files written
     run = sim.open_run("results/what-if")                               # a stored run: config, KPIs, tables
     rep = sim.simulate(cfg, cfg.regime, replication=0)                  # one replication in memory

@@ -19,7 +19,7 @@ from sim.cli.compose import CONFIG_DIR, to_config
 from sim.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, fail, write_error
 from sim.cli.preflight import preflight
 from sim.config import ConfigError
-from sim.config.stability import overload_warnings
+from sim.config.stability import overload_warnings, scale_warnings
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
@@ -35,7 +35,7 @@ def app(cfg: DictConfig) -> None:
         _remove_if_empty(out_dir)
         _fail_job(str(e), multirun, hc)
         return
-    for line in overload_warnings(config):
+    for line in scale_warnings(config) + overload_warnings(config):
         print(f"warning: {line}", file=sys.stderr, flush=True)
     from sim.runs.runner import RunContext, execute
 

@@ -82,7 +82,7 @@ class Clearance:
             queued = env.now
             yield from self.stations[code].serve(work, started)
             queued_at, start, end = self.columns[code]
-            if queued_at is not None:  # the customs inspection, or the joint one that serves customs and CIQ
+            if queued_at is not None:
                 queued_at[i] = queued
             if np.isnan(start[i]):     # several visits in the same columns: the first start, the last end
                 start[i] = started[0]

@@ -13,12 +13,13 @@ import pandas as pd
 
 from sim.domain import CargoClass, Channel, Direction, Mode
 from sim.domain.sides import PAIRED, Side
-from sim.domain.stations import JOINT, customs_types, of, separate_types, station_types
+from sim.domain.stations import JOINT, station_types
 from sim.domain.units import HOURS_PER_WEEK
 from sim.outputs.costs import COMPONENTS
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import (EXPORT_STAGES, IMPORT_STAGES, duration, export_cohort, export_stages, foreign,
                              import_cohort, import_stages, transshipment_cohort)
+from sim.outputs.staffing import station_rows
 from sim.outputs.stats import kaplan_meier, km_mean
 
 NICE_BIN_HOURS = (1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 168)
@@ -193,30 +194,11 @@ def _resource_columns() -> tuple[str, ...]:
     return tuple(dict.fromkeys(cols))
 
 
-def _bay_rows(frame: Frame) -> dict:
-    """Station type -> the rows whose recorded start and end are a visit to it.
-
-    A joint "3 + 1" visit is recorded as the customs visit, at the joint visit's bay. A box
-    with several separate visits recorded in the same columns is left out of all of them: the
-    table keeps only the first start and the last end, so which bay was busy when is unknown."""
-    joint = (frame[JOINT.flag] == 1) & (frame[of(JOINT.joins).visits] == 1)
-    customs_station = np.where(joint, JOINT.bay.code, frame["station"])
-    rows = {st: customs_station == st.code for st in customs_types()}
-    separate = {st: (frame[st.visits] == 1) & ~joint if st.station is JOINT.joins else frame[st.visits] == 1
-                for st in separate_types()}
-    for st, mine in separate.items():
-        others = [v for o, v in separate.items() if o is not st and (o.start, o.end) == (st.start, st.end)]
-        rows[st] = mine & ~np.logical_or.reduce(others) if others else mine
-    return rows
-
-
 def resource_use(run) -> dict[str, tuple[pd.DataFrame, dict]]:
     """Busy servers over time: {resource: (timeline, capacity per side)}.
 
     A server is busy from the recorded start to the end of a job (officers and bays hold a
     job overnight when their shift ends). The joint "3 + 1" visit takes its bay (physical).
-    Boxes with both a separate CIQ visit and fumigation are left out of those two panels (see
-    `_bay_rows`; the panels are then a lower bound).
     """
     edges = bin_edges(run)
     port = run.config.get("port", {})
@@ -228,7 +210,7 @@ def resource_use(run) -> dict[str, tuple[pd.DataFrame, dict]]:
         "document-check officers": (_timeline(run, frame, "doc_check_start", "doc_check_end", edges),
                                     _side_capacity(run, lambda r: int(r.get("officers", 0)))),
     }
-    for st, rows in _bay_rows(frame).items():
+    for st, rows in station_rows(frame, station_types()).items():
         name = f"{st.key} inspection bays" if st.customs else f"{st.key} bays"
         out[name] = (_timeline(run, frame.select(rows), st.start, st.end, edges),
                      dict.fromkeys(run.sides, bays.get(st.key, 0)))

@@ -19,7 +19,7 @@ from sim.domain.stations import JOINT, calendar_of, separate_types, station_type
 from sim.domain.units import HOURS_PER_DAY
 from sim.model.clearance import Clearance
 from sim.model.demand import generate_calls, generate_consignments
-from sim.model.hinterland import Hinterland
+from sim.model.hinterland import INLAND_STEPS, Hinterland
 from sim.model.inspection import StaffedStation
 from sim.model.memory import return_freed_arrays
 from sim.model.plan import plan
@@ -73,10 +73,11 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
     env.process(clearance.dispatch(end))
     hinterland.start(end)
     p.drop_setup_only()
-    rec.allocate_deferred()  # after the set-up arrays are gone: they set the run's peak memory
+    rec.allocate_deferred(_visit_columns())  # after the set-up arrays are gone: they set the run's peak memory
     env.run(until=end)
     hinterland.serve_gate_line(end)
     hinterland.record_gate_line()
+    p.drop_all_but_after_run()
     hinterland.clear_inland()
     plug_reefers(rec, cfg.port.reefer_plugs, end)
 
@@ -113,7 +114,7 @@ def _consignment_record(cfg: Config, cons, p):
     shared.update(origin_ready=p.origin_ready, gate_arrival=p.gate_arrival, gate_in=p.gate_in, lodged=p.lodged,
                   accepted=p.accepted, doc_check_start=p.doc_check_start, doc_check_end=p.doc_check_end,
                   released=p.released, customs_work_hours=p.customs_work_hours)
-    rec = consignment_columns(len(cons), shared, deferred=_visit_columns())
+    rec = consignment_columns(len(cons), shared, deferred=_visit_columns() + INLAND_STEPS)
     rec.consignment_id[:] = np.arange(len(cons))
     rec.call_id[:] = cons.call  # a copy: loading may move an export to a later call
     rec.rolled_calls[:] = 0

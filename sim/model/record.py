@@ -40,9 +40,9 @@ class Columns:
                     raise ValueError(f"shared column {name}: {column.dtype}[{len(column)}], expected {np.dtype(dtype)}[{n}]")
                 setattr(self, name, column)
 
-    def allocate_deferred(self) -> None:
-        """Allocate the deferred float columns (all NaN)."""
-        for name in self.deferred:
+    def allocate_deferred(self, names=None) -> None:
+        """Allocate the deferred float columns (all NaN): `names` of them, or all."""
+        for name in self.deferred if names is None else names:
             if getattr(self, name) is None:
                 setattr(self, name, np.full(self.n, np.nan))
 

@@ -15,8 +15,10 @@ servers x the pool's open hours in the window. The servers and calendars are not
 consignment table, so the experiment layer passes them in as `Pool`s built from the config
 (`staffed_pools`), carried in `RunTables.pools`.
 
-The inland offices are not covered: the record keeps only the second declaration's lodging and
-release, not when its document check and inspection ran (their wait is `inland_office_hours_mean`).
+The inland customs offices (one per inland destination, each with the regime's
+`transit.inland_officers` and `transit.inland_inspection_bays` on its `transit.inland_calendar`)
+are two pools summed over the offices: their utilisation is the busy hours of all offices over
+the available hours of all offices. Their wait is `inland_office_hours_mean` (lodging to release).
 """
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ from sim.outputs.kpi import Window, duration, export_cohort, foreign, import_coh
 from sim.outputs.stats import summarize_durations
 
 OFFICERS = "officers"
+INLAND_OFFICERS = "inland_officers"
+INLAND_BAYS = "inland_bays"
 STATIONS: tuple[StationType, ...] = STATION_TYPES
 """The stations with staffing KPIs: the registry as the KPIs were registered (a station type a
 test adds for its duration gets none, so the registry of KPIs and the family still agree)."""
@@ -71,6 +75,11 @@ def staffed_pools(port, regime) -> tuple[Pool, ...]:
     stations = _field(port, "inspection_stations")
     pools = [_pool(OFFICERS, _field(regime, "officers"), _field(regime, "officer_calendar"))]
     pools += [_pool(st.key, _field(stations[st.key], "bays"), calendar_of(st, regime)) for st in STATIONS]
+    offices = sum(1 for d in _field(port, "destinations").values() if _field(d, "inland"))
+    transit = _field(regime, "transit")
+    calendar = _field(transit, "inland_calendar")
+    pools += [_pool(INLAND_OFFICERS, offices * _field(transit, "inland_officers"), calendar),
+              _pool(INLAND_BAYS, offices * _field(transit, "inland_inspection_bays"), calendar)]
     return tuple(pools)
 
 
@@ -114,7 +123,8 @@ def utilisation(pool: Pool | None, start, end, window: Window) -> float:
 def staffing_kpis(table: Frame, window: Window, pools=()) -> dict:
     """Officer utilisation; per inspection station its utilisation and its mean wait (box at the
     station to the start of its inspection; closed hours count as waiting; open items censored,
-    Kaplan-Meier) over the foreign import and export cohort, as `queue_kpis`."""
+    Kaplan-Meier) over the foreign import and export cohort, as `queue_kpis`; the inland offices'
+    officers' and bays' utilisation."""
     by_name = {p.name: p for p in pools}
     k = {"officer_utilization": utilisation(by_name.get(OFFICERS), table["doc_check_start"], table["doc_check_end"],
                                             window)}
@@ -128,5 +138,10 @@ def staffing_kpis(table: Frame, window: Window, pools=()) -> dict:
         part = cohort.select(cohort_rows[st] & ~np.isnan(cohort[st.queued]))
         d, obs = duration(part, st.queued, st.start, window)
         k[f"inspection_wait_hours_{st.key}"] = summarize_durations(d, obs)["mean"]  # NaN: nobody came
+    for name, pool, start, end in (("inland_officer_utilization", INLAND_OFFICERS, "inland_check_start",
+                                    "inland_check_end"),
+                                   ("inland_bay_utilization", INLAND_BAYS, "inland_inspection_start",
+                                    "inland_inspection_end")):
+        k[name] = utilisation(by_name.get(pool), table[start], table[end], window)
     return k
 

@@ -18,14 +18,16 @@ from sim.domain.stations import of
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import Window
 from sim.outputs.kpis import FAMILIES, RunTables, kpi_names
-from sim.outputs.staffing import OFFICERS, Pool, busy_hours, staffed_pools, staffing_kpis, station_rows
+from sim.outputs.staffing import (INLAND_BAYS, INLAND_OFFICERS, OFFICERS, Pool, busy_hours, staffed_pools,
+                                  staffing_kpis, station_rows)
 from tests.conftest import make_config
 
 WINDOW = Window(warmup_hours=24.0, horizon_hours=168.0, end_hours=200.0)
 OFFICE = ((0, 1, 2, 3, 4), 8.5, 17.0)
 ALWAYS = ((0, 1, 2, 3, 4, 5, 6), 0.0, 24.0)
 POOLS = (Pool(OFFICERS, 2, *OFFICE), Pool("scan", 1, *OFFICE), Pool("physical", 2, *OFFICE),
-         Pool("quarantine", 1, *OFFICE), Pool("fumigation", 2, *ALWAYS))
+         Pool("quarantine", 1, *OFFICE), Pool("fumigation", 2, *ALWAYS), Pool(INLAND_OFFICERS, 2, *OFFICE),
+         Pool(INLAND_BAYS, 1, *OFFICE))
 SCAN, PHYSICAL, NONE = Station.SCAN.code, Station.PHYSICAL.code, Station.NONE.code
 YELLOW = Channel.YELLOW.code
 INTEGERS = ATTRIBUTES_INT + ATTRIBUTES_CODE
@@ -56,6 +58,11 @@ ROWS = {
            "fumigation": 1, "fumigation_queued": 85.5, "fumigation_start": 86.0, "fumigation_end": 110.0},
     "F1": {"fumigation": 1, "fumigation_queued": 100.0, "fumigation_start": 102.0, "fumigation_end": 126.0},
     "F2": {"fumigation": 1, "fumigation_queued": 150.0, "fumigation_start": 150.0},  # running at the end
+    # Inland offices (officers 2 x 34 h, bays 1 x 34 h over all offices). L2's check is held overnight
+    # Tue 16:30 - Wed 9:00: 0.5 + 0.5 open hours.
+    "L1": {"inland_check_start": 32.5, "inland_check_end": 33.0, "inland_inspection_start": 33.0,
+           "inland_inspection_end": 36.0},
+    "L2": {"inland_check_start": 40.5, "inland_check_end": 57.0},
 }
 
 
@@ -80,6 +87,11 @@ def test_station_utilisation_by_hand(k):
     assert k["inspection_utilization_physical"] == pytest.approx((4 + 2) / (2 * 34))  # the joint visit is physical's
     assert k["inspection_utilization_quarantine"] == pytest.approx(4 / 34)
     assert k["inspection_utilization_fumigation"] == pytest.approx((24 + 24 + 18) / (2 * 144))
+
+
+def test_inland_office_utilisation_by_hand(k):
+    assert k["inland_officer_utilization"] == pytest.approx((0.5 + 1.0) / (2 * 34))
+    assert k["inland_bay_utilization"] == pytest.approx(3.0 / 34)
 
 
 def test_station_wait_by_hand(k):
@@ -118,7 +130,7 @@ def test_the_family_computes_what_is_registered_and_reads_run_tables_pools():
 def test_pools_come_from_the_regime_and_the_port():
     cfg = make_config()
     pools = {p.name: p for p in staffed_pools(cfg.port, cfg.regime)}
-    assert list(pools) == [OFFICERS, "scan", "physical", "quarantine", "fumigation"]
+    assert list(pools) == [OFFICERS, "scan", "physical", "quarantine", "fumigation", INLAND_OFFICERS, INLAND_BAYS]
     officers = pools[OFFICERS]
     assert officers.servers == cfg.regime.officers == 76
     assert officers.calendar.open_per_week == 168.0  # after the reform: round the clock
@@ -127,6 +139,11 @@ def test_pools_come_from_the_regime_and_the_port():
     before = {p.name: p for p in staffed_pools(cfg.port, cfg.baseline)}
     assert before[OFFICERS].servers == 300 and before[OFFICERS].calendar.open_per_week == 42.5
     assert before["quarantine"].calendar.open_per_week == 42.5
+    offices = [name for name, d in cfg.port.destinations.items() if d.inland]
+    assert len(offices) == 4  # Shenyang, Changchun, Harbin, Tongliao: one inland office each
+    assert before[INLAND_OFFICERS].servers == 4 * cfg.baseline.transit.inland_officers
+    assert before[INLAND_BAYS].servers == 4 * cfg.baseline.transit.inland_inspection_bays
+    assert before[INLAND_BAYS].calendar.open_per_week == 42.5
     # 76 officers on 24/7 for the window of a default run (28 days, 7 warm-up): 76 x 21 x 24 h
     assert officers.available_hours(Window(7 * 24.0, 28 * 24.0, 35 * 24.0)) == pytest.approx(76 * 21 * 24)
     assert of(Station.FUMIGATION).queued == "fumigation_queued"

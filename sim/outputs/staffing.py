@@ -135,6 +135,9 @@ def staffing_kpis(table: Frame, window: Window, pools=()) -> dict:
         visits = table.select(rows[st])
         k[f"inspection_utilization_{st.key}"] = utilisation(by_name.get(st.key), visits[st.start], visits[st.end],
                                                              window)
+        if st.queued is None:  # a station that does not record when a box reaches it
+            k[f"inspection_wait_hours_{st.key}"] = np.nan
+            continue
         part = cohort.select(cohort_rows[st] & ~np.isnan(cohort[st.queued]))
         d, obs = duration(part, st.queued, st.start, window)
         k[f"inspection_wait_hours_{st.key}"] = summarize_durations(d, obs)["mean"]  # NaN: nobody came

@@ -186,12 +186,22 @@ def _side_capacity(run, getter) -> dict:
     return {side: getter(run.regime_config(side)) for side in run.sides}
 
 
-def _resource_columns() -> tuple[str, ...]:
-    """The columns `resource_use` reads: officers, and every station type's visits."""
+def _resource_columns(types) -> tuple[str, ...]:
+    """The columns `resource_use` reads: officers, and the station types' visits."""
     cols = ["doc_check_start", "doc_check_end", "station", JOINT.flag]
-    for st in station_types():
+    for st in types:
         cols += [c for c in (st.visits, st.start, st.end) if c]
     return tuple(dict.fromkeys(cols))
+
+
+def _stored_stations(run) -> tuple[list, list]:
+    """(station types whose visit columns the stored table has, those it lacks). A run stored
+    before fumigation had columns of its own recorded it in the CIQ visit's columns."""
+    stored = getattr(run, "table_columns", None)
+    types = station_types()
+    if stored is None:
+        return list(types), []
+    return [st for st in types if {st.start, st.end} <= stored], [st for st in types if not {st.start, st.end} <= stored]
 
 
 def resource_use(run) -> dict[str, tuple[pd.DataFrame, dict]]:
@@ -199,18 +209,24 @@ def resource_use(run) -> dict[str, tuple[pd.DataFrame, dict]]:
 
     A server is busy from the recorded start to the end of a job (officers and bays hold a
     job overnight when their shift ends). The joint "3 + 1" visit takes its bay (physical).
+    A run stored before each separate station had columns of its own has no fumigation panel,
+    and its CIQ panel leaves out the boxes also fumigated (their record mixes the two visits).
     """
     edges = bin_edges(run)
     port = run.config.get("port", {})
     bays = {name: int(s.get("bays", 0)) for name, s in port.get("inspection_stations", {}).items()}
     berths = sum(int(t.get("berths", 0)) for t in port.get("terminals", {}).values())
-    frame = run.frame(_resource_columns())
+    types, absent = _stored_stations(run)
+    frame = run.frame(_resource_columns(types) + tuple(st.visits for st in absent if st.visits))
     out = {
         "berths": (_timeline(run, run.call_frame, "berthed", "departed", edges), dict.fromkeys(run.sides, berths)),
         "document-check officers": (_timeline(run, frame, "doc_check_start", "doc_check_end", edges),
                                     _side_capacity(run, lambda r: int(r.get("officers", 0)))),
     }
-    for st, rows in station_rows(frame, station_types()).items():
+    mixed = np.logical_or.reduce([frame[st.visits] == 1 for st in absent if st.visits] or [np.zeros(len(frame), bool)])
+    for st, rows in station_rows(frame, types).items():
+        if not st.customs:
+            rows = rows & ~mixed
         name = f"{st.key} inspection bays" if st.customs else f"{st.key} bays"
         out[name] = (_timeline(run, frame.select(rows), st.start, st.end, edges),
                      dict.fromkeys(run.sides, bays.get(st.key, 0)))

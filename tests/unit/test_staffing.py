@@ -147,3 +147,35 @@ def test_pools_come_from_the_regime_and_the_port():
     # 76 officers on 24/7 for the window of a default run (28 days, 7 warm-up): 76 x 21 x 24 h
     assert officers.available_hours(Window(7 * 24.0, 28 * 24.0, 35 * 24.0)) == pytest.approx(76 * 21 * 24)
     assert of(Station.FUMIGATION).queued == "fumigation_queued"
+
+
+def _fake_run(columns: frozenset):
+    """A stored single run holding the hand-built table (as `sim.store.rundir.Run` offers it)."""
+    from types import SimpleNamespace
+
+    frame = table(ROWS)
+    data = {name: frame[name] for name in frame.names} | {"side": np.full(len(frame), "single")}
+    calls = Frame({"berthed": np.zeros(0), "departed": np.zeros(0), "side": np.zeros(0, dtype=object)})
+    return SimpleNamespace(
+        sides=["single"], replications=1, window=WINDOW, table_columns=columns, call_frame=calls,
+        config={"port": {"inspection_stations": {k: {"bays": 1} for k in ("scan", "physical", "quarantine",
+                                                                          "fumigation")}, "terminals": {}}},
+        frame=lambda cols: Frame({c: data[c] for c in [*cols, "side"]}), regime_config=lambda side: {"officers": 2})
+
+
+def test_resource_figure_of_a_run_stored_before_fumigation_had_its_own_columns():
+    """Such a run recorded fumigation in the CIQ visit's columns: no fumigation panel, and the CIQ
+    panel leaves out boxes also fumigated (Q1), so it is not a mix of the two visits."""
+    from sim.outputs.summaries import resource_use
+
+    every = frozenset(table(ROWS).names)
+    new = resource_use(_fake_run(every))
+    old = resource_use(_fake_run(every - {"quarantine_queued", "fumigation_queued", "fumigation_start",
+                                          "fumigation_end"}))
+    width = 1.0  # 200 h in bins of 1 h
+
+    def hours(panels, name):
+        return float(panels[name][0]["single"].sum()) * width
+
+    assert hours(new, "quarantine bays") == pytest.approx(4.0) and hours(new, "fumigation bays") == pytest.approx(24 + 24 + 50)
+    assert "fumigation bays" not in old and hours(old, "quarantine bays") == 0.0

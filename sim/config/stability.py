@@ -238,8 +238,8 @@ def scale_warnings(cfg: Config) -> list[str]:
     if scale >= 1.0:
         return []
     return [f"demand.scale={scale:g} shrinks the traffic only; the capacities (officers, bays, berths, lanes) "
-            "stay as configured, so staffing and capacity what-ifs are diluted. demand.scale is demand growth; "
-            "for a quicker run keep it at 1 and shorten run.horizon_days (e.g. run.horizon_days=14 "
+            "stay as configured, so a staffing or capacity what-if at this scale is diluted. If you lowered it "
+            "for speed, keep it at 1 and shorten run.horizon_days instead (e.g. run.horizon_days=14 "
             "run.warmup_days=4 run.drain_days=5)"]
 
 

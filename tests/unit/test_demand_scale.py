@@ -16,3 +16,4 @@ def test_a_shrunk_demand_gets_one_line_saying_what_to_do_instead():
     assert len(lines) == 1 and "\n" not in lines[0]
     assert lines[0].startswith("demand.scale=0.25 shrinks the traffic only")
     assert "capacities" in lines[0] and "run.horizon_days" in lines[0]
+

@@ -78,19 +78,18 @@ def count_visits(rep) -> dict:
 
     c = {name: rep.consignments[name].to_numpy(zero_copy_only=False) for name in (
         "direction", "mode", "destination", "quarantine", "joint_inspection", "fumigation", "doc_check_end",
-        "inspection_end", "quarantine_end", "inland_released", "gate_in", "out", "plugged")}
+        "inspection_end", "quarantine_end", "fumigation_end", "inland_released", "gate_in", "out", "plugged")}
     done = {name: ~np.isnan(c[name]) for name in ("doc_check_end", "inspection_end", "quarantine_end",
-                                                   "inland_released", "gate_in", "out", "plugged")}
+                                                   "fumigation_end", "inland_released", "gate_in", "out", "plugged")}
     export = c["direction"] == Direction.EXPORT.code
     truck, rail = c["mode"] == Mode.TRUCK.code, c["mode"] == Mode.RAIL.code
-    ciq = done["quarantine_end"]
     trains = ~export & rail & done["out"]  # boxes that left on a train: one train per (corridor, departure)
     return {
         "berth": int(np.count_nonzero(~np.isnan(rep.calls["departed"].to_numpy(zero_copy_only=False)))),
         "officer": int(done["doc_check_end"].sum()),
         "inspection": int(done["inspection_end"].sum()),
-        "ciq_fumigation": int((ciq & (c["quarantine"] == 1) & (c["joint_inspection"] == 0)).sum()
-                              + (ciq & (c["fumigation"] == 1)).sum()),
+        "ciq_fumigation": int((done["quarantine_end"] & (c["quarantine"] == 1) & (c["joint_inspection"] == 0)).sum()
+                              + (done["fumigation_end"] & (c["fumigation"] == 1)).sum()),
         "inland_office": int(done["inland_released"].sum()),
         "in_gate": int((export & truck & done["gate_in"] & (c["gate_in"] >= 0)).sum()),
         "out_gate": int((~export & truck & done["out"]).sum()),

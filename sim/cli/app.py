@@ -21,7 +21,7 @@ from sim.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, fail, write_error
 from sim.cli.preflight import preflight
 from sim.cli.searchpath import describe_dirs, split_config_dirs, user_dirs, with_config_dirs
 from sim.config import ConfigError
-from sim.config.stability import overload_warnings
+from sim.config.stability import overload_warnings, scale_warnings
 from sim.experiment.progress import EXIT_BROKEN_PIPE, STDOUT_CLOSED, stdout_gone
 
 
@@ -38,7 +38,7 @@ def app(cfg: DictConfig) -> None:
         _remove_if_empty(out_dir)
         _fail_job(str(e), multirun, hc)
         return
-    for line in overload_warnings(config):
+    for line in scale_warnings(config) + overload_warnings(config):
         print(f"warning: {line}", file=sys.stderr, flush=True)
     from sim.runs.runner import RunContext, execute
 

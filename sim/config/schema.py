@@ -74,7 +74,7 @@ class ExperimentConfig:
     """Also write report.html (self-contained: KPI table, figures, calibration status, config)
     beside the results of an interactive run (sweep jobs skip it; `python -m sim.report` any time)."""
     fit_overrides: List[str] = field(default_factory=list)
-    """calibrate: `key=value` settings for the fitting runs (e.g. demand.scale=0.1), on top of run.*."""
+    """calibrate: `key=value` settings for the fitting runs (e.g. run.horizon_days=10), on top of run.*."""
     max_evaluations: int = 40
     """calibrate: most loss evaluations (each one a paired before/after run)."""
 
@@ -231,7 +231,10 @@ class IrregularArrivalsConfig:
 class DemandConfig:
     name: str = MISSING
     scale: float = 1.0
-    """Multiplies boxes per call (1.0 = full-scale Dalian); handy for small test runs."""
+    """Demand growth as a what-if: multiplies the boxes of every call (1.0 = the scenario's
+    traffic), while the port's capacities (officers, bays, berths, lanes, trains) stay as
+    configured. Not a way to make a run faster: below 1 the pools idle, so a staffing or
+    capacity what-if shows nothing; shorten `run.horizon_days` instead."""
     services: Dict[str, ServiceConfig] = MISSING
     irregular: IrregularArrivalsConfig = field(default_factory=IrregularArrivalsConfig)
     call_size_cv: float = 0.25

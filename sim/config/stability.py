@@ -170,8 +170,8 @@ def berth_loads(cfg: Config) -> list[Load]:
 
 def terminal_teu_per_year(cfg: Config) -> dict[str, float]:
     """TEU a year each terminal is offered (boxes x (1 + forty_foot_share)), to hold against its
-    design capacity: at full scale for a reduced run (demand.scale < 1 samples the full port),
-    with the growth for demand.scale > 1."""
+    design capacity: at least the scenario's traffic (a run with demand.scale < 1 still hears of a
+    terminal over its design at full traffic), with the growth for demand.scale > 1."""
     weekly = dict.fromkeys(cfg.port.terminals, 0.0)
     for name, calls, boxes in _calls_by_terminal(cfg):
         weekly[name] += calls * boxes
@@ -229,6 +229,18 @@ def check_stability(cfg: Config) -> Config:
             raise ConfigError(key, f"{problem}: add servers or open hours, or lower the demand "
                                    "(run.allow_overload=true runs it anyway)")
     return cfg
+
+
+def scale_warnings(cfg: Config) -> list[str]:
+    """One line when demand.scale < 1: it shrinks the traffic, not the port, so the pools idle
+    and a staffing or capacity what-if shows little or nothing (a trap for quick looks)."""
+    scale = cfg.demand.scale
+    if scale >= 1.0:
+        return []
+    return [f"demand.scale={scale:g} shrinks the traffic only; the capacities (officers, bays, berths, lanes) "
+            "stay as configured, so a staffing or capacity what-if at this scale is diluted. If you lowered it "
+            "for speed, keep it at 1 and shorten run.horizon_days instead (e.g. run.horizon_days=14 "
+            "run.warmup_days=4 run.drain_days=5)"]
 
 
 def overload_warnings(cfg: Config) -> list[str]:

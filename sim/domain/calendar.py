@@ -93,20 +93,30 @@ class WorkingCalendar:
         work = np.asarray(work, dtype=float)
         if self.always_open:
             return t + work
-        starts, ends = np.asarray(self.starts), np.asarray(self.ends)
-        done_before = np.concatenate(([0.0], np.cumsum(ends - starts)))  # open hours before window k
-        week = np.floor(t / HOURS_PER_WEEK)
-        offset = t - week * HOURS_PER_WEEK
-        k = np.searchsorted(starts, offset, side="right") - 1  # last window opened by the offset
-        inside = np.clip(offset - starts[np.maximum(k, 0)], 0.0, (ends - starts)[np.maximum(k, 0)])
-        clock = week * self.open_per_week + np.where(k >= 0, done_before[np.maximum(k, 0)] + inside, 0.0)
-        target = clock + work
+        starts = np.asarray(self.starts)
+        done_before = np.concatenate(([0.0], np.cumsum(np.asarray(self.ends) - starts)))
+        target = self.clock_many(t) + work
         # (week, remainder in (0, open_per_week]): a remainder of exactly 0 is the end of the week before.
         end_week = np.ceil(target / self.open_per_week) - 1
         remainder = target - end_week * self.open_per_week
         j = np.clip(np.searchsorted(done_before[1:], remainder, side="left"), 0, len(starts) - 1)
         done = end_week * HOURS_PER_WEEK + starts[j] + (remainder - done_before[j])
         return np.where(work > 0, done, self.next_open_many(t))
+
+    def clock_many(self, t):
+        """Open hours from time 0 to each t (negative before 0): working time as a clock, so the
+        open hours in [a, b] are clock(b) - clock(a). Read by `finish_many` and by the staffing
+        KPIs (a pool's busy and available hours in a window)."""
+        t = np.asarray(t, dtype=float)
+        if self.always_open:
+            return t
+        starts, ends = np.asarray(self.starts), np.asarray(self.ends)
+        done_before = np.concatenate(([0.0], np.cumsum(ends - starts)))  # open hours before window k
+        week = np.floor(t / HOURS_PER_WEEK)
+        offset = t - week * HOURS_PER_WEEK
+        k = np.searchsorted(starts, offset, side="right") - 1  # last window opened by the offset
+        inside = np.clip(offset - starts[np.maximum(k, 0)], 0.0, (ends - starts)[np.maximum(k, 0)])
+        return week * self.open_per_week + np.where(k >= 0, done_before[np.maximum(k, 0)] + inside, 0.0)
 
     def next_open_many(self, t):
         """`next_open` for arrays, with the same closing tolerance (`_locate`)."""
@@ -122,7 +132,7 @@ class WorkingCalendar:
         return week * HOURS_PER_WEEK + np.maximum(offset, starts[i])
 
     def open_hours_between(self, a: float, b: float) -> float:
-        """Working hours in [a, b]; used by utilisation KPIs and tests."""
+        """Working hours in [a, b], window by window (the tests' reference for `clock_many`)."""
         if b <= a:
             return 0.0
         total = 0.0

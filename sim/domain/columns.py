@@ -6,10 +6,13 @@ Every layer reads these names; only the model writes them (sim/model/record.py).
 # Import: vessel_arrival -> berthed -> in_yard (-> plugged, reefers); lodged -> accepted ->
 #   doc_check_start -> doc_check_end -> inspection_ordered -> inspection_queued (box at the
 #   station) -> inspection_start -> inspection_end (customs, or the joint visit) ->
-#   quarantine_start -> quarantine_end (separate CIQ visit, fumigation) -> duty_paid ->
+#   quarantine_queued -> quarantine_start -> quarantine_end (separate CIQ visit) ->
+#   fumigation_queued -> fumigation_start -> fumigation_end -> duty_paid ->
 #   released (customs release at the port; for a transit box, the transit release) ->
 #   transit_ready (transit formalities done) -> out (gate-out or train departure) ->
-#   inland_arrival -> inland_lodged -> inland_released (second declaration, transit only) ->
+#   inland_arrival -> inland_lodged -> inland_check_start -> inland_check_end (the inland officers'
+#   document check) -> inland_inspection_start -> inland_inspection_end (the inland bays) ->
+#   inland_released (second declaration, transit only) ->
 #   delivered (at the consignee's door).
 # Export: origin_ready (the box is ready to leave the exporter; under export transit it is first
 #   declared at the inland office and waits for a bonded truck) -> gate_arrival -> gate_in -> lodged
@@ -17,12 +20,18 @@ Every layer reads these names; only the model writes them (sim/model/record.py).
 # Transshipment: vessel_arrival -> berthed -> in_yard -> released (under transit supervision)
 #   -> loaded -> out (connecting vessel departs or land-bridge train leaves).
 # A step a consignment skips stays NaN; so does one that had not happened when the run ended.
+# Each station type has its own queued/start/end columns (the customs stations share theirs: a
+# box makes one customs visit, the `station` column says where), so a pool's busy time and
+# wait are read from its columns alone (sim.outputs.staffing), as are the inland offices' pools.
 MILESTONES = (
     "vessel_arrival", "berthed", "in_yard", "origin_ready", "gate_arrival", "gate_in", "plugged",
     "lodged", "accepted", "doc_check_start", "doc_check_end",
     "inspection_ordered", "inspection_queued", "inspection_start", "inspection_end",
-    "quarantine_start", "quarantine_end", "duty_paid", "released", "transit_ready",
-    "loaded", "out", "inland_arrival", "inland_lodged", "inland_released", "delivered",
+    "quarantine_queued", "quarantine_start", "quarantine_end",
+    "fumigation_queued", "fumigation_start", "fumigation_end", "duty_paid", "released", "transit_ready",
+    "loaded", "out", "inland_arrival", "inland_lodged",
+    "inland_check_start", "inland_check_end", "inland_inspection_start", "inland_inspection_end",
+    "inland_released", "delivered",
 )
 
 # Attribute columns (integers or floats that do not change during the run).

@@ -43,8 +43,10 @@ class StationType:
     into the regime config (or, for the calendar, fixed hours). `visits` names the 0/1
     attribute column that says a consignment visits it; None marks a customs station, one
     of the alternatives for the red channel's customs visit, chosen by the `station`
-    column. A visit is recorded in `start`/`end` (a box with several visits recorded in
-    the same columns keeps the first start and the last end), and in `queued` if set.
+    column. A visit is recorded in `queued` (the box reaches the station), `start` and `end`.
+    The customs stations share theirs (a box makes one customs visit; `station` says where);
+    a station visited on its own flag has its own, so its busy time and wait can be read back
+    from the table (sim.outputs.staffing).
     For a station visited on its own flag, the clearance plan holds the arrays `<visits>`
     (does it visit) and `<visits>_work` (working hours), filled by its visit rule.
     """
@@ -85,9 +87,9 @@ STATION_TYPES: tuple[StationType, ...] = (
     _customs(Station.SCAN),
     _customs(Station.PHYSICAL),
     StationType(Station.QUARANTINE, "quarantine.calendar", "quarantine.hours_mean",
-                "quarantine_start", "quarantine_end", visits="quarantine"),
+                "quarantine_start", "quarantine_end", visits="quarantine", queued="quarantine_queued"),
     StationType(Station.FUMIGATION, ROUND_THE_CLOCK, "quarantine.fumigation_hours_mean",
-                "quarantine_start", "quarantine_end", visits="fumigation"),
+                "fumigation_start", "fumigation_end", visits="fumigation", queued="fumigation_queued"),
 )
 """Every station type, in visit order: the customs visit first, then the others as listed."""
 

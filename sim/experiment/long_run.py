@@ -40,6 +40,7 @@ from sim.model.port import simulate
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import Window
 from sim.outputs.kpis import replication_kpis
+from sim.outputs.staffing import staffed_pools
 
 SEGMENTS_FILE = "segments.csv"
 AGREE_HOURS = 1e-6
@@ -90,7 +91,8 @@ def run_segment(cfg: Config, regime: RegimeConfig, replication: int, seg: Segmen
     rep = simulate(segment_config(cfg, seg), regime, replication, traffic=(calls, cons))
     window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours)
     berths = tuple(t.berths for t in cfg.port.terminals.values())  # by terminal code
-    kpis = replication_kpis(Frame.of(rep.consignments), rep.calls, window, berths, cfg.costs)
+    kpis = replication_kpis(Frame.of(rep.consignments), rep.calls, window, berths, cfg.costs,
+                            staffed_pools(cfg.port, regime))
     drain_weeks = seg.last_week - seg.observed_week - seg.observed_weeks
     end = rep.end_hours + seg.start_hours
     head = _milestones_of_weeks(rep.consignments, week, seg, seg.observed_week, seg.observed_week + drain_weeks, end)

@@ -26,6 +26,7 @@ from sim.model.port import simulate
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import Window, duration, export_cohort, foreign
 from sim.outputs.kpis import replication_kpis
+from sim.outputs.staffing import staffed_pools
 from sim.outputs.stats import paired_difference, t_interval
 from sim.store.atomic import write_part
 
@@ -66,7 +67,7 @@ def run_job(cfg: Config, job: Job, parts_dir: Path | None) -> ReplicationResult:
     cons = rep.consignments
     table = Frame.of(cons)
     berths = tuple(t.berths for t in cfg.port.terminals.values())  # by terminal code
-    kpis = replication_kpis(table, rep.calls, window, berths, cfg.costs)
+    kpis = replication_kpis(table, rep.calls, window, berths, cfg.costs, staffed_pools(cfg.port, job.regime))
     sample = duration(foreign(export_cohort(table, window)), "lodged", "released", window)
 
     if parts_dir is not None:

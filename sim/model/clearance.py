@@ -27,9 +27,7 @@ class Clearance:
         self.stations = stations          # station code -> StaffedStation
         self.drayage = drayage            # station code -> one-way drayage hours
         self.port_side = port_side        # knows when import boxes reach the yard; removes them
-        # station code -> the record's (queued or None, start, end) columns of a visit there
-        self.columns = {st.code: (getattr(rec, st.queued) if st.queued else None, getattr(rec, st.start),
-                                  getattr(rec, st.end)) for st in station_types()}
+        self.columns = {}                 # filled when the run starts (`dispatch`): see `_visit_columns`
         self.import_code = Direction.IMPORT.code
         # The declarations that visit a station (not closed form, papers done), by start time;
         # selected before sorting, so no full-length temporary (a full year has ~4 M rows).
@@ -40,7 +38,11 @@ class Clearance:
 
     def dispatch(self, until: float):
         """Start each declaration's process when its papers are done (one live process per declaration)."""
-        env = self.env
+        env, rec = self.env, self.rec
+        # station code -> the record's (queued or None, start, end) columns of a visit there; read
+        # now, not at set-up, since the record allocates them once the set-up is done
+        self.columns = {st.code: (getattr(rec, st.queued) if st.queued else None, getattr(rec, st.start),
+                                  getattr(rec, st.end)) for st in station_types()}
         due = self.ready < until
         process = env.process
         declaration = self.declaration
@@ -82,7 +84,7 @@ class Clearance:
             queued = env.now
             yield from self.stations[code].serve(work, started)
             queued_at, start, end = self.columns[code]
-            if queued_at is not None:  # the customs inspection, or the joint one that serves customs and CIQ
+            if queued_at is not None:
                 queued_at[i] = queued
             if np.isnan(start[i]):     # several visits in the same columns: the first start, the last end
                 start[i] = started[0]

@@ -22,6 +22,8 @@ from sim.domain.calendar import WorkingCalendar
 from sim.model.queues import fifo_servers_on_calendar, weekly_times
 
 GATE_RECORD_BLOCK = 65_536  # trucks served from the out-gate line between two writes of their exits
+INLAND_STEPS = ("inland_check_start", "inland_check_end", "inland_inspection_start", "inland_inspection_end")
+"""The record's columns of the inland offices' two steps, written (and allocated) by `clear_inland`."""
 
 
 class RailCorridor:
@@ -184,15 +186,20 @@ class Hinterland:
         bays, two FIFO pools on the inland calendar (`fifo_servers_on_calendar`, the queue of
         `StaffedStation`) in tandem; released when the last step due is done."""
         plan, rec, dest = self.plan, self.rec, self.cons.destination
+        rec.allocate_deferred(INLAND_STEPS)
         arrived = np.flatnonzero(plan.second_declaration & ~np.isnan(rec.inland_arrival))
         for k in np.unique(dest[arrived]).tolist():
             idx = arrived[dest[arrived] == k]
             lodged = rec.inland_arrival[idx] + plan.inland_preparation[idx]
             ready = lodged.copy()
-            for work, servers in ((plan.inland_doc_check_work[idx], self.transit.inland_officers),
-                                  (plan.inland_inspection_work[idx], self.transit.inland_inspection_bays)):
+            for work, servers, (start, end) in (
+                    (plan.inland_doc_check_work[idx], self.transit.inland_officers,
+                     (rec.inland_check_start, rec.inland_check_end)),
+                    (plan.inland_inspection_work[idx], self.transit.inland_inspection_bays,
+                     (rec.inland_inspection_start, rec.inland_inspection_end))):
                 due = ~np.isnan(work)
-                _, ready[due] = fifo_servers_on_calendar(ready[due], work[due], servers, self.inland_calendar)
+                begun, ready[due] = fifo_servers_on_calendar(ready[due], work[due], servers, self.inland_calendar)
+                start[idx[due]], end[idx[due]] = begun, ready[due]
             rec.inland_lodged[idx] = lodged
             rec.inland_released[idx] = ready
             rec.delivered[idx] = ready + self.local_delivery[k]

@@ -89,6 +89,17 @@ class ClearancePlan:
         for name in self.SETUP_ONLY:
             setattr(self, name, None)
 
+    AFTER_RUN = ("second_declaration", "inland_preparation", "inland_doc_check_work", "inland_inspection_work")
+    """What the inland offices, computed once the event loop is over, still read."""
+
+    def drop_all_but_after_run(self) -> None:
+        """Drop every column the event loop needed and the inland offices do not, before the record
+        grows their columns (the end of a run is then the peak of its memory)."""
+        for name in self.__dataclass_fields__:
+            if name not in self.AFTER_RUN:
+                setattr(self, name, None)
+        self.separate_visits = ()
+
     def __post_init__(self):
         # (code, visits?, work, merged into a joint visit?) of each station visited on its own
         # flag, in visit order; read per declaration in the event loop, so built once.

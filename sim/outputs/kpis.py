@@ -24,6 +24,7 @@ from sim.outputs.frame import Frame
 from sim.outputs.kpi import (IMPORT_STAGES, Window, clearance_kpis, cohort_open_share, cost_kpis, export_cohort,
                              import_cohort, import_kpis, queue_kpis, reefer_kpis, transshipment_cohort,
                              transshipment_kpis, vessel_kpis, volume_kpis)
+from sim.outputs.staffing import STATIONS, Pool, staffing_kpis
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class RunTables:
     berths: int | tuple
     """All berths, or the berths of each terminal by terminal code (for the busiest terminal's KPI)."""
     costs: CostsConfig
+    pools: tuple[Pool, ...] = ()
+    """The staffed pools' capacities (servers, calendar), from the config (`staffed_pools`); none:
+    the utilisation KPIs are NaN."""
 
 
 def _volumes(t: RunTables) -> dict:
@@ -49,6 +53,7 @@ FAMILIES: dict[str, Callable[[RunTables], dict]] = {
     "transshipment": lambda t: transshipment_kpis(t.consignments, t.window, t.costs),
     "reefers": lambda t: reefer_kpis(t.consignments, t.window),
     "queues": lambda t: queue_kpis(t.consignments, t.window),
+    "staffing": lambda t: staffing_kpis(t.consignments, t.window, t.pools),
     "volumes": _volumes,
     "vessels": lambda t: vessel_kpis(t.calls, t.window, t.berths),
 }
@@ -126,11 +131,12 @@ def unit_of(name: str) -> str:
     return kpi.unit if kpi is not None else ""
 
 
-def replication_kpis(table, calls, window: Window, berths: int | tuple, rates: CostsConfig) -> dict:
+def replication_kpis(table, calls, window: Window, berths: int | tuple, rates: CostsConfig, pools=()) -> dict:
     """Every registered KPI of one replication, as floats: family by family, then the KPIs
     computed alone. A family computing a name not registered to it (or missing one) is an error,
-    so the registry cannot drift from the code."""
-    tables = RunTables(Frame.of(table), Frame.of(calls), window, berths, rates)
+    so the registry cannot drift from the code. `pools`: the staffed pools' capacities
+    (`sim.outputs.staffing.staffed_pools`)."""
+    tables = RunTables(Frame.of(table), Frame.of(calls), window, berths, rates, tuple(pools))
     k: dict[str, float] = {}
     for family, compute in FAMILIES.items():
         values = compute(tables)
@@ -201,8 +207,17 @@ for _kpi in (
     Kpi("reefer_teu_per_year", "TEU/yr", "Reefer volume", "volumes", headline=False),
     Kpi("reefer_plug_wait_hours_mean", HOURS, "Reefer wait for a plug, mean", "reefers"),
     Kpi("officer_wait_hours_mean", HOURS, "Declaration wait for an officer, mean", "queues"),
+    Kpi("officer_utilization", SHARE, "Officer utilisation (document check, open hours)", "staffing"),
     Kpi("inspection_wait_hours_mean", HOURS, "Box wait for an inspection bay, mean", "queues"),
+    *(Kpi(f"inspection_wait_hours_{st.key}", HOURS, f"Box wait at the {st.key} station, mean", "staffing",
+          headline=False) for st in STATIONS),
+    *(Kpi(f"inspection_utilization_{st.key}", SHARE, f"Utilisation of the {st.key} bays (open hours)", "staffing",
+          headline=False) for st in STATIONS),
     Kpi("inland_office_hours_mean", HOURS, "Second declaration at the inland office, mean", "queues"),
+    Kpi("inland_officer_utilization", SHARE, "Inland offices: officer utilisation (open hours)", "staffing",
+        headline=False),
+    Kpi("inland_bay_utilization", SHARE, "Inland offices: inspection bay utilisation (open hours)", "staffing",
+        headline=False),
     Kpi("vessel_wait_hours_mean", HOURS, "Vessel wait for a berth, mean", "vessels", key=True),
     Kpi("berth_utilization", SHARE, "Berth utilisation", "vessels", key=True),
     Kpi("busiest_terminal_berth_share", SHARE, "Berth utilisation at the busiest terminal", "vessels", headline=False),

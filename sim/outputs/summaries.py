@@ -13,12 +13,13 @@ import pandas as pd
 
 from sim.domain import CargoClass, Channel, Direction, Mode
 from sim.domain.sides import PAIRED, Side
-from sim.domain.stations import JOINT, customs_types, of, separate_types, station_types
+from sim.domain.stations import JOINT, station_types
 from sim.domain.units import HOURS_PER_WEEK
 from sim.outputs.costs import COMPONENTS
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import (EXPORT_STAGES, IMPORT_STAGES, duration, export_cohort, export_stages, foreign,
                              import_cohort, import_stages, transshipment_cohort)
+from sim.outputs.staffing import station_rows
 from sim.outputs.stats import kaplan_meier, km_mean
 
 NICE_BIN_HOURS = (1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 168)
@@ -185,29 +186,22 @@ def _side_capacity(run, getter) -> dict:
     return {side: getter(run.regime_config(side)) for side in run.sides}
 
 
-def _resource_columns() -> tuple[str, ...]:
-    """The columns `resource_use` reads: officers, and every station type's visits."""
+def _resource_columns(types) -> tuple[str, ...]:
+    """The columns `resource_use` reads: officers, and the station types' visits."""
     cols = ["doc_check_start", "doc_check_end", "station", JOINT.flag]
-    for st in station_types():
+    for st in types:
         cols += [c for c in (st.visits, st.start, st.end) if c]
     return tuple(dict.fromkeys(cols))
 
 
-def _bay_rows(frame: Frame) -> dict:
-    """Station type -> the rows whose recorded start and end are a visit to it.
-
-    A joint "3 + 1" visit is recorded as the customs visit, at the joint visit's bay. A box
-    with several separate visits recorded in the same columns is left out of all of them: the
-    table keeps only the first start and the last end, so which bay was busy when is unknown."""
-    joint = (frame[JOINT.flag] == 1) & (frame[of(JOINT.joins).visits] == 1)
-    customs_station = np.where(joint, JOINT.bay.code, frame["station"])
-    rows = {st: customs_station == st.code for st in customs_types()}
-    separate = {st: (frame[st.visits] == 1) & ~joint if st.station is JOINT.joins else frame[st.visits] == 1
-                for st in separate_types()}
-    for st, mine in separate.items():
-        others = [v for o, v in separate.items() if o is not st and (o.start, o.end) == (st.start, st.end)]
-        rows[st] = mine & ~np.logical_or.reduce(others) if others else mine
-    return rows
+def _stored_stations(run) -> tuple[list, list]:
+    """(station types whose visit columns the stored table has, those it lacks). A run stored
+    before fumigation had columns of its own recorded it in the CIQ visit's columns."""
+    stored = getattr(run, "table_columns", None)
+    types = station_types()
+    if stored is None:
+        return list(types), []
+    return [st for st in types if {st.start, st.end} <= stored], [st for st in types if not {st.start, st.end} <= stored]
 
 
 def resource_use(run) -> dict[str, tuple[pd.DataFrame, dict]]:
@@ -215,20 +209,24 @@ def resource_use(run) -> dict[str, tuple[pd.DataFrame, dict]]:
 
     A server is busy from the recorded start to the end of a job (officers and bays hold a
     job overnight when their shift ends). The joint "3 + 1" visit takes its bay (physical).
-    Boxes with both a separate CIQ visit and fumigation are left out of those two panels (see
-    `_bay_rows`; the panels are then a lower bound).
+    A run stored before each separate station had columns of its own has no fumigation panel,
+    and its CIQ panel leaves out the boxes also fumigated (their record mixes the two visits).
     """
     edges = bin_edges(run)
     port = run.config.get("port", {})
     bays = {name: int(s.get("bays", 0)) for name, s in port.get("inspection_stations", {}).items()}
     berths = sum(int(t.get("berths", 0)) for t in port.get("terminals", {}).values())
-    frame = run.frame(_resource_columns())
+    types, absent = _stored_stations(run)
+    frame = run.frame(_resource_columns(types) + tuple(st.visits for st in absent if st.visits))
     out = {
         "berths": (_timeline(run, run.call_frame, "berthed", "departed", edges), dict.fromkeys(run.sides, berths)),
         "document-check officers": (_timeline(run, frame, "doc_check_start", "doc_check_end", edges),
                                     _side_capacity(run, lambda r: int(r.get("officers", 0)))),
     }
-    for st, rows in _bay_rows(frame).items():
+    mixed = np.logical_or.reduce([frame[st.visits] == 1 for st in absent if st.visits] or [np.zeros(len(frame), bool)])
+    for st, rows in station_rows(frame, types).items():
+        if not st.customs:
+            rows = rows & ~mixed
         name = f"{st.key} inspection bays" if st.customs else f"{st.key} bays"
         out[name] = (_timeline(run, frame.select(rows), st.start, st.end, edges),
                      dict.fromkeys(run.sides, bays.get(st.key, 0)))

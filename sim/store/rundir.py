@@ -141,6 +141,11 @@ class Run:
             raise RunDirError(path, f"not a readable Parquet file ({' '.join(str(e).split())})") from None
 
     @cached_property
+    def table_columns(self) -> frozenset[str]:
+        """The consignment table's column names (a run stored by an older version may lack some)."""
+        return frozenset(self._file("consignments.parquet").schema_arrow.names)
+
+    @cached_property
     def consignments(self) -> pd.DataFrame:
         """Every column of every consignment (fine for small runs; use `frame` for big ones)."""
         return self._read("consignments.parquet").to_pandas()

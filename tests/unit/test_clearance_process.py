@@ -105,8 +105,9 @@ def test_an_import_waits_for_the_yard_then_visits_each_station_in_turn(monkeypat
     rec, port_side = run(None, monkeypatch)
     assert rec.inspection_ordered[2] == 0.5
     assert (rec.inspection_queued[2], rec.inspection_start[2], rec.inspection_end[2]) == (4.0, 4.0, 5.0)
-    # quarantine and fumigation share columns: the first start, the last end
-    assert (rec.quarantine_start[2], rec.quarantine_end[2]) == (6.25, 9.0)
+    # each separate station has its own columns: at the station, started, done
+    assert (rec.quarantine_queued[2], rec.quarantine_start[2], rec.quarantine_end[2]) == (6.25, 6.25, 8.25)
+    assert (rec.fumigation_queued[2], rec.fumigation_start[2], rec.fumigation_end[2]) == (8.5, 8.5, 9.0)
     assert rec.duty_paid[2] == 10.0 and rec.released[2] == 10.0
     assert port_side.removed == [(2, 10.0)]
 

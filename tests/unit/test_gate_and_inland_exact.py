@@ -102,4 +102,7 @@ def test_a_box_declared_again_inland_is_delivered_by_the_inland_office_not_the_g
     h.clear_inland()
     assert rec.inland_lodged[[1, 2]].tolist() == pytest.approx([arrival[0] + 1.0, arrival[1] + 2.0])
     assert rec.inland_released[[1, 2]].tolist() == pytest.approx([9.0, 13.75])
+    assert rec.inland_check_start[[1, 2]].tolist() == pytest.approx([8.5, 13.5])  # the officers' own columns
+    assert rec.inland_check_end[[1, 2]].tolist() == pytest.approx([9.0, 13.75])
+    assert np.isnan(rec.inland_inspection_start[[0, 1, 2]]).all() and np.isnan(rec.inland_check_start[0])
     assert rec.delivered[[1, 2]].tolist() == pytest.approx([9.0 + local[shenyang], 13.75 + local[changchun]])

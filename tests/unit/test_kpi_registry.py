@@ -108,6 +108,6 @@ def test_declarations_are_consistent():
         assert k.unit in allowed, k.name
         assert k.label and k.label[0].isupper(), k.name
         share_name = k.name.endswith("_share") or k.name.startswith("import_stage_share_")  # as _stage_hours_
-        assert (k.unit == SHARE) == (share_name or k.name == "berth_utilization"), k.name
+        assert (k.unit == SHARE) == (share_name or "utilization" in k.name), k.name  # busy over available
         assert (k.unit == "h") == ("_hours" in k.name), k.name
     assert set(kpis.key_kpis()) <= set(kpis.headline_names())

@@ -115,7 +115,7 @@ def test_the_unit_of_an_unknown_kpi_is_empty():
 def test_registration_errors_name_what_is_wrong():
     with pytest.raises(kpis.KpiRegistryError) as err:
         kpis.register(kpis.Kpi("x_share", "share", "X", "nope"))
-    assert ", ".join(kpis.FAMILIES) in str(err.value) and "queues, volumes" in str(err.value)
+    assert ", ".join(kpis.FAMILIES) in str(err.value) and "queues, staffing, volumes" in str(err.value)
     with pytest.raises(kpis.KpiRegistryError, match="cannot place 'x_share' after unknown KPI 'no_such_kpi'"):
         kpis.register(kpis.Kpi("x_share", "share", "X", lambda t: 0.0), after="no_such_kpi")
     assert "x_share" not in kpis.kpi_names()

@@ -212,7 +212,7 @@ def test_resource_summaries_show_a_new_station_types_bays(toy_run):
     assert capacity == {"single": 2}
     assert 0 < timeline["single"].max() <= 2 + 1e-9
     busy_hours = float(timeline["single"].sum()) * (timeline.index[1] - timeline.index[0])
-    # A joint "3 + 1" visit takes the physical bay, not the toy's (summaries._bay_rows).
+    # A joint "3 + 1" visit takes the physical bay, not the toy's (staffing.station_rows).
     joint = (table[JOINT.flag] == 1) & (table[JOINT.joins.value] == 1)
     done = (table["station"] == TOY.code) & ~joint & ~np.isnan(table["inspection_end"])
     assert busy_hours == pytest.approx(float((table["inspection_end"] - table["inspection_start"])[done].sum()),

@@ -209,8 +209,9 @@ def test_consignments_and_teu_are_conserved(o):
 # every other pair in tuple order must hold whenever both are recorded.
 YARD = ("vessel_arrival", "berthed", "in_yard")
 BEFORE_THE_BOX = ("lodged", "accepted", "doc_check_start", "doc_check_end", "inspection_ordered")
-AFTER_THE_BOX = ("inspection_queued", "inspection_start", "inspection_end", "quarantine_start",
-                 "quarantine_end", "duty_paid", "released", "transit_ready")
+AFTER_THE_BOX = ("inspection_queued", "inspection_start", "inspection_end", "quarantine_queued", "quarantine_start",
+                 "quarantine_end", "fumigation_queued", "fumigation_start", "fumigation_end", "duty_paid",
+                 "released", "transit_ready")
 UNORDERED = ({(a, b) for a in YARD for b in BEFORE_THE_BOX + ("duty_paid", "released")}
              | {("plugged", b) for b in BEFORE_THE_BOX + AFTER_THE_BOX})
 ORDERED_PAIRS = [(a, b) for a, b in itertools.combinations(MILESTONES, 2) if (a, b) not in UNORDERED]
@@ -220,9 +221,11 @@ ORDERED_PAIRS = [(a, b) for a, b in itertools.combinations(MILESTONES, 2) if (a,
 ROUTES = {
     IMPORT: (("vessel_arrival", "berthed", "in_yard", "inspection_queued"),
              ("lodged", "accepted", "doc_check_start", "doc_check_end", "inspection_ordered",
-              "inspection_queued", "inspection_start", "inspection_end", "quarantine_start",
-              "quarantine_end", "duty_paid", "released", "transit_ready", "out", "inland_arrival",
-              "inland_lodged", "inland_released", "delivered"),
+              "inspection_queued", "inspection_start", "inspection_end", "quarantine_queued", "quarantine_start",
+              "quarantine_end", "fumigation_queued", "fumigation_start", "fumigation_end", "duty_paid",
+              "released", "transit_ready", "out", "inland_arrival", "inland_lodged", "inland_check_start",
+              "inland_check_end", "inland_inspection_start", "inland_inspection_end", "inland_released",
+              "delivered"),
              ("in_yard", "plugged", "out"), ("in_yard", "transit_ready")),
     EXPORT: (("gate_arrival", "gate_in", "lodged", "accepted", "doc_check_start", "doc_check_end",
               "inspection_ordered", "inspection_queued", "inspection_start", "inspection_end",
@@ -316,17 +319,17 @@ def visits_at(df: pd.DataFrame, station: str):
     and the start and end columns that record it (NaN: not done by the end of the run).
 
     The customs (or joint) visit is inspection_start..inspection_end at `station`, or at the
-    physical area for a joint "3 + 1" visit. A separate CIQ visit and fumigation share
-    quarantine_start (first) .. quarantine_end (last), so only consignments with exactly one of
-    them give a clean interval (the others are left out: a subset, so capacity bounds still hold)."""
+    physical area for a joint "3 + 1" visit; a separate CIQ visit and fumigation have their own
+    columns."""
     joint = df.joint_inspection.to_numpy() == 1
     separate_ciq = (df.quarantine.to_numpy() == 1) & ~joint
     fumigation = df.fumigation.to_numpy() == 1
     if station in ("scan", "physical"):
         customs_station = np.where(joint, Station.PHYSICAL.code, df.station.to_numpy())
         return customs_station == Station[station.upper()].code, df.inspection_start, df.inspection_end
-    mask = separate_ciq & ~fumigation if station == "quarantine" else fumigation & ~separate_ciq
-    return mask, df.quarantine_start, df.quarantine_end
+    if station == "quarantine":
+        return separate_ciq, df.quarantine_start, df.quarantine_end
+    return fumigation, df.fumigation_start, df.fumigation_end
 
 
 @FAST

@@ -46,6 +46,7 @@ from sim.domain.calendar import WorkingCalendar
 from sim.model.hinterland import Hinterland
 from sim.model.inspection import StaffedStation
 from sim.model.queues import fifo_servers, fifo_servers_on_calendar, fifo_servers_until_leaving
+from sim.model.record import consignment_columns
 from tests.conftest import make_config
 
 TWINS = settings(max_examples=120, deadline=None, derandomize=True, database=None, print_blob=True)
@@ -363,8 +364,8 @@ def test_inland_offices_match_a_simpy_twin(c):
                                   inland_inspection_bays=c["bays"],
                                   inland_calendar=CalendarConfig(days=days, open_hour=open_hour, close_hour=close_hour))
     regime = dataclasses.replace(cfg.regime, transit=transit)
-    rec = SimpleNamespace(inland_arrival=c["arrival"].copy(), inland_lodged=np.full(n, np.nan),
-                          inland_released=np.full(n, np.nan), delivered=np.full(n, np.nan))
+    rec = consignment_columns(n)
+    rec.inland_arrival[:] = c["arrival"]
     plan = SimpleNamespace(second_declaration=c["second"], inland_preparation=c["preparation"],
                            inland_doc_check_work=c["doc_work"], inland_inspection_work=c["inspection_work"])
     cons = SimpleNamespace(destination=c["destination"])

@@ -55,6 +55,8 @@ from scipy import stats
 
 from sim.domain import Channel, Direction, Station, Trade
 from sim.model.port import simulate
+from sim.outputs.kpi import Window
+from sim.outputs.staffing import OFFICERS, staffed_pools, utilisation
 from tests.conftest import make_config
 
 # ---------------------------------------------------------------- M/M/c set-up
@@ -294,6 +296,21 @@ def test_mmc_reduction_is_really_mmc(mmc_config, mmc_runs):
     util = np.array([np.nansum(np.clip(run.end, run.warmup, run.horizon) - np.clip(run.start, run.warmup, run.horizon))
                      / (SERVERS * T) for run in mmc_runs])
     _assert_within(util.mean(), RHO, util.std(ddof=1) / math.sqrt(REPLICATIONS), T_REPS, "officer utilisation")
+
+
+def test_officer_utilization_kpi_is_rho(mmc_config, mmc_runs):
+    """The `officer_utilization` KPI's computation (sim.outputs.staffing) on the M/M/c runs: busy
+    over available officer-hours in the window, with the pool built from the config, gives rho
+    (and the same number as the wall-clock count above: the officers work 24/7 here)."""
+    pool = next(p for p in staffed_pools(mmc_config.port, mmc_config.regime) if p.name == OFFICERS)
+    assert pool.servers == SERVERS and pool.calendar.always_open
+    util = np.array([utilisation(pool, run.start, run.end,
+                                 Window(run.warmup, run.horizon, run.horizon + DRAIN_DAYS * 24.0))
+                     for run in mmc_runs])
+    by_hand = np.array([np.nansum(np.clip(run.end, run.warmup, run.horizon) - np.clip(run.start, run.warmup, run.horizon))
+                        / (SERVERS * WINDOW_DAYS * 24.0) for run in mmc_runs])
+    np.testing.assert_allclose(util, by_hand, rtol=1e-9)
+    _assert_within(util.mean(), RHO, util.std(ddof=1) / math.sqrt(REPLICATIONS), T_REPS, "officer_utilization")
 
 
 def test_erlang_c_mean_wait_at_document_check(mmc_runs):

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.domain import ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Channel, Direction, Mode, Trade
+from sim.domain import (ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, MILESTONES, Channel, Direction, Mode,
+                        Station, Trade)
 from sim.domain.columns import CALL_COLUMNS_FLOAT, CALL_COLUMNS_INT
 from sim.outputs import summaries
 from sim.outputs.frame import Frame
@@ -150,6 +151,14 @@ KM_KPIS = {
     "officer_wait_hours_mean": ("mean", "accepted", "doc_check_start", "vessel_arrival",
                                 {"channel": Channel.YELLOW.code}),
     "inspection_wait_hours_mean": ("mean", "inspection_queued", "inspection_start", "vessel_arrival", {}),
+    "inspection_wait_hours_scan": ("mean", "inspection_queued", "inspection_start", "vessel_arrival",
+                                   {"station": Station.SCAN.code}),
+    "inspection_wait_hours_physical": ("mean", "inspection_queued", "inspection_start", "vessel_arrival",
+                                       {"station": Station.PHYSICAL.code}),
+    "inspection_wait_hours_quarantine": ("mean", "quarantine_queued", "quarantine_start", "vessel_arrival",
+                                         {"quarantine": 1}),
+    "inspection_wait_hours_fumigation": ("mean", "fumigation_queued", "fumigation_start", "vessel_arrival",
+                                         {"fumigation": 1}),
     "inland_office_hours_mean": ("mean", "inland_lodged", "inland_released", "vessel_arrival", {}),
 }
 

@@ -42,23 +42,25 @@ def _fixed(x: float, sign: str, digits: int) -> str:
 
 
 def format_number(x, unit: str = "", *, decimals: int = 2, whole_from: float = 1e4,
-                  significant: int | None = None, signed: bool = False) -> str:
+                  significant: int | None = None, signed: bool = False, magnitude: float | None = None) -> str:
     """`x` as text; missing or non-finite values read "n/a".
 
     A share reads in percent with one decimal. Otherwise |x| >= `whole_from` gets no decimals,
     and below that either `significant` digits or, when that is None, one decimal from 100 up
     and `decimals` below (thousands are grouped throughout, no scientific notation). `signed`
-    always shows the sign."""
+    always shows the sign. `magnitude`: choose the decimals by this size instead of |x|, so the
+    numbers printed together (a value and its interval) share one precision."""
     if not _finite(x):
         return "n/a"
     sign = "+" if signed else ""
     if unit == SHARE:
         return f"{x:{sign}.1%}"
-    if abs(x) >= whole_from:
+    size = abs(x) if magnitude is None else magnitude
+    if size >= whole_from:
         return f"{x:{sign},.0f}"
     if significant is not None:
         return _fixed(x, sign, significant)
-    if abs(x) >= 100:
+    if size >= 100:
         return f"{x:{sign},.1f}"
     return f"{x:{sign}.{decimals}f}"
 
@@ -82,6 +84,7 @@ def format_interval(low, high, unit: str = "", difference: bool = False, **digit
                f"{format_number(100 * high, decimals=1, signed=True)}] pp"
     if difference:
         digits.setdefault("signed", True)
+    digits.setdefault("magnitude", max(abs(low), abs(high)))  # both ends at one precision
     return f"[{format_number(low, unit, **digits)}, {format_number(high, unit, **digits)}]"
 
 
@@ -106,7 +109,9 @@ def format_difference_interval(mean, low, high, unit: str = "", **digits) -> str
     if unit == SHARE:
         number = format_number(100 * mean, decimals=1, signed=True)
         return f"{number} {interval}" if interval != "n/a" else f"{number} pp"
-    return f"{format_number(mean, unit, signed=True, **digits)} {interval}".removesuffix(" n/a")
+    size = max(abs(v) for v in (mean, low, high) if _finite(v))  # the value and its CI at one precision
+    interval = format_interval(low, high, unit, difference=True, magnitude=size, **digits)
+    return f"{format_number(mean, unit, signed=True, magnitude=size, **digits)} {interval}".removesuffix(" n/a")
 
 
 def format_factor(x) -> str:

@@ -45,7 +45,7 @@ def test_shares_read_in_percent_and_their_differences_in_points():
     assert format_interval(0.1, 0.25, "share") == "[10.0%, 25.0%]"
     assert format_interval(-0.012, 0.034, "share", difference=True) == "[-1.2, +3.4] pp"
     assert format_points(0.0123) == "+1.2 pp"
-    assert format_interval(1.5, 123.456, "h") == "[1.50, 123.5]"
+    assert format_interval(1.5, 123.456, "h") == "[1.5, 123.5]"  # both ends at the larger one's precision
 
 
 
@@ -62,7 +62,7 @@ def test_share_intervals_are_clipped_to_what_a_share_can_be():
     assert format_interval(-0.02, 0.05, "share") == "[0.0%, 5.0%]"  # a t interval of a level near 0 %
     assert format_interval(0.97, 1.03, "share") == "[97.0%, 100.0%]"
     assert format_interval(-1.2, 0.4, "share", difference=True) == "[-100.0, +40.0] pp"
-    assert format_interval(-2.0, 150.0, "h") == "[-2.00, 150.0]"  # other units are not clipped
+    assert format_interval(-2.0, 150.0, "h") == "[-2.0, 150.0]"  # other units are not clipped
 
 
 def test_a_change_and_its_interval_share_one_unit():
@@ -119,3 +119,10 @@ def test_the_printed_comparison_puts_each_change_in_one_unit():
     share = {"before": {"mean": 0.916, "ci_low": 0.91, "ci_high": 0.923}, "after": {"mean": 0.982},
              "diff": {"mean": 0.066, "ci_low": 0.057, "ci_high": 0.075}}
     assert comparison_row(share, "share") == ("91.6%", "98.2%", "+6.6 [+5.7, +7.5] pp", "+7.2% [+6.2%, +8.2%]")
+
+
+def test_a_value_and_its_interval_share_one_precision():
+    # The end nearer zero used to get more decimals: "+9,696.4 [-19.795, +19,412.6]".
+    assert format_difference_interval(9696.4, -19.795, 19412.6, "TEU/yr") == "+9,696 [-20, +19,413]"
+    assert format_difference_interval(-21.44, -27.045, -15.835, "CNY/TEU") == "-21.44 [-27.05, -15.84]"
+    assert format_difference_interval(0.5, 0.2, 150.0, "h") == "+0.5 [+0.2, +150.0]"

@@ -11,8 +11,8 @@ from sim.cli.compose import compose_config
 from sim.cli.errors import fail
 from sim.cli.preflight import first_config_error
 from sim.outputs.formatting import format_number
-from sim.runs.baseline import (ALPHA, SIDES_STORED, as_number, band, baseline_file, build, load, outside_band,
-                               same_value)
+from sim.runs.baseline import (EXACT_REL, FAMILY_ALPHA, SIDES_STORED, as_number, band, baseline_file, build, family_alpha, load,
+                               outside_band, same_value)
 from sim.store.atomic import atomic_write_json
 
 
@@ -26,11 +26,13 @@ def _report_changes(run_name: str, old: dict | None, new: dict) -> None:
     if old is None:
         print(f"{run_name}: new run (none before)")
         return
-    moved = outside_band(old["kpis"], new["kpis"])
+    alpha = family_alpha(old["kpis"])
+    moved = outside_band(old["kpis"], new["kpis"], alpha)
     changed = [(s, k) for s in SIDES_STORED for k, v in new["kpis"][s].items()
-               if not same_value(old["kpis"].get(s, {}).get(k, {}).get("mean"), v["mean"])]
+               if not same_value(old["kpis"].get(s, {}).get(k, {}).get("mean"), v["mean"], EXACT_REL)]
     print(f"{run_name}: {len(changed)} KPI means changed; {len(moved)} outside the old tolerance band "
-          f"(k = {new['k']:.2f} SE, alpha = {ALPHA:g} per KPI):")
+          f"(any KPI leaves its band with chance {FAMILY_ALPHA:g}: alpha = {alpha:.2g} per KPI, SD pooled over "
+          f"the stored null groups where there are some):")
     if changed:
         print(f"{'side':7s} {'KPI':45s} {'old':>12s} {'new':>12s} {'change':>12s} {'band':>10s}  out?")
     for side, name in changed:
@@ -38,7 +40,7 @@ def _report_changes(run_name: str, old: dict | None, new: dict) -> None:
         m = new["kpis"][side][name]
         out = any(x["side"] == side and x["kpi"] == name for x in moved)
         print(f"{side:7s} {name:45s} {_fmt(as_number(o['mean'])):>12s} {_fmt(m['mean']):>12s} "
-              f"{_fmt(m['mean'] - as_number(o['mean'])):>12s} {_fmt(band(o)):>10s}  {'OUT' if out else ''}")
+              f"{_fmt(m['mean'] - as_number(o['mean'])):>12s} {_fmt(band(o, alpha)):>10s}  {'OUT' if out else ''}")
     old_fp = old.get("fingerprint", {}).get("sides", {})
     for side, fp in new["fingerprint"]["sides"].items():
         if old_fp.get(side, {}).get("sha256") != fp["sha256"]:

@@ -2,7 +2,7 @@
 
 A calibration target describes a regime *as published* (configs/regime/<name>.yaml). A run can
 carry that name while simulating something else: `regime.officers=50` on the command line, a
-sweep point, or a what-if file that starts from `after_reform` and keeps its `name`. So at run
+sweep point, or a what-if file that starts from a published regime and keeps its `name`. So at run
 time, where Hydra can compose the published file, each side's resolved regime is compared key by
 key with it, and the run directory keeps the differences (`regimes.json`, read by
 sim.calibration.targets): a target is then judged only on a side that is its regime unchanged.

@@ -67,7 +67,7 @@ class RunRecord:
     wall_seconds: float | None = None
     kind: str = ""
     label: str = ""
-    """What changed, for people: 'officers=50', 'after_reform vs after_reform + officers=50'
+    """What changed, for people: 'officers=50', 'REGIME vs REGIME + officers=50'
     (sim.store.identity.make_label)."""
     sweep_dir: str | None = None
     job_num: int | None = None

@@ -210,8 +210,8 @@ def regime_differences(config: dict) -> list[str]:
 
 
 def side_names(sides: dict, overrides=(), config: dict | None = None) -> dict[str, str]:
-    """side -> its regime's name plus what was changed on it: {'before': 'after_reform',
-    'after': 'after_reform + officers=50'}. `regime.*` overrides change the regime under study,
+    """side -> its regime's name plus what was changed on it: {'before': 'REGIME',
+    'after': 'REGIME + officers=50'}. `regime.*` overrides change the regime under study,
     `baseline.*` the baseline; when both sides carry the same regime name and no override says
     what differs, the resolved `config` does (a regime file that keeps its parent's name)."""
     items = _override_items(overrides)
@@ -227,7 +227,7 @@ def side_names(sides: dict, overrides=(), config: dict | None = None) -> dict[st
 
 def make_label(kind: str, sides: dict, overrides=(), config: dict | None = None) -> str:
     """A short name for a run by what changed: 'officers=50', 'no_paperless + officers=50',
-    'before_reform vs after_reform', 'after_reform vs after_reform + officers=50 (demand.scale=0.1)'.
+    'BASE vs REGIME', 'REGIME vs REGIME + officers=50 (demand.scale=0.1)'.
 
     `sides`: side -> regime name; `overrides`: the command line's (or a sweep job's) overrides;
     `config`: the resolved config, used when both sides carry the same regime name, so that a

@@ -242,7 +242,7 @@ def _side_values(cat: Catalog, ref: str) -> tuple[pd.DataFrame, dict | None, str
 
 def _side_name(runs: pd.DataFrame, side: str) -> str:
     """'officers=50 (20261126-101010-a1b2c3)', or for one side of a comparison run
-    'after_reform + officers=50 (after of 20261126-...)': people read what changed, the id finds it."""
+    'REGIME + officers=50 (after of 20261126-...)': people read what changed, the id finds it."""
     row = runs.iloc[0]
     where = row["run_id"] if len(runs) == 1 else f"point {row['point_hash'][:8]}, {len(runs)} runs"
     sides = json.loads(row["sides"]) if isinstance(row.get("sides"), str) else {}

@@ -69,7 +69,7 @@ def save(fig, out_dir: Path, stem: str, close: bool = True) -> list[Path]:
 
 
 def side_label(run, side: str) -> str:
-    """A legend entry: the side and its regime by what was changed on it ('after: after_reform +
+    """A legend entry: the side and its regime by what was changed on it ('after: REGIME +
     officers=40'), so a what-if against its own regime does not read as the regime twice."""
     name = run_side_names(run).get(str(side), side)
     return name if side == Side.SINGLE else f"{side}: {name}"

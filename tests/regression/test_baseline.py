@@ -110,9 +110,11 @@ def test_band_flags_a_genuine_shift_but_not_rounding(stored):
     name = "export_clearance_hours_mean"
     for side in bl.SIDES_STORED:
         old = kpis[side][name]
-        se = old["sd"] / math.sqrt(old["n"])
-        k = bl.k_factor(old["n"])
-        assert old["sd"] > 0 and bl.band(old) == pytest.approx(k * se)
+        assert old["pooled_df"] > old["n"] - 1, "the band's SD is pooled over the stored null groups"
+        se = old["pooled_sd"] / math.sqrt(old["n"])
+        alpha = bl.family_alpha(kpis)
+        k = bl.k_factor(old["n"], alpha, old["pooled_df"])
+        assert old["pooled_sd"] > 0 and bl.band(old, alpha) == pytest.approx(k * se)
         for shift, flagged in ((1e-9 * old["mean"], False), (0.9 * k * se, False), (1.1 * k * se, True)):
             new = copy.deepcopy(kpis)
             new[side][name]["mean"] = old["mean"] + shift

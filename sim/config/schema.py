@@ -320,6 +320,52 @@ class QuarantineConfig:
     (1 June 2018). Its working time is the declarant's (`traders.inspection_application`)."""
 
 
+@dataclass
+class TaxReviewConfig:
+    """Duty and tax reviewed after release ("declare once, handle step by step", national
+    integration, 1 July 2017). Off by default: the release waits for the duty (`duty_hours_mean`)."""
+
+    after_release: bool = False
+    """The release no longer waits for duty payment: the importer assesses and pays the duty itself
+    after release (self-assessment, self-payment), so `duty_hours_mean` leaves the release path."""
+    audit_share: float = 0.0
+    """Share of import declarations (declared at the port) whose tax declaration customs audits
+    after release. The audit is officers' work, queued with the document checks once customs is
+    done with the papers; it never holds the goods."""
+    audit_hours_mean: float = 0.0
+    """Mean officer working time per post-release audit (working hours on the officer calendar)."""
+
+
+@dataclass
+class TwoStepConfig:
+    """"Two-step declaration" (2019-20): a summary declaration releases the goods, the full
+    declaration follows and does not hold them. Off by default (share 0)."""
+
+    share: float = 0.0
+    """Share of import declarations (declared at the port) lodged in two steps."""
+    summary_work_share: float = 1.0
+    """The summary declaration's broker and document-check work as a share of a full declaration's.
+    The rest of the document check (1 - this) is done on the full declaration, off the release path;
+    duty is paid with the full declaration, also off the path."""
+    full_lag_hours: float = 0.0
+    """Hours from customs finishing with the summary to the full declaration reaching the officers."""
+
+
+@dataclass
+class DirectDeliveryConfig:
+    """Ship-side direct pickup of imports and arrival-direct loading of exports (2019-20).
+    Off by default (shares 0)."""
+
+    import_share: float = 0.0
+    """Share of import boxes leaving by truck (not under transit) arranged for ship-side pickup: one
+    released by the time it comes off the ship leaves then, its truck waiting at the ship side,
+    without the terminal release, truck booking and yard dwell; one released later goes the usual way."""
+    export_share: float = 0.0
+    """Share of export declarations lodged ahead for loading on arrival: lodged as soon as the broker
+    has drawn it up (not held until the box arrives) and released when the box arrives, if customs
+    is done by then."""
+
+
 # ---------------------------------------------------------------- costs
 @dataclass
 class ChannelSharesConfig:
@@ -378,13 +424,20 @@ class RegimeConfig:
     """inspection station -> mean working time per consignment."""
     inspection_calendar: CalendarConfig = field(default_factory=CalendarConfig)
     duty_hours_mean: float = MISSING
-    """Import duty and tax payment, after checks and before release."""
+    """Import duty and tax payment, after checks and before release (unless `tax_review.after_release`
+    or a two-step declaration takes it off the release path)."""
     transit: TransitConfig = field(default_factory=lambda: TransitConfig())
     quarantine: QuarantineConfig = field(default_factory=lambda: QuarantineConfig())
     transshipment_formalities_hours: float = 0.0
     """Working hours (officer calendar) to put a transshipment box under customs transit supervision."""
     certificate_hours_mean: float = 0.0
     """Origin and health certificates for aquatic entrepot cargo (0 = step not needed)."""
+    tax_review: TaxReviewConfig = field(default_factory=TaxReviewConfig)
+    """Duty after release and post-release audits (off by default: duty on the release path)."""
+    two_step: TwoStepConfig = field(default_factory=TwoStepConfig)
+    """Two-step declaration of imports (off by default)."""
+    direct_delivery: DirectDeliveryConfig = field(default_factory=DirectDeliveryConfig)
+    """Ship-side pickup of imports, loading on arrival of exports (off by default)."""
     measures: List[str] = field(default_factory=list)
     """Names of the reform measures (configs/regime/measure/) this regime applies on top of the
     regime it starts from, in order; recorded so an experiment can tell what differs (empty

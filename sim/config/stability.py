@@ -88,6 +88,8 @@ def station_loads(cfg: Config, regime: RegimeConfig, side: str) -> list[Load]:
             channels = getattr(regime.channels[direction], c.value)
             red = channels.red
             work["officers"] += n * (channels.yellow + red) * regime.doc_check_hours_mean[direction]
+            if direction == "import":  # post-release audits queue at the same officers
+                work["officers"] += n * regime.tax_review.audit_share * regime.tax_review.audit_hours_mean
             customs, others = _visit_shares(cfg, regime, direction, c)
             joint = others.get(joined, 0.0) * getattr(lookup(regime, JOINT.share), c.value)  # one visit at the bay
             for st, share in customs.items():

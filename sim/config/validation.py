@@ -362,6 +362,17 @@ def _check_regime(r: RegimeConfig, port: PortConfig, key: str) -> None:
     _check_calendar(q.calendar, f"{qk}.calendar")
     _non_negative(r.transshipment_formalities_hours, f"{key}.transshipment_formalities_hours")
     _non_negative(r.certificate_hours_mean, f"{key}.certificate_hours_mean")
+    tr, trk = r.tax_review, f"{key}.tax_review"
+    _probability(tr.audit_share, f"{trk}.audit_share")
+    _non_negative(tr.audit_hours_mean, f"{trk}.audit_hours_mean")
+    ts, tsk = r.two_step, f"{key}.two_step"
+    _probability(ts.share, f"{tsk}.share")
+    if not 0.0 < ts.summary_work_share <= 1.0:
+        raise ConfigError(f"{tsk}.summary_work_share", f"must be in (0, 1], got {ts.summary_work_share}")
+    _non_negative(ts.full_lag_hours, f"{tsk}.full_lag_hours")
+    dd, ddk = r.direct_delivery, f"{key}.direct_delivery"
+    _probability(dd.import_share, f"{ddk}.import_share")
+    _probability(dd.export_share, f"{ddk}.export_share")
 
 
 def _check_costs(c: CostsConfig, port: PortConfig) -> None:

@@ -105,6 +105,13 @@ class Consignments:
     u_export_transit: np.ndarray
     e_export_transit: np.ndarray
     destination_names: list
+    # The later national reforms' (2017-2019), from a stream of their own: post-release audit,
+    # two-step declaration, ship-side pickup or loading on arrival. None in hand-built
+    # consignments: `plan` takes them only when the regime uses the rule.
+    u_audit: np.ndarray = None
+    e_audit: np.ndarray = None
+    u_two_step: np.ndarray = None
+    u_direct: np.ndarray = None
 
     def __len__(self) -> int:
         return len(self.call)
@@ -286,6 +293,7 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
     customs, inspection, removal = (stream(seed, replication, c, block) for c in ("customs", "inspection", "removal"))
     hinter, quarantine, inland = (stream(seed, replication, c, block) for c in ("hinterland", "quarantine", "inland"))
     bonded, export_transit = (stream(seed, replication, c, block) for c in ("bonded_carriers", "export_transit"))
+    later = stream(seed, replication, "later_reforms", block)
     return Consignments(
         call=call, direction=direction, trade=trade.astype(np.int32), cargo_class=cargo_class,
         boxes=boxes, teu=teu.astype(float), value_cny=value, destination=destination.astype(np.int32),
@@ -307,6 +315,8 @@ def generate_consignments(demand: DemandConfig, port: PortConfig, calls: Calls, 
         e_bonded_wait=bonded.exponential(1.0, n),
         u_export_transit=export_transit.random(n, dtype=np.float32), e_export_transit=export_transit.exponential(1.0, n),
         destination_names=destination_names,
+        u_audit=later.random(n, dtype=np.float32), e_audit=later.standard_exponential(n, dtype=np.float32),
+        u_two_step=later.random(n, dtype=np.float32), u_direct=later.random(n, dtype=np.float32),
     )
 
 

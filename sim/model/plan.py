@@ -286,13 +286,16 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     ciq = is_import & declared & (cons.take("u_quarantine") < _class_shares(cfg.demand.quarantine_share, cls))
     wish = storage_wish(cfg, cons.take("u_storage"))
     z_broker = cons.take("z_broker")  # each row is an import or an export: one variate serves both
+    two_step, ahead, ship_side = later_reform_routes(regime, cons, is_import & declared, is_export & declared)
+    summary = np.where(two_step, regime.two_step.summary_work_share, 1.0) if two_step.any() else None
     lodged = np.full(n, np.nan)
     imp = np.flatnonzero(is_import)  # the importers' steps for import rows only (their variates too)
     lodged[imp] = import_lodging(cfg, regime, arrival[imp], voyage_hours(cfg, calls)[cons.call[imp]], ciq[imp],
-                                 wish[imp], z_broker[imp], lambda name: cons.take(name)[imp])
+                                 wish[imp], z_broker[imp], lambda name: cons.take(name)[imp],
+                                 None if summary is None else summary[imp])
     cutoff = calls.scheduled[cons.call] - cfg.port.export_cutoff_hours
     lodged[is_export] = export_lodging(cfg, origin_ready[is_export], gate_in[is_export], cutoff[is_export],
-                                       z_broker[is_export])
+                                       z_broker[is_export], ahead[is_export] if ahead.any() else None)
     lodged = np.maximum(lodged, 0.0)  # imports lodged before t=0: warm-up absorbs them
     lodged[~declared | pre_run] = np.nan
     pre_arrival = is_import & declared & (lodged < arrival)
@@ -305,6 +308,10 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
                         regime.doc_check_hours_mean[Direction.EXPORT.value])
     checked = channel >= Channel.YELLOW.code
     doc_work = np.where(checked, cons.take("e_doc_check") * doc_mean, np.nan)
+    full_work = None  # a two-step declaration's document check left for its full declaration
+    if summary is not None:
+        full_work = np.where(checked & two_step, doc_work * (1.0 - summary), 0.0)
+        doc_work = doc_work * summary
     query_share = np.where(is_import, regime.query_share[Direction.IMPORT.value],
                            regime.query_share[Direction.EXPORT.value])
     query = np.where(checked & (cons.take("u_query") < query_share), cons.take("e_query") * regime.query_response_hours_mean, 0.0)
@@ -333,7 +340,10 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     second = transit & t.second_declaration
     declarations = declared.astype(np.int8) + second.astype(np.int8) + x_transit.astype(np.int8)
 
-    duty = np.where(is_import & declared & ~second, cons.take("e_duty") * regime.duty_hours_mean, 0.0)
+    # Duty on the release path, unless paid after release (tax review after release) or with the
+    # full declaration of a two-step one.
+    on_path = ~(two_step | regime.tax_review.after_release)
+    duty = np.where(is_import & declared & ~second & on_path, cons.take("e_duty") * regime.duty_hours_mean, 0.0)
     inland_doc = np.where(second & (cons.take("u_inland_check") < t.inland_check_share),
                           cons.take("e_inland_doc_check") * t.inland_doc_check_hours_mean, np.nan)
     inland_insp = np.where(second & (cons.take("u_inland_inspection") < t.inland_inspection_share),
@@ -345,10 +355,24 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     # The officers' queue is fed only by acceptance times, all known now: closed form.
     doc_start, doc_end = np.full(n, np.nan), np.full(n, np.nan)
     rows = np.flatnonzero(checked)
-    doc_start[rows], doc_end[rows] = fifo_servers_on_calendar(
-        accepted[rows], doc_work[rows], regime.officers, WorkingCalendar.from_config(regime.officer_calendar))
+    officer_calendar = WorkingCalendar.from_config(regime.officer_calendar)
+    doc_start[rows], doc_end[rows] = fifo_servers_on_calendar(accepted[rows], doc_work[rows], regime.officers,
+                                                              officer_calendar)
     # Customs is done with a declaration when its document check and any query are over.
     checked_out = np.where(checked, doc_end + query, accepted)
+    later_at, later_work = work_after_release(regime, cons, is_import & declared & ~second, checked_out,
+                                              two_step, full_work)
+    if len(later_at):
+        # The same officers do that later work: a second pass queues it with the document checks
+        # (FIFO, a document check first on a tie); it joins the queue when customs was done with
+        # the papers in the first pass, which it can only precede by the time it itself adds.
+        start, end = fifo_servers_on_calendar(np.concatenate((accepted[rows], later_at)),
+                                              np.concatenate((doc_work[rows], later_work)), regime.officers,
+                                              officer_calendar)
+        doc_start[rows], doc_end[rows] = start[:len(rows)], end[:len(rows)]
+        checked_out = np.where(checked, doc_end + query, accepted)
+    if ahead.any():  # lodged ahead for loading on arrival: released when the box arrives at the earliest
+        checked_out = np.where(ahead, np.fmax(checked_out, gate_in), checked_out)
     closed_form = ~np.isnan(lodged) & (visits == 0)
     released = np.where(closed_form, checked_out + duty, np.nan)
     work = customs_work_hours(lodged, acceptance, doc_work, red, customs_work, joint, quarantine_work)
@@ -365,7 +389,8 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
         duty=duty, mode=mode,
         consignees=Consignees(cfg, lognormal(cons.take("z_terminal_release"), cfg.traders.terminal_release),
                               lognormal(cons.take("z_truck_booking"), cfg.traders.truck_booking), wish,
-                              _road_and_delivery_hours(cfg, cons)),
+                              _road_and_delivery_hours(cfg, cons),
+                              (ship_side & (mode == Mode.TRUCK.code) & ~transit) if ship_side.any() else None),
         transit=transit, transit_formalities=transit_formalities, second_declaration=second,
         declarations=declarations, certificate=certificate,
         certificate_hours=np.where(certificate, cons.take("e_certificate") * regime.certificate_hours_mean, 0.0),
@@ -377,6 +402,44 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
         bonded_wait=np.where(transit & by_road, bonded_wait, 0.0), export_transit=x_transit,
         export_transit_work=x_work, origin_ready=origin_ready, inland_inspection=~np.isnan(inland_insp),
     )
+
+
+def later_reform_routes(regime: RegimeConfig, cons: Consignments, imports: np.ndarray, exports: np.ndarray):
+    """(two-step declaration, export lodged ahead for loading on arrival, import arranged for ship-side
+    pickup) per consignment, from the regime's shares (`two_step`, `direct_delivery`) and the
+    regime-free draws; a draw is taken only when its share is above 0 (hand-built consignments
+    need not carry it), so the default regimes never read these streams."""
+    n = len(cons)
+    two_step = np.zeros(n, dtype=bool)
+    if regime.two_step.share > 0:
+        two_step = imports & (cons.take("u_two_step") < regime.two_step.share)
+    d = regime.direct_delivery
+    ahead, ship_side = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    if d.import_share > 0 or d.export_share > 0:
+        u = cons.take("u_direct")  # each row is an import or an export: one draw serves both
+        ahead = exports & (u < d.export_share)
+        ship_side = imports & (u < d.import_share)
+    return two_step, ahead, ship_side
+
+
+def work_after_release(regime: RegimeConfig, cons: Consignments, audited: np.ndarray, checked_out: np.ndarray,
+                       two_step: np.ndarray, full_work: np.ndarray | None):
+    """(when it reaches the officers, working hours) of the officers' work that no longer holds the
+    goods: post-release audits of a share of the import declarations cleared at the port
+    (`tax_review`), queued once customs is done with the papers, and the rest of a two-step
+    declaration's document check, on its full declaration `two_step.full_lag_hours` later.
+    Empty arrays when the regime has neither (every regime before 2017)."""
+    at, work = [np.zeros(0)], [np.zeros(0)]
+    tr = regime.tax_review
+    if tr.audit_share > 0 and tr.audit_hours_mean > 0:
+        rows = np.flatnonzero(audited & (cons.take("u_audit") < tr.audit_share))
+        at.append(checked_out[rows])
+        work.append(cons.take("e_audit")[rows].astype(float) * tr.audit_hours_mean)
+    if full_work is not None:
+        rows = np.flatnonzero(two_step & (full_work > 0))
+        at.append(checked_out[rows] + regime.two_step.full_lag_hours)
+        work.append(full_work[rows])
+    return np.concatenate(at), np.concatenate(work)
 
 
 def customs_work_hours(lodged, acceptance, doc_work, red, customs_work, joint, quarantine_work) -> np.ndarray:

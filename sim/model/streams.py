@@ -22,6 +22,7 @@ COMPONENTS = {
     "berths": 10,     # per-call handling-time factors (crane productivity)
     "bonded_carriers": 11,  # wait for a customs-registered bonded truck (transit procedure)
     "export_transit": 12,  # inland exports declared at the inland office and moved under transit
+    "later_reforms": 13,  # post-release audits, two-step declarations, ship-side pickup / loading on arrival
 }
 
 

@@ -46,7 +46,8 @@ def storage_wish(cfg: Config, u_storage: np.ndarray) -> np.ndarray:
 
 
 def import_lodging(cfg: Config, regime: RegimeConfig, arrival: np.ndarray, voyage_hours: np.ndarray,
-                   legal_inspection: np.ndarray, wish: np.ndarray, z_broker: np.ndarray, take) -> np.ndarray:
+                   legal_inspection: np.ndarray, wish: np.ndarray, z_broker: np.ndarray, take,
+                   broker_share: np.ndarray | None = None) -> np.ndarray:
     """When import declarations are lodged, from the vessel's arrival.
 
     Papers: in hand when the vessel sails unless the original bill of lading is needed, which
@@ -56,6 +57,8 @@ def import_lodging(cfg: Config, regime: RegimeConfig, arrival: np.ndarray, voyag
     the CIQ application first (while the regime requires it); a licence, where needed, must be in
     hand. Then the broker draws up the declaration. A consignee keeping the box in free storage
     lodges `declare_ahead_hours` before it wants the box. Nobody lodges after the declaration window.
+    `broker_share`: per row, the share of the broker's work the declaration needs (a two-step
+    summary declaration, `regime.two_step`); None: a full declaration each.
     """
     t: TradersConfig = cfg.traders
     cal = WorkingCalendar.from_config(t.calendar)
@@ -73,7 +76,10 @@ def import_lodging(cfg: Config, regime: RegimeConfig, arrival: np.ndarray, voyag
         ready[applies] = ciq.finish_many(ready[applies], application[applies])
     licensed = take("u_licence") < t.licence_share
     ready = np.where(licensed, np.maximum(ready, sailed + lognormal(take("z_licence"), t.licence)), ready)
-    lodged = cal.finish_many(ready, lognormal(z_broker, t.broker))
+    broker = lognormal(z_broker, t.broker)
+    if broker_share is not None:
+        broker = broker * broker_share
+    lodged = cal.finish_many(ready, broker)
     # A storage user lodges a day (declare_ahead_hours) before it wants the box; the box is
     # wanted relative to discharge, approximated here by the vessel's arrival.
     keeps = ~np.isnan(wish)
@@ -82,16 +88,21 @@ def import_lodging(cfg: Config, regime: RegimeConfig, arrival: np.ndarray, voyag
 
 
 def export_lodging(cfg: Config, shipped: np.ndarray, gate_in: np.ndarray, cutoff: np.ndarray,
-                   z_broker: np.ndarray) -> np.ndarray:
+                   z_broker: np.ndarray, ahead: np.ndarray | None = None) -> np.ndarray:
     """When export declarations are lodged: the broker works on the papers from the time the box is
     ready at the shipper (`shipped`), in office hours; the declaration goes in when the box has
     arrived (gate-in, the arrival report). A broker who would miss the vessel's cut-off by more than
-    `traders.export_rush_hours` works out of hours instead (declarations near the cut-off)."""
+    `traders.export_rush_hours` works out of hours instead (declarations near the cut-off).
+    `ahead`: declarations lodged for loading on arrival (`regime.direct_delivery`), not held until
+    the box arrives; customs releases them no earlier than the arrival (`plan`)."""
     t = cfg.traders
     work = lognormal(z_broker, t.broker)
     office = WorkingCalendar.from_config(t.calendar).finish_many(shipped, work)
     rushed = office > cutoff - t.export_rush_hours
-    return np.maximum(gate_in, np.where(rushed, shipped + work, office))
+    drawn_up = np.where(rushed, shipped + work, office)
+    if ahead is None:
+        return np.maximum(gate_in, drawn_up)
+    return np.where(ahead, drawn_up, np.maximum(gate_in, drawn_up))
 
 
 class Consignees:
@@ -99,10 +110,12 @@ class Consignees:
 
     After customs release (and the box in the yard), the terminal release in office hours; a
     storage user waits until the day it wants the box; then a truck is booked; the truck is sent
-    so that it arrives within the consignee's receiving hours."""
+    so that it arrives within the consignee's receiving hours. A box arranged for ship-side pickup
+    (`direct`, `regime.direct_delivery.import_share`) and ready when it comes off the ship leaves
+    then: its truck was booked ahead and waits at the ship side (none of those steps)."""
 
     def __init__(self, cfg: Config, release_work: np.ndarray, booking: np.ndarray, wish: np.ndarray,
-                 road_hours: np.ndarray):
+                 road_hours: np.ndarray, direct: np.ndarray | None = None):
         self.office = WorkingCalendar.from_config(cfg.traders.calendar)
         self.receiving = WorkingCalendar.from_config(cfg.traders.receiving_calendar)
         # float32 durations (a full year holds ~4 M of each for the whole run; 0.1 s resolution)
@@ -110,6 +123,7 @@ class Consignees:
         self.booking = np.asarray(booking, dtype=np.float32)
         self.wish = np.asarray(wish, dtype=np.float32)
         self.road_hours = road_hours  # per consignment: gate to consignee
+        self.direct = direct          # per consignment: arranged for ship-side pickup (None: nobody)
 
     def at_gate(self, idx: np.ndarray, ready: np.ndarray, in_yard: np.ndarray) -> np.ndarray:
         """Times the trucks of consignments `idx` reach the out-gate, their boxes `ready` from then on."""
@@ -120,4 +134,8 @@ class Consignees:
         drive = self.road_hours[idx]
         # The earliest arrival at the consignee inside its receiving hours, then back to the gate.
         opens = self.receiving.next_open_many(booked + drive)
-        return np.maximum(booked, opens - drive)
+        at_gate = np.maximum(booked, opens - drive)
+        if self.direct is not None:
+            ship_side = self.direct[idx] & (ready <= in_yard)
+            at_gate[ship_side] = in_yard[ship_side]
+        return at_gate

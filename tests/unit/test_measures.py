@@ -60,6 +60,31 @@ def composed_regime(option: str, package: str = "regime") -> dict:
     return OmegaConf.to_container(cfg[package], resolve=False)
 
 
+def base_of(path) -> str | None:
+    """The regime a composed regime file starts from (`- NAME@_here_` in its defaults list), or None."""
+    for entry in load(path).get("defaults", []):
+        if isinstance(entry, str) and not entry.startswith("measure/") and entry != "_self_":
+            return entry.split("@")[0]
+    return None
+
+
+def parts_by_hand(name: str) -> list[dict]:
+    """The files a regime's defaults list merges, in order, down to the regime written out in full:
+    its base's parts, then its measures, then its own labels."""
+    path = REGIMES / f"{name}.yaml"
+    base = base_of(path)
+    if base is None:
+        return [load(path)]
+    own = {k: v for k, v in load(path).items() if k != "defaults"}
+    return parts_by_hand(base) + [load(MEASURES / f"{m}.yaml") for m in measure_names(path)] + [own]
+
+
+CHAINED = [p for p in sorted(REGIMES.glob("*.yaml")) if measure_names(p)]
+"""Regime files that apply measures on top of another regime (after_reform, the later reforms, what-ifs)."""
+TIMELINE = ["before_reform", "after_reform", "national_integration_2017", "ciq_merger_2018", "facilitation_2019"]
+"""The real timeline: each regime starts from the one before it."""
+
+
 def by_hand(base: str, measures: list[str], own: dict) -> dict:
     """base + measures + the regime's own keys, merged onto the schema in that order: what the
     defaults list `[base@_here_, measure/...@_here_, ..., _self_]` should compose."""
@@ -69,7 +94,7 @@ def by_hand(base: str, measures: list[str], own: dict) -> dict:
 
 
 def test_there_are_measures_and_the_provenance_test_reads_them():
-    assert len(MEASURE_FILES) >= 9
+    assert len(MEASURE_FILES) >= 19  # 9 of the 2015-16 reform, 3 of 2017, 3 of 2018, 4 of 2019
     assert set(MEASURE_FILES) <= set(config_files())  # tests/unit/test_provenance.py covers the subfolder
 
 
@@ -105,8 +130,7 @@ def test_every_measure_line_has_provenance(path):
     assert not bad, f"measure lines without S:, D:, estimated or calibrated: {bad}"
 
 
-@pytest.mark.parametrize("path", [p for p in sorted(REGIMES.glob("*.yaml")) if measure_names(p)],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", CHAINED, ids=lambda p: p.stem)
 def test_a_composed_regime_sets_only_its_labels_and_records_its_measures(path):
     data = load(path)
     assert set(data) <= OWN_KEYS, f"{path.name} sets parameters itself: {set(data) - OWN_KEYS}"
@@ -125,6 +149,41 @@ def test_before_reform_plus_the_measures_is_after_reform_exactly():
     assert composed_regime("after_reform") == expected
     assert composed_regime("after_reform", package="baseline") == expected
     assert composed_regime("before_reform")["measures"] == []
+
+
+@pytest.mark.parametrize("path", CHAINED, ids=lambda p: p.stem)
+def test_a_chained_regime_is_its_base_plus_its_measures_exactly(path):
+    """Any depth of chain (2019 on 2018 on 2017 on after_reform on before_reform): the Hydra
+    composition, as `regime` and as `regime@baseline`, equals a plain merge of every file down the
+    chain in order."""
+    merged = OmegaConf.merge(OmegaConf.structured(RegimeConfig), *parts_by_hand(path.stem))
+    expected = OmegaConf.to_container(merged, resolve=False)
+    assert composed_regime(path.stem) == expected
+    assert composed_regime(path.stem, package="baseline") == expected
+
+
+def test_the_timeline_is_a_chain():
+    """Each regime of the real timeline starts from the one before it and records its own step's measures."""
+    for earlier, later in zip(TIMELINE, TIMELINE[1:]):
+        assert base_of(REGIMES / f"{later}.yaml") == earlier
+        assert composed_regime(later)["name"] == later
+
+
+@pytest.mark.parametrize("path", CHAINED, ids=lambda p: p.stem)
+def test_a_chained_regime_differs_from_its_base_only_where_its_measures_say(path):
+    """Every key that differs from the base regime is set by exactly one of this regime's measures,
+    and every key a measure sets differs (no measure restating the value it starts from)."""
+    base = leaves(composed_regime(base_of(path)))
+    this = leaves(composed_regime(path.stem))
+    assert base.keys() == this.keys()
+    differ = {k for k in base if base[k] != this[k]} - {"name", "description", "measures"}
+    set_by = {}
+    for name in measure_names(path):
+        for key in leaves(load(MEASURES / f"{name}.yaml")):
+            assert key not in set_by, f"{key} set by both {set_by[key]} and {name}: attribution needs one owner"
+            set_by[key] = name
+    assert differ == set(set_by), (f"differ without a measure: {sorted(differ - set(set_by))}; "
+                                   f"set to the base's value (no-op): {sorted(set(set_by) - differ)}")
 
 
 def test_no_key_differs_between_the_regimes_unless_a_measure_sets_it():

@@ -29,7 +29,7 @@ measure's number moves the regime under study only. Factors on one flow mapping 
 one regime forms one group ("all channel shares of one regime moved together"); Morris and Sobol
 move a group as one.
 
-`python -m sim.uncertainty.priors [scenario]` writes `scenarios/<dir>/uncertainty.yaml`: a planner
+`python -m sim.priors [scenario]` (sim/cli/priors.py) writes `scenarios/<dir>/uncertainty.yaml`: a planner
 narrows a range there (or adds one for a sourced number); `experiment=sensitivity` reads it.
 """
 from __future__ import annotations
@@ -37,7 +37,6 @@ from __future__ import annotations
 import copy
 import math
 import re
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -46,7 +45,9 @@ import yaml
 from sim.calibration.fit import get_path, set_path
 from sim.config import Config, ConfigError, validate
 from sim.config.locations import CONFIG_DIR, scenario_dir
+from sim.config.stability import check_stability
 from sim.config.yamlfile import read_yaml
+from sim.domain.calendar import on_duty
 from sim.store.atomic import atomic_write_text
 
 FILE_NAME = "uncertainty.yaml"
@@ -370,7 +371,7 @@ def _num(x: float):
 # ------------------------------------------------------------------ the file
 HEADER = """\
 # Parameter uncertainty of scenario {scenario}: one range per uncertain input, read by
-# `python -m sim experiment=sensitivity`. Written by `python -m sim.uncertainty.priors {scenario}`
+# `python -m sim experiment=sensitivity`. Written by `python -m sim.priors {scenario}`
 # from the provenance tags of the composed configs (sim/uncertainty/priors.py says the rules):
 # every `estimated` number gets its stated bounds (knobs.yaml, or a range in its comment), else the
 # declared default band: x{lo:g} to x{hi:g} for durations, counts, rates and costs; +-{room:.0%} of the
@@ -382,8 +383,13 @@ HEADER = """\
 """
 
 
-def write_priors(scenario: str, folder: Path) -> Path:
+def write_priors(scenario: str, folder: Path, cfg: Config | None = None) -> Path:
+    """Write `folder/uncertainty.yaml`. With the scenario's composed `cfg`, every range is first
+    narrowed to where the config stays valid and every pool stable (`clip_to_valid`)."""
     factors = derive_priors(scenario, folder)
+    if cfg is not None:
+        for f in factors:
+            clip_to_valid(cfg, f)
     data = {"scenario": scenario, "band": list(BAND), "share_room": SHARE_ROOM,
             "factors": [{k: v for k, v in asdict(f).items() if v not in ("", None)} for f in factors]}
     path = folder / FILE_NAME
@@ -391,6 +397,40 @@ def write_priors(scenario: str, folder: Path) -> Path:
     text += yaml.safe_dump(data, sort_keys=False, width=200, allow_unicode=True)
     atomic_write_text(path, text)
     return path
+
+
+def extreme_problem(cfg: Config, f: Factor, value: float) -> str | None:
+    """Why the config with this one factor at `value` (the others nominal) cannot run, or None:
+    refused by validation, or a pool offered its capacity or more (its queue would grow all run,
+    so its numbers would depend on the horizon: sim.config.stability)."""
+    try:
+        check_stability(apply_values(cfg, [f], [value]))
+    except ConfigError as e:
+        return str(e)
+    return None
+
+
+def clip_to_valid(cfg: Config, f: Factor, steps: int = 30) -> None:
+    """Narrow a range end that cannot run towards the nominal value (bisection) and say so in
+    `bounds` (`default, narrowed`)."""
+    for end in ("low", "high"):
+        bad = float(getattr(f, end))
+        if extreme_problem(cfg, f, bad) is None:
+            continue
+        good = float(f.nominal)
+        for _ in range(steps):
+            mid = (good + bad) / 2
+            if extreme_problem(cfg, f, mid) is None:
+                good = mid
+            else:
+                bad = mid
+        if f.kind == "count":
+            value = math.ceil(good) if end == "low" else math.floor(good)
+        else:  # four significant digits, rounded towards the nominal value (still runs)
+            scale = 10 ** (math.floor(math.log10(abs(good))) - 3) if good else 1.0
+            value = (math.ceil if end == "low" else math.floor)(good / scale) * scale
+        setattr(f, end, _num(value))
+        f.bounds = f"{f.bounds}, narrowed"
 
 
 # ------------------------------------------------------------------ loading and applying
@@ -433,6 +473,12 @@ def load_priors(path: Path, cfg: Config) -> list[Factor]:
     if not factors:
         raise ConfigError(f"{Path(path).name}: factors", "no uncertain factor listed")
     _check_sets(factors, cfg, Path(path).name)
+    for f in factors:
+        for end in ("low", "high"):
+            problem = extreme_problem(cfg, f, float(getattr(f, end)))
+            if problem is not None:
+                raise ConfigError(f"{Path(path).name}: {f.name}",
+                                  f"{end} {getattr(f, end):g} cannot run ({' '.join(problem.split())})")
     return factors
 
 
@@ -463,7 +509,7 @@ def _check_sets(factors: list[Factor], cfg: Config, name: str) -> None:
 def apply_values(cfg: Config, factors: list[Factor], values) -> Config:
     """A validated copy of cfg with each factor's keys set to its value (counts rounded; in a set
     of shares summing to one, the complement takes up the members' moves)."""
-    cfg = copy.deepcopy(cfg)
+    original, cfg = cfg, copy.deepcopy(cfg)
     shift: dict[str, float] = {}
     for f, v in zip(factors, values):
         v = float(v)
@@ -476,28 +522,28 @@ def apply_values(cfg: Config, factors: list[Factor], values) -> Config:
             set_path(cfg, key, v)
     for key, moved in shift.items():
         set_path(cfg, key, round(min(max(float(get_path(cfg, key)) - moved, 0.0), 1.0), 12))
+    if any(OFFICER_HOURS in f.keys for f in factors):
+        _officers_follow(cfg, original)
     return validate(cfg)
+
+
+OFFICER_HOURS = "port.officer_hours_per_week"
+"""The one number other keys are derived from at composition (configs/regime/before_reform.yaml:
+`officers: ${officers_on_duty:${port.officer_hours_per_week},...}`): a factor on it carries the
+derivation along to each regime's officers, unless a regime pinned its own count."""
+
+
+def _officers_follow(cfg: Config, original: Config) -> None:
+    for side in SIDES:
+        regime, before = getattr(cfg, side), getattr(original, side)
+        cal = before.officer_calendar
+        if before.officers == on_duty(float(original.port.officer_hours_per_week), list(cal.days), cal.open_hour,
+                                      cal.close_hour):
+            regime.officers = on_duty(float(cfg.port.officer_hours_per_week), list(cal.days), cal.open_hour,
+                                      cal.close_hour)
 
 
 def priors_path(cfg: Config) -> Path:
     """experiment.uncertainty, else the scenario's uncertainty.yaml."""
     given = getattr(cfg.experiment, "uncertainty", "")
     return Path(given) if given else scenario_dir(cfg.scenario.dir) / FILE_NAME
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    scenario = argv[0] if argv else "dalian_2015"
-    data = yaml.safe_load((CONFIG_DIR / "scenario" / f"{scenario}.yaml").read_text())
-    folder = scenario_dir(data["scenario"]["dir"])
-    path = write_priors(scenario, folder)
-    factors = derive_priors(scenario, folder)
-    groups = {f.group_name for f in factors}
-    print(f"{path}: {len(factors)} factors in {len(groups)} groups")
-    return 0
-
-
-__all__ = ["Factor", "apply_values", "derive_priors", "load_priors", "priors_path", "write_priors"]
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -25,12 +25,16 @@ def cfg():
 
 def test_the_stored_file_is_what_the_tags_give(factors):
     """scenarios/dalian/uncertainty.yaml is up to date with configs/ (regenerate it with
-    `python -m sim.uncertainty.priors` after changing a tag)."""
+    `python -m sim.priors` after changing a tag)."""
     stored = yaml.safe_load((FOLDER / FILE_NAME).read_text())["factors"]
     assert [f["name"] for f in stored] == list(factors)
     for item in stored:
         f = factors[item["name"]]
-        assert (item["low"], item["high"], item["keys"]) == (f.low, f.high, f.keys)
+        assert item["keys"] == f.keys
+        if "narrowed" in item["bounds"]:  # narrowed to where the config runs (python -m sim.priors)
+            assert f.low <= item["low"] <= f.nominal <= item["high"] <= f.high and (item["low"], item["high"]) != (f.low, f.high)
+        else:
+            assert (item["low"], item["high"]) == (f.low, f.high)
 
 
 def test_every_factor_is_an_estimated_or_knob_number_and_no_sourced_one_moves(factors):
@@ -107,3 +111,16 @@ def test_bad_ranges_are_refused(tmp_path, cfg, item, problem):
 
 def test_the_stored_file_loads(cfg):
     assert len(load_priors(FOLDER / FILE_NAME, cfg)) > 100
+
+
+def test_officers_follow_the_officer_hours(factors, cfg):
+    f = factors["port.officer_hours_per_week"]
+    moved = apply_values(cfg, [f], [2 * f.nominal])
+    assert moved.baseline.officers == 2 * cfg.baseline.officers
+    assert moved.regime.officers > cfg.regime.officers
+
+
+def test_a_range_end_that_cannot_run_is_refused(tmp_path, cfg):
+    item = {"name": "a", "keys": ["demand.boxes_per_consignment_mean"], "nominal": 1.5, "low": 0.5, "high": 2}
+    with pytest.raises(ConfigError, match="low 0.5 cannot run"):
+        load_priors(_write(tmp_path, [item]), cfg)

@@ -1,0 +1,53 @@
+"""`experiment=sensitivity` from the command line: bad priors or a study over its budget end as
+one `error:` line, exit 2, nothing written; the in-process catalogue checks each case's wording."""
+from __future__ import annotations
+
+import pytest
+import yaml
+from conftest import run_cli
+
+from sim.cli.preflight import first_config_error
+
+GOOD = {"name": "duty", "keys": ["regime.duty_hours_mean"], "nominal": 1.0, "low": 0.5, "high": 2.0}
+CASES = [
+    ({**GOOD, "low": 3.0}, [], "low 3 > high 2"),
+    ({**GOOD, "keys": ["regime.no_such_hours"]}, [], "no such key 'regime.no_such_hours'"),
+    ({"name": "pre", "keys": ["regime.pre_arrival_share"], "nominal": 0.4, "low": 0.2, "high": 1.4, "kind": "share"},
+     [], "a share's range must lie in [0, 1]"),
+    (GOOD, ["experiment.max_evaluations=10"], "more than the budget of 10"),
+]
+IDS = ["low-above-high", "no-such-key", "share-outside-0-1", "over-budget"]
+
+
+def priors(tmp_path, factor) -> str:
+    path = tmp_path / "uncertainty.yaml"
+    path.write_text(yaml.safe_dump({"factors": [factor]}))
+    return str(path)
+
+
+@pytest.mark.parametrize("factor, extra, problem", CASES, ids=IDS)
+def test_bad_study_is_one_line(tmp_path, factor, extra, problem):
+    message = first_config_error(["experiment=sensitivity", f"experiment.uncertainty={priors(tmp_path, factor)}",
+                                  *extra])
+    assert message is not None and problem in message, message
+
+
+def test_a_good_study_passes(tmp_path):
+    assert first_config_error(["experiment=sensitivity", f"experiment.uncertainty={priors(tmp_path, GOOD)}"]) is None
+
+
+@pytest.mark.parametrize("factor, extra, problem", [CASES[1], CASES[3]], ids=[IDS[1], IDS[3]])
+def test_cli_bad_study_writes_nothing(tmp_path, factor, extra, problem):
+    out = tmp_path / "out"
+    result = run_cli("experiment=sensitivity", f"experiment.uncertainty={priors(tmp_path, factor)}", *extra,
+                     f"hydra.run.dir={out}", timeout=120)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and problem in lines[0], result.stderr
+    assert "Traceback" not in result.stdout + result.stderr and result.stdout == ""
+    assert not out.exists(), "bad input left a results directory"
+
+
+def test_the_bundled_study_fits_its_budget():
+    """The default study over scenarios/dalian/uncertainty.yaml composes (priors valid, budget met)."""
+    assert first_config_error(["experiment=sensitivity"]) is None

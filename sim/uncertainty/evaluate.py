@@ -10,7 +10,6 @@ sweep launcher), `run.workers` at a time; each point runs its replications in it
 """
 from __future__ import annotations
 
-import gc
 import math
 import time
 
@@ -37,11 +36,12 @@ def output_names(kpis) -> tuple[str, ...]:
 
 
 def replication_summary(cfg: Config, side: Side, replication: int) -> tuple[dict, float]:
-    """One replication's KPIs (no table kept) and its simulate + KPI seconds."""
+    """One replication's KPIs (no table kept) and its simulate + KPI seconds. No gc.collect()
+    after it, unlike a full run's replication (sim.experiment.replications.run_job): a study point
+    is small, and a full collection per replication cost ~6 % of a point (benchmarks/sensitivity/)."""
     started = time.perf_counter()
     regime = getattr(cfg, side.config_key)
     rep = simulate(cfg, regime, replication)
-    gc.collect()
     window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours)
     berths = tuple(t.berths for t in cfg.port.terminals.values())
     kpis = replication_kpis(Frame.of(rep.consignments), rep.calls, window, berths, cfg.costs,
@@ -83,9 +83,20 @@ class ModelEvaluator:
         self.outputs = output_names(self.kpis)
 
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, list[dict]]:
-        jobs = (delayed(point_outputs)(self.cfg, self.factors, x, self.kpis, self.replications, self.seed) for x in X)
+        done = sorted(self.stream(X), key=lambda d: d[0])
+        return np.array([d[1] for d in done], float), [d[2] for d in done]
+
+    def stream(self, X: np.ndarray):
+        """(row of X, outputs, timings) as each point finishes, in any order: the workers never wait
+        for a batch's slowest point (the study stores results as they come)."""
         if self.workers == 1 or len(X) == 1:
-            done = [job[0](*job[1], **job[2]) for job in jobs]
-        else:
-            done = Parallel(n_jobs=min(self.workers, len(X)), backend="loky")(jobs)
-        return np.array([d[0] for d in done], float), [d[1] for d in done]
+            for i, x in enumerate(X):
+                yield (i, *point_outputs(self.cfg, self.factors, x, self.kpis, self.replications, self.seed))
+            return
+        jobs = (delayed(_indexed)(i, self.cfg, self.factors, x, self.kpis, self.replications, self.seed)
+                for i, x in enumerate(X))
+        yield from Parallel(n_jobs=min(self.workers, len(X)), backend="loky", return_as="generator_unordered")(jobs)
+
+
+def _indexed(i: int, *args) -> tuple:
+    return (i, *point_outputs(*args))

@@ -94,7 +94,7 @@ def plan(cfg: Config) -> Plan:
     spec = StudySpec(stages=tuple(s for s in STAGES if s in exp.stages), lhs_samples=exp.lhs_samples,
                      trajectories=exp.morris_trajectories, levels=exp.morris_levels, sobol_groups=exp.sobol_groups,
                      sobol_samples=exp.sobol_samples, seed=cfg.run.seed,
-                     rank_outputs=tuple(f"{DIFF}:{k}" for k in kpis), batch=max(2, 4 * max(cfg.run.workers, 1)))
+                     rank_outputs=tuple(f"{DIFF}:{k}" for k in kpis), batch=16 * max(cfg.run.workers, 1))
     need = sizes(space, spec.lhs_samples, spec.trajectories, spec.sobol_groups, spec.sobol_samples)
     p = Plan(factors, space, spec, kpis, need, str(path))
     if p.evaluations > exp.max_evaluations:

@@ -36,7 +36,8 @@ class Evaluator(Protocol):
 
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, list[dict]]:
         """Outputs (one row per point, one column per output) and per-point timings
-        ({seconds, model_seconds})."""
+        ({seconds, model_seconds}). An evaluator may also have `stream(X)`, yielding
+        (row, outputs, timings) as points finish (the model's does)."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ class Store:
         frame = pd.DataFrame(data)
         self.rows.append(frame)
         if self.folder is not None:
-            write_part(self.folder / PARTS / f"{stage}-{int(index[0]):06d}.parquet", pa.Table.from_pandas(frame))
+            part = len(list((self.folder / PARTS).glob(f"{stage}-*.parquet")))
+            write_part(self.folder / PARTS / f"{stage}-{part:06d}.parquet", pa.Table.from_pandas(frame))
 
     def all(self) -> pd.DataFrame:
         return pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame()
@@ -119,15 +121,26 @@ def evaluate_stage(stage: str, X: np.ndarray, evaluator: Evaluator, store: Store
                 Y[i], have[i] = ys[row], True
     todo = np.flatnonzero(~have)
     started = time.perf_counter()
-    for first in range(0, len(todo), batch):
-        idx = todo[first:first + batch]
-        y, timings = evaluator(X[idx])
-        Y[idx] = y
-        store.save(stage, idx, X[idx], np.asarray(y, float), timings)
-        if log is not None:
-            n = min(first + batch, len(todo))
-            log(f"{stage}: {n}/{len(todo)} evaluations ({time.perf_counter() - started:.0f} s)"
-                + (f", {int(have.sum())} reused" if have.any() else ""))
+    stream = getattr(evaluator, "stream", None)
+    if stream is None:  # a plain evaluator: batch by batch
+        chunks = (todo[first:first + batch] for first in range(0, len(todo), batch))
+        results = ((idx[j], y, t) for idx in chunks for j, (y, t) in enumerate(zip(*evaluator(X[idx]))))
+    else:  # as the points finish, in any order
+        results = ((todo[j], y, t) for j, y, t in stream(X[todo]))
+    buffer: list[tuple] = []
+    done_count = 0
+    for item in results:
+        buffer.append(item)
+        if len(buffer) == batch or done_count + len(buffer) == len(todo):
+            idx = np.array([b[0] for b in buffer])
+            ys = np.array([b[1] for b in buffer], float).reshape(len(buffer), -1)
+            Y[idx] = ys
+            store.save(stage, idx, X[idx], ys, [b[2] for b in buffer])
+            done_count += len(buffer)
+            buffer = []
+            if log is not None:
+                log(f"{stage}: {done_count}/{len(todo)} evaluations ({time.perf_counter() - started:.0f} s)"
+                    + (f", {int(have.sum())} reused" if have.any() else ""))
     return Y
 
 

@@ -52,25 +52,28 @@ def replication_summary(cfg: Config, side: Side, replication: int) -> tuple[dict
 def point_outputs(cfg: Config, factors: list[Factor], x, kpis: tuple[str, ...], replications: int,
                   seed: int) -> tuple[list[float], dict]:
     """The outputs of one point (means over its replications) and its timings."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         point = apply_values(cfg, factors, x)
     except ConfigError as e:  # a combination of ranges the config refuses: said plainly (and picklable)
         raise ValueError(f"study point {dict(zip((f.name for f in factors), map(float, x)))} is refused: {e}") from None
     point.run.seed, point.run.workers = int(seed), 1
-    model = 0.0
+    model = model_cpu = 0.0
     values = {side: {k: [] for k in kpis} for side in PAIRED}
     for r in range(replications):
         for side in sides(point):
+            cpu_rep = time.process_time()
             got, seconds = replication_summary(point, side, r)
             model += seconds
+            model_cpu += time.process_time() - cpu_rep
             for k in kpis:
                 values[side][k].append(float(got.get(k, math.nan)))
     out = []
     for k in kpis:
         before, after = np.array(values[Side.BEFORE][k]), np.array(values[Side.AFTER][k])
         out += [float(np.mean(before)), float(np.mean(after)), float(np.mean(after - before))]
-    return out, {"seconds": time.perf_counter() - started, "model_seconds": model}
+    return out, {"seconds": time.perf_counter() - started, "model_seconds": model,
+                 "cpu_seconds": time.process_time() - cpu, "model_cpu_seconds": model_cpu}
 
 
 class ModelEvaluator:

@@ -126,7 +126,7 @@ def evaluate_stage(stage: str, X: np.ndarray, evaluator: Evaluator, store: Store
         chunks = (todo[first:first + batch] for first in range(0, len(todo), batch))
         results = ((idx[j], y, t) for idx in chunks for j, (y, t) in enumerate(zip(*evaluator(X[idx]))))
     else:  # as the points finish, in any order
-        results = ((todo[j], y, t) for j, y, t in stream(X[todo]))
+        results = ((todo[j], y, t) for j, y, t in stream(X[todo])) if len(todo) else iter(())
     buffer: list[tuple] = []
     done_count = 0
     for item in results:

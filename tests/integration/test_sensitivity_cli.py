@@ -51,3 +51,32 @@ def test_cli_bad_study_writes_nothing(tmp_path, factor, extra, problem):
 def test_the_bundled_study_fits_its_budget():
     """The default study over scenarios/dalian/uncertainty.yaml composes (priors valid, budget met)."""
     assert first_config_error(["experiment=sensitivity"]) is None
+
+
+def test_a_small_study_end_to_end_and_resumed(tmp_path):
+    """Two factors, every stage, from the command line: the study's files, figures and report
+    section; started again in the same directory it evaluates nothing."""
+    factors = [{"name": "query_share", "keys": ["baseline.query_share.export", "regime.query_share.export"],
+                "nominal": 0.4, "low": 0.2, "high": 0.6, "kind": "share"},
+               {"name": "handling", "keys": ["costs.handling_cny_per_teu"], "nominal": 800, "low": 400, "high": 1600}]
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump({"factors": factors}))
+    out = tmp_path / "study"
+    args = ("experiment=sensitivity", f"experiment.uncertainty={path}", "demand.scale=0.05", "run.horizon_days=7",
+            "run.warmup_days=1", "run.drain_days=3", "run.replications=2", "run.workers=2", "experiment.lhs_samples=4",
+            "experiment.morris_trajectories=2", "experiment.sobol_samples=2", f"hydra.run.dir={out}")
+    first = run_cli(*args, timeout=300)
+    assert first.returncode == 0, first.stderr
+    study = out / "study"
+    for name in ("bands.csv", "morris.csv", "sobol.csv", "evaluations.parquet", "study.json", "sobol.png",
+                 "uncertainty_bands.png", "tornado_export_clearance_hours_mean.png"):
+        assert (study / name).is_file(), name
+    assert "id=uncertainty-bands" in (out / "report.html").read_text()
+    assert "after < before in" in first.stdout  # export clearance falls in every draw at this scale
+    import json
+
+    info = json.loads((study / "study.json").read_text())
+    assert info["timing"]["evaluations"] == 4 + 2 * 3 + 2 * 4
+    again = run_cli(*args, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "evaluations" not in again.stdout.split("sensitivity:")[1].split("KPI")[0].replace("paired evaluations", "")

@@ -86,6 +86,8 @@ def plan(cfg: Config) -> Plan:
         m = CONCLUSION.match(text)
         if not m or m.group(2) not in kpi_names():
             raise ConfigError("experiment.conclusions", f"expected `before|after|diff.<kpi> >= <value>`, got {text!r}")
+        if m.group(2) not in kpis:  # a conclusion's KPI is studied too
+            kpis += (m.group(2),)
     for name in ("lhs_samples", "morris_trajectories", "sobol_samples", "point_replications"):
         if getattr(exp, name) < 1:
             raise ConfigError(f"experiment.{name}", f"must be >= 1, got {getattr(exp, name)}")

@@ -39,9 +39,9 @@ from sim.outputs.stats import paired_difference
 from sim.store.atomic import atomic_write_json, atomic_write_text
 from sim.store.identity import config_hash
 from sim.uncertainty.design import STAGES, Space, sizes, stream
-from sim.uncertainty.evaluate import DIFF, ModelEvaluator
-from sim.uncertainty.priors import load_priors, priors_path
-from sim.uncertainty.study import Store, StudySpec, run_study
+from sim.uncertainty.evaluate import DIFF, ModelEvaluator, output_names
+from sim.uncertainty.priors import Factor, load_priors, priors_path
+from sim.uncertainty.study import Store, StudyResult, StudySpec, analyse, run_study
 
 STUDY_DIR = "study"
 BANDS = "bands.csv"
@@ -238,4 +238,24 @@ def load_study(run_dir: Path) -> dict:
     return out
 
 
-__all__ = ["PAIRED", "load_study", "plan", "run_sensitivity"]
+def reanalyse(run_dir: Path, write: bool = True) -> StudyResult:
+    """Every index of a stored study again, from its evaluations.parquet alone (no model run):
+    e.g. after a change to the analysis, or with other Sobol groups (edit study.json's
+    `sobol_groups` only if the Sobol stage was evaluated on them). Rewrites morris.csv and
+    sobol.csv when `write`."""
+    folder = Path(run_dir) / STUDY_DIR
+    info = json.loads((folder / STUDY_FILE).read_text())
+    factors = [Factor(**f) for f in info["factors"]]
+    spec = info["spec"]
+    spec = StudySpec(**{**spec, "stages": tuple(spec["stages"]),
+                        "rank_outputs": tuple(spec["rank_outputs"]) if spec.get("rank_outputs") else None})
+    outputs = output_names(info["kpis"])
+    evaluations = pd.read_parquet(folder / "evaluations.parquet")
+    result = analyse(Space.of(factors), spec, evaluations, outputs, tuple(info["sobol_groups"]) or None)
+    if write:
+        result.morris.to_csv(folder / MORRIS, index=False)
+        result.sobol.to_csv(folder / SOBOL, index=False)
+    return result
+
+
+__all__ = ["PAIRED", "load_study", "plan", "reanalyse", "run_sensitivity"]

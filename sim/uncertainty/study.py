@@ -7,7 +7,8 @@ Sobol indices on the top groups of the screening) for an `Evaluator`: a callable
 path. Every finished batch of evaluations is written at once (`Store`: one Parquet part per batch
 in the study folder), so a killed study resumes where it stopped: a stored point is reused when
 its stage, index and factor values match. `analyse` recomputes every index from the stored
-evaluations alone (re-analysis without re-running).
+evaluations alone (re-analysis without re-running; `sim.uncertainty.sensitivity.reanalyse` does it
+for a run directory).
 """
 from __future__ import annotations
 

@@ -85,6 +85,11 @@ def test_a_small_study_end_to_end_and_resumed(tmp_path):
     assert len(stated) == 1 and 0 <= stated["holds_share"].iloc[0] <= 1
     info = json.loads((study / "study.json").read_text())
     assert info["timing"]["evaluations"] == 4 + 2 * 3 + 2 * 4
+    from sim.uncertainty.sensitivity import reanalyse
+
+    morris = pd.read_csv(study / "morris.csv")
+    redone = reanalyse(out, write=False)
+    pd.testing.assert_frame_equal(redone.morris.reset_index(drop=True), morris, check_exact=False, rtol=1e-9)
     again = run_cli(*args, timeout=300)
     assert again.returncode == 0, again.stderr
     assert "evaluations" not in again.stdout.split("sensitivity:")[1].split("KPI")[0].replace("paired evaluations", "")

@@ -22,9 +22,9 @@ comment that governs it (its own line, else the nearest enclosing key's line), a
 Not factors: run settings (`run.*`, `experiment.*`), lists (timetables, crane steps, weekdays)
 and calendars' opening hours (schedules, changed as whole what-ifs, not sampled).
 
-A number the regime file `before_reform` sets and no measure overrides is one value of both
-regimes: its factor names both keys (`baseline.X` and `regime.X`) and moves them together; a
-measure's number moves the regime under study only. Factors on one flow mapping (a line like
+A number the base regime file sets (the one the other regime applies its measures to) and no
+measure overrides is one value of both regimes: its factor names both keys (`baseline.X` and
+`regime.X`) and moves them together; a measure's number moves the regime under study only. Factors on one flow mapping (a line like
 `inspection_cny_per_box: {scan: 300, physical: 1200}`) share a group, and every channel share of
 one regime forms one group ("all channel shares of one regime moved together"); Morris and Sobol
 move a group as one.
@@ -528,7 +528,7 @@ def apply_values(cfg: Config, factors: list[Factor], values) -> Config:
 
 
 OFFICER_HOURS = "port.officer_hours_per_week"
-"""The one number other keys are derived from at composition (configs/regime/before_reform.yaml:
+"""The one number other keys are derived from at composition (the base regime file, configs/regime/:
 `officers: ${officers_on_duty:${port.officer_hours_per_week},...}`): a factor on it carries the
 derivation along to each regime's officers, unless a regime pinned its own count."""
 

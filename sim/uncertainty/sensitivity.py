@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Config, ConfigError
-from sim.domain.sides import PAIRED, Side
+from sim.domain.sides import Side
 from sim.experiment.progress import say
 from sim.experiment.replications import run_replications, summarize
 from sim.experiment.writing import write_results
@@ -258,4 +258,4 @@ def reanalyse(run_dir: Path, write: bool = True) -> StudyResult:
     return result
 
 
-__all__ = ["PAIRED", "load_study", "plan", "reanalyse", "run_sensitivity"]
+__all__ = ["load_study", "plan", "reanalyse", "run_sensitivity"]

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.domain.sides import Side
 from sim.outputs.formatting import format_difference, format_difference_interval
 from sim.uncertainty.evaluate import DIFF
 from sim.uncertainty.sensitivity import STUDY_DIR, load_study
 from sim.viz.plots_planning import kpi_axis_label
 from sim.viz.style import SIDE_COLOURS, SLIDE, FigureUnavailable, plt, save, styled
-from sim.domain.sides import Side
 
 TOP = 12
 """Groups a tornado shows (the rest are summed up in its title)."""
@@ -57,7 +57,7 @@ def sobol_figure(sobol: pd.DataFrame, kpis):
     if not len(rows):
         raise FigureUnavailable("no Sobol indices")
     groups = list(dict.fromkeys(rows["group"]))
-    outputs = [o for o in dict.fromkeys(rows["output"])]
+    outputs = list(dict.fromkeys(rows["output"]))
     fig, axes = plt.subplots(1, len(groups), figsize=(max(SLIDE[0], 3.2 * len(groups)), 0.35 * len(outputs) + 2.2),
                              sharey=True, squeeze=False)
     y = np.arange(len(outputs))

@@ -41,6 +41,7 @@ _API = {
     "prune": ("sim.store.queries", "prune"),
     "run_label": ("sim.store.identity", "run_label"),
     "write_report": ("sim.viz.report", "write_report"),
+    "open_study": ("sim.uncertainty.sensitivity", "load_study"),
     "check_targets": ("sim.calibration.targets", "run_checks"),
     "targets_table": ("sim.calibration.targets", "checks_table"),
 }

@@ -41,6 +41,7 @@ def to_config(cfg: DictConfig) -> Config:
                 cfg[side][name][channel] = value
     _check_precision_kpi(config)
     _check_calibration_files(config)
+    _check_study(config)
     check_stability(config)  # an overloaded station is bad input too: reported before any file
     return config
 
@@ -106,6 +107,17 @@ def _check_calibration_files(config: Config) -> None:
         where, _, problem = str(e).partition(": ")
         raise ConfigError(where, problem) from None
     load_knobs(folder / "knobs.yaml")
+
+
+def _check_study(config: Config) -> None:
+    """`experiment=sensitivity`: its priors file (a range with low > high, on a key the config does
+    not have, a share outside [0, 1]) and its size against experiment.max_evaluations, before
+    anything runs or is written."""
+    if config.experiment.kind != "sensitivity":
+        return
+    from sim.uncertainty.sensitivity import plan
+
+    plan(config)
 
 
 def remaining_share(*shares) -> float:

@@ -76,7 +76,27 @@ class ExperimentConfig:
     fit_overrides: List[str] = field(default_factory=list)
     """calibrate: `key=value` settings for the fitting runs (e.g. run.horizon_days=10), on top of run.*."""
     max_evaluations: int = 40
-    """calibrate: most loss evaluations (each one a paired before/after run)."""
+    """calibrate: most loss evaluations (each one a paired before/after run); sensitivity: most
+    model evaluations the study may need (a larger design is refused before anything runs)."""
+    uncertainty: str = ""
+    """sensitivity: the priors file (default: uncertainty.yaml in the scenario's directory)."""
+    stages: List[str] = field(default_factory=lambda: ["bands", "morris", "sobol"])
+    """sensitivity: the stages to run, in this order: bands (Latin hypercube), morris, sobol."""
+    lhs_samples: int = 32
+    """sensitivity: Latin hypercube draws for the uncertainty bands."""
+    morris_trajectories: int = 10
+    morris_levels: int = 4
+    sobol_groups: int = 4
+    """sensitivity: the groups with the largest mu* that get Sobol indices."""
+    sobol_samples: int = 16
+    """sensitivity: Saltelli base sample N (N x (groups + 2) evaluations)."""
+    point_replications: int = 1
+    """sensitivity: paired replications per study point (common random numbers across points)."""
+    kpis: List[str] = field(default_factory=list)
+    """sensitivity: the KPIs studied (empty: the registry's key KPIs)."""
+    conclusions: List[str] = field(default_factory=list)
+    """sensitivity: statements checked in every draw, `side.kpi >= value` (side: before, after,
+    diff); the sign of every studied KPI's reform effect is checked too."""
 
 
 # ---------------------------------------------------------------- scenario

@@ -143,7 +143,7 @@ def _check_run(run: RunConfig, experiment: ExperimentConfig) -> None:
         raise ConfigError("run.replications", f"must be >= 1, got {run.replications}")
     if run.summary_only:
         _check_summary_only(run, experiment)
-    elif experiment.kind in ("compare", "calibrate") and run.replications < 2:
+    elif experiment.kind in ("compare", "calibrate", "sensitivity") and run.replications < 2:
         raise ConfigError("run.replications", "a comparison needs >= 2 replications for a confidence interval")
     if run.seed < 0:
         raise ConfigError("run.seed", f"must be >= 0, got {run.seed}")

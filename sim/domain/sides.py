@@ -38,6 +38,7 @@ KIND_SIDES: dict[str, tuple[Side, ...]] = {
     "compare": PAIRED,
     "single": (Side.SINGLE,),
     "calibrate": PAIRED,  # the fit evaluates paired runs: targets on the reform effect need both
+    "sensitivity": PAIRED,  # every study point is a paired run: the reform effect is an output
 }
 """experiment.kind -> the sides its runs simulate."""
 

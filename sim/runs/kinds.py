@@ -1,5 +1,6 @@
 """One run of any experiment kind into a run directory: compare and single here,
-calibrate (sim.calibration) and summary-only runs (sim.experiment.long_run) handed on."""
+calibrate (sim.calibration), sensitivity (sim.uncertainty) and summary-only runs
+(sim.experiment.long_run) handed on."""
 from __future__ import annotations
 
 import shutil
@@ -32,6 +33,8 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     out_dir.mkdir(parents=True, exist_ok=True)
     if cfg.experiment.kind == "calibrate":
         return run_calibration(cfg, out_dir, resolved_yaml, echo=echo)
+    if cfg.experiment.kind == "sensitivity":
+        return _sensitivity(cfg, out_dir, resolved_yaml, echo)
     if cfg.run.summary_only:
         return run_summary(cfg, out_dir, resolved_yaml, echo=echo)
     parts_dir = out_dir / PARTS_DIR if cfg.experiment.write_table else None
@@ -71,3 +74,19 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     finally:
         if parts_dir is not None:
             shutil.rmtree(parts_dir, ignore_errors=True)
+
+
+def _sensitivity(cfg: Config, out_dir: Path, resolved_yaml: str | None, echo: bool) -> dict:
+    """experiment=sensitivity (sim.uncertainty.sensitivity), then its figures and report."""
+    from sim.uncertainty.sensitivity import run_sensitivity
+    from sim.viz.uncertainty import sensitivity_figures
+
+    stats = run_sensitivity(cfg, out_dir, resolved_yaml, echo=echo)
+    sensitivity_figures(out_dir)
+    if echo and cfg.experiment.report:
+        from sim.viz.report import write_report
+
+        say(f"report: {write_report(out_dir)}")
+    if echo:
+        say(f"results: {out_dir}")
+    return stats

@@ -232,10 +232,17 @@ def build_report(run) -> str:
         + f'<h2>Figures</h2><p class=note id="figure-list" data-count="{len(figures)}">{len(figures)} figures: '
         f"{listing}. Each is also in the run directory as PNG and SVG.</p>"
         + (f"<p class=note>Not available for this run:</p><ul>{missing}</ul>" if missing else "")
-        + body + calibration
+        + body + calibration + _uncertainty(run)
         + "<h2>Resolved configuration</h2><details><summary>config.yaml (click to open)</summary>"
         f"<pre>{_esc(config_text)}</pre></details></body></html>\n"
     )
+
+
+def _uncertainty(run) -> str:
+    """A sensitivity study's section (sim.viz.uncertainty); '' for any other run."""
+    from sim.viz.uncertainty import uncertainty_section
+
+    return uncertainty_section(run, _figure_html)
 
 
 def write_report(run_dir, out=None) -> Path:

@@ -91,7 +91,7 @@ CASES = [
     ("foo=1", "foo", "unknown key; expected one of run, experiment"),
     ("port.terminals.nope.berths=3", "port.terminals.nope", "unknown key; expected one of dct"),
     ("regime=nonexistent", "regime", "unknown option 'nonexistent'; available: after_reform, before_reform, red_channel_x2, without_regional_integration"),
-    ("experiment=nope", "experiment", "unknown option 'nope'; available: calibrate, compare, single"),
+    ("experiment=nope", "experiment", "unknown option 'nope'; available: calibrate, compare, sensitivity, single"),
     ("regime@baseline=nope", "regime@baseline", "unknown option 'nope'; available: after_reform, before_reform, red_channel_x2, without_regional_integration"),
     # 8. '+' on schema keys, and '+'/'++' adding keys the schema lacks
     ("+run.seed=5", "run.seed", "already in the schema"),

@@ -22,14 +22,15 @@ FIGURES = {
     "02_what_if_sweep": 2,              # response curves, heat map
     "03_calibration": 2,                # calibration targets, warm-up
     "04_intermodal_and_cold_chain": 6,  # train loads, reefer plugs, inland door, transshipment, resources, queues
+    "06_uncertainty": 3,                # uncertainty bands, a tornado, Sobol indices
 }
 """Figures each notebook shows, one per figure cell."""
 
 
-def test_there_are_four_planner_notebooks():
+def test_there_are_the_planner_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01_reform_comparison.ipynb", "02_what_if_sweep.ipynb", "03_calibration.ipynb",
-        "04_intermodal_and_cold_chain.ipynb",
+        "04_intermodal_and_cold_chain.ipynb", "06_uncertainty.ipynb",
     ]
 
 
@@ -51,7 +52,8 @@ def test_notebook_has_a_parameter_cell(path: Path):
     assert "full scale" in tagged[0].source.lower()
 
 
-RUNS = {"01_reform_comparison": 1, "02_what_if_sweep": 6, "03_calibration": 1, "04_intermodal_and_cold_chain": 1}
+RUNS = {"01_reform_comparison": 1, "02_what_if_sweep": 6, "03_calibration": 1, "04_intermodal_and_cold_chain": 1,
+        "06_uncertainty": 1}
 """Runs each notebook writes into the results folder, each catalogued there."""
 
 

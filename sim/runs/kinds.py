@@ -34,7 +34,8 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
         return run_calibration(cfg, out_dir, resolved_yaml, echo=echo)
     if cfg.run.summary_only:
         return run_summary(cfg, out_dir, resolved_yaml, echo=echo)
-    parts_dir = out_dir / PARTS_DIR if cfg.experiment.write_table else None
+    table = cfg.output.stored(cfg.experiment.kind)
+    parts_dir = out_dir / PARTS_DIR if table != "none" else None
     if parts_dir is not None:
         shutil.rmtree(parts_dir, ignore_errors=True)  # a killed run's parts must not join this run's tables
         parts_dir.mkdir()
@@ -61,7 +62,7 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
             say(text)
             if precision is not None:
                 say(precision.describe())
-        if echo and cfg.experiment.report and cfg.experiment.write_table:
+        if echo and cfg.experiment.report:
             from sim.viz.report import write_report
 
             say(f"report: {write_report(out_dir)}")

@@ -187,7 +187,7 @@ def _env() -> dict:
 
 def _sweep_command(sweep_dir: Path, catalog: Path, points: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "sim", "-m", *TINY, f"regime.officers={points}", f"run.catalog={catalog}",
-            f"hydra.sweep.dir={sweep_dir}", *extra]
+            f"hydra.sweep.dir={sweep_dir}", "output.consignments=full", *extra]  # tables to damage and check
 
 
 def _records(sweep_dir: Path) -> dict[str, dict]:

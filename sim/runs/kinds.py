@@ -11,6 +11,7 @@ import numpy as np
 from sim.calibration.fit import run_calibration
 from sim.config import Config
 from sim.config.knobs import apply_knobs
+from sim.config.footprint import check_footprint
 from sim.config.stability import check_stability
 from sim.experiment.long_run import run_summary
 from sim.experiment.progress import say
@@ -28,6 +29,7 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     """
     apply_knobs(cfg)  # a factor set by hand on a composed Config (validate() applies it otherwise; idempotent)
     check_stability(cfg)  # Python API callers skip sim/__main__.py's checks: still nothing written
+    check_footprint(cfg)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if cfg.experiment.kind == "calibrate":

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from sim.config import Config, ConfigError
+from sim.config.footprint import check_footprint
 from sim.config.stability import check_stability
 from sim.experiment.progress import say
 from sim.experiment.replications import sides
@@ -117,6 +118,7 @@ def complete_here(cat: Catalog, record: RunRecord) -> RunRecord | None:
 def execute(cfg: Config, ctx: RunContext, progress: bool | None = None) -> dict | None:
     """Run (or skip) the experiment with status records; returns the stats, or None if skipped."""
     check_stability(cfg)  # before run.json or the catalog row: an overloaded config writes nothing
+    check_footprint(cfg)  # nor does one that cannot fit in memory
     cfg = with_stored_table(cfg, ctx.multirun or ctx.sweep_dir is not None)
     run_dir = Path(ctx.run_dir)
     cat = open_catalog(cfg, run_dir)

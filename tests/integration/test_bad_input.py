@@ -123,6 +123,12 @@ CASES = [
     ("regime.channel_factors.red=-0.5", "regime.channel_factors.red", "must be a finite number >= 0"),
     ("regime.channel_factors.red=nan", "regime.channel_factors.red", "must be a finite number"),
     ("regime.channel_factors.green=2", "regime.channel_factors.green", "unknown key; expected one of yellow, red"),
+    # 9c. a run that cannot fit in memory (sim/config/footprint.py): refused from the config, before anything is drawn
+    ("run.horizon_days=1e12", "run.horizon_days", "consignments and"),
+    (("demand.scale=1e6", "run.allow_overload=true"), "demand.scale", "this machine has"),
+    ("run.replications=1000000000", "run.replications", "2e+09 replication results held"),
+    (("experiment=single", "run.replications=1", "run.horizon_days=365070"), "run.horizon_days",
+     "run.summary_only=true would fit"),
     # 10. bad override syntax
     ("run.seed=[", "run.seed", "cannot parse override"),
     ("run.seed=1,2", "run.seed", "is a sweep"),
@@ -195,8 +201,9 @@ def test_validate_rejects_empty_services_and_tables(path, key, problem):
     (["regime@baseline=nope"], "regime@baseline"),                       # unknown group option
     (["+run.seed=5"], "run.seed"),                                       # '+' on a schema key
     (["regime.officers=5"], "regime.officers"),                          # overloaded station (stability)
+    (["run.horizon_days=1e12"], "run.horizon_days"),                     # cannot fit in memory
     (["--config-name=config", "run.replications=1"], "run.replications"),  # caught in app(), after Hydra made the dir
-], ids=["type", "semantic", "unknown-key", "unknown-option", "plus-key", "overloaded", "in-app"])
+], ids=["type", "semantic", "unknown-key", "unknown-option", "plus-key", "overloaded", "memory", "in-app"])
 def test_cli_bad_input(tmp_path, args, key):
     out = tmp_path / "out"
     result = run_cli(*args, f"hydra.run.dir={out}", timeout=60)

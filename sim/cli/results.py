@@ -6,6 +6,7 @@
     python -m sim.results compare RUN_A[:side] RUN_B[:side] [--kpi K ...] [--force] [--out table.xlsx]
     python -m sim.results prune [--yes]              # forget runs whose directories are gone
     python -m sim.results ingest results/            # (re)build the catalog from run.json files
+    python -m sim.results rebuild [results/]         # a damaged catalog moved aside, a new one from run.json files
     python -m sim.results gc [ROOT] [--older-than DAYS] [--larger-than 500M] [--sweep S] [--tables-only] [--yes]
     python -m sim.results sql "SELECT ... FROM runs JOIN kpis USING (run_id) ..."
     python -m sim.results warmup RUN_DIR [--series export_clearance_hours] [--side after]
@@ -65,6 +66,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--yes", action="store_true", help="remove them (never a run whose run.json says running)")
     s = sub.add_parser("ingest", help="add runs from their run.json files")
     s.add_argument("paths", nargs="+", type=Path)
+    s = sub.add_parser("rebuild", help="move the catalog aside (damaged or not) and index every run.json again")
+    s.add_argument("roots", nargs="*", type=Path, help="where the runs are (default: the catalog's folder)")
     s = sub.add_parser("sql", help="any read-only SQL (tables: runs, kpis, replication_kpis, sweep_jobs)")
     s.add_argument("query")
     s = sub.add_parser("warmup", help="MSER-5 check of a run's warm-up, with a figure")
@@ -127,6 +130,19 @@ def run(args) -> None:
         print(f"{ingest(args.paths, catalog)} run records read into {catalog.path}")
     elif args.command == "gc":
         garbage_collect(args, catalog)
+    elif args.command == "rebuild":
+        from sim.store.ingest import rebuild
+
+        roots = args.roots or [catalog.path.parent]
+        for root in roots:
+            if not root.is_dir():
+                raise ValueError(f"{root}: no such directory")
+        skipped: list[str] = []
+        aside, count = rebuild(catalog, roots, skipped)
+        for line in skipped:
+            print(f"note: left out (unreadable): {line}", file=sys.stderr)
+        moved = f"; the old file is now {aside}" if aside else ""
+        print(f"{count} run records from {', '.join(map(str, roots))} read into a new {catalog.path}{moved}")
     elif args.command == "sql":
         show(catalog.query(args.query))
     elif args.command == "warmup":

@@ -119,7 +119,8 @@ class CatalogUnreadable(OSError):
 
     def __init__(self, path: Path, error: Exception):
         super().__init__(f"{path}: not a readable DuckDB catalog ({' '.join(str(error).split())}); "
-                         "move it aside and rebuild it: python -m sim.results ingest RESULTS_DIR")
+                         f"rebuild it from the run directories: python -m sim.results --catalog {path} rebuild "
+                         "[RESULTS_DIR] (the damaged file is kept beside it)")
 
 
 def _is_lock_error(e: Exception) -> bool:

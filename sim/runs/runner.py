@@ -57,8 +57,9 @@ def open_catalog(cfg: Config, run_dir: Path) -> Catalog | None:
 
 def with_stored_table(cfg: Config, sweep_point: bool) -> Config:
     """The config with `output.consignments: auto` resolved (full alone, none for a sweep point or a
-    calibration), so the run, its config hash and run.json all say what was kept."""
-    stored = cfg.output.stored(cfg.experiment.kind, sweep_point)
+    calibration; a summary-only run keeps no table whatever is asked), so the run, its config hash
+    and run.json all say what was kept."""
+    stored = "none" if cfg.run.summary_only else cfg.output.stored(cfg.experiment.kind, sweep_point)
     return cfg if stored == cfg.output.consignments else replace(cfg, output=replace(cfg.output, consignments=stored))
 
 

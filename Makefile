@@ -55,7 +55,7 @@ mutation: $(STAMP)
 # Refresh the pinned versions after changing pyproject.toml (needs the registry).
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
-	.lockvenv/bin/pip install --quiet -e ".[test,docs,mutation]"
+	.lockvenv/bin/pip install --quiet -e ".[test,docs,mutation,ray]"
 	.lockvenv/bin/pip freeze --all --exclude-editable | grep -v -e '^portclear' -e '^pip==' > constraints.txt
 	rm -rf .lockvenv
 

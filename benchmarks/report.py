@@ -50,6 +50,8 @@ def render(r: dict, targets: dict) -> str:
         lines += _parallel(r["parallel"])
     if "profile" in r:
         lines += _profile(r["profile"])
+    if "stored_bytes" in r:
+        lines += _stored_bytes(r["stored_bytes"])
     lines += _history(HISTORY)
     return "\n".join(lines) + "\n"
 
@@ -175,6 +177,33 @@ def _parallel(c: dict) -> list[str]:
         f"{c['efficiency_vs_joblib_1']:.1%} |",
         "",
     ]
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:,.2f}"
+
+
+def _stored_bytes(e: dict) -> list[str]:
+    lines = [
+        "## (e) Bytes written per replication, by `output.consignments`",
+        "",
+        "`python -m sim " + " ".join(e["command"]) + " output.consignments=CHOICE experiment.report=false` "
+        f"({e['date']}, {e['code']}): the run directory's bytes over replications x sides (a paired replication "
+        "writes one table part per side). The report and its figures (written once per run, not per replication) "
+        "are left out. KPIs are computed in process, the same for every choice.",
+        "",
+        "| output.consignments | MB per replication (one side) | consignments.parquet MB | calls.parquet MB | "
+        "other files MB | whole run MB | run s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for choice, c in e["choices"].items():
+        lines.append(f"| {choice} | {_mb(c['bytes_per_replication'])} | {_mb(c['consignments_bytes'])} | "
+                     f"{_mb(c['calls_bytes'])} | {_mb(c['other_bytes'])} | {_mb(c['total_bytes'])} | {c['wall_s']:.1f} |")
+    full = e["choices"].get("full", {}).get("bytes_per_replication")
+    if full:
+        lines += ["", "Relative to full: " + ", ".join(
+            f"{choice} {c['bytes_per_replication'] / full:.1%}" for choice, c in e["choices"].items()) + "."]
+    return lines + [""]
 
 
 def _profile(p: dict) -> list[str]:

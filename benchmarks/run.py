@@ -11,8 +11,11 @@ and write benchmarks/RESULTS.md.
     of a customs tandem network (benchmarks/reference.py, with a hand-written heapq loop of
     it for context), see benchmarks/visits.py;
 (c) parallel efficiency of a many-job sweep on this machine's cores (joblib launcher);
-(d) a cProfile of one replication.
-Environment: BENCH_QUICK=1, BENCH_OUT (report path), BENCH_ONLY (e.g. "a,c": sections to run).
+(d) a cProfile of one replication;
+(e) bytes written per replication for each `output.consignments` choice (full, sample, none) of a
+    default comparison (28 days, full scale).
+Environment: BENCH_QUICK=1, BENCH_OUT (report path), BENCH_ONLY (e.g. "a,c": sections to run),
+BENCH_MERGE=1 (keep the other sections' numbers from the existing RESULTS.json: re-measure one section).
 """
 from __future__ import annotations
 
@@ -45,6 +48,8 @@ if QUICK:
     SWEEP = ["+sweep=officers", "run.horizon_days=4", "run.warmup_days=1", "run.drain_days=1",
              "demand.scale=0.01", "run.replications=1"]
     PROFILE = ["experiment=single", "demand.scale=0.02", "run.horizon_days=7", "run.warmup_days=2"]
+    STORED = ["demand.scale=0.05", "run.horizon_days=10", "run.warmup_days=2", "run.drain_days=2",
+              "run.replications=2"]
 else:
     FULL_YEAR = ["experiment=single", "regime=after_reform", "run.horizon_days=365", "run.replications=1",
                  "run.workers=1"]
@@ -53,6 +58,7 @@ else:
     SWEEP = ["+sweep=officers"]  # the sweep as shipped, full scale: 12 jobs of ~14 s. Smaller jobs let fixed
     # start-up costs weigh more: 82 % at quarter scale, 85-87 % at half scale (2026-11-27, history.csv)
     PROFILE = ["experiment=single", "regime=after_reform", "demand.scale=0.25"]
+    STORED = ["run.replications=2"]  # the default comparison (28 days, full scale), 2 paired replications
 
 
 def python(*args, **kwargs) -> subprocess.CompletedProcess:
@@ -111,6 +117,34 @@ def profile(tmp: Path) -> dict:
     return {"overrides": PROFILE, "text": out}
 
 
+def stored_bytes(tmp: Path) -> dict:
+    """The same comparison stored each way; bytes on disk per replication (one side's), by file.
+
+    experiment.report=false: the report and its figures are written once per run, whatever the
+    replication count (about 1-2 MB), so they would blur the per-replication figure."""
+    from sim.store.identity import code_version
+
+    result = {"command": STORED, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+              "code": code_version(), "choices": {}}
+    for choice in ("full", "sample", "none"):
+        run_dir = tmp / f"stored_{choice}"
+        started = time.perf_counter()
+        checked(python("-m", "sim", *STORED, f"output.consignments={choice}", "experiment.report=false",
+                       "run.catalog=", f"hydra.run.dir={run_dir}"), f"(e) output.consignments={choice}")
+        wall = time.perf_counter() - started
+        run = json.loads((run_dir / "run.json").read_text())
+        sides = len(run["sides"])
+        files = {p.relative_to(run_dir).as_posix(): p.stat().st_size for p in run_dir.rglob("*") if p.is_file()}
+        total = sum(files.values())
+        per = run["replications"] * sides
+        result["choices"][choice] = {
+            "total_bytes": total, "replications": run["replications"], "sides": sides, "wall_s": wall,
+            "bytes_per_replication": total / per,
+            "consignments_bytes": files.get("consignments.parquet", 0), "calls_bytes": files.get("calls.parquet", 0),
+            "other_bytes": total - files.get("consignments.parquet", 0) - files.get("calls.parquet", 0)}
+    return result
+
+
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -134,21 +168,25 @@ def load() -> str:
 
 
 def main() -> None:
-    only = set(filter(None, os.environ.get("BENCH_ONLY", "a,b,c,d").split(",")))
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "a,b,c,d,e").split(",")))
     quick_out = Path(tempfile.gettempdir()) / "portclear-bench" / "RESULTS-quick.md"
     out = Path(os.environ.get("BENCH_OUT", quick_out if QUICK else HERE / "RESULTS.md"))
     out.parent.mkdir(parents=True, exist_ok=True)
     results = {"quick": QUICK, "machine": machine(), "load_before": load()}
+    if os.environ.get("BENCH_MERGE", "") not in ("", "0") and out.with_suffix(".json").exists():
+        kept = json.loads(out.with_suffix(".json").read_text())
+        results = {**kept, **{k: v for k, v in results.items() if k not in ("machine", "load_before")}}
     with tempfile.TemporaryDirectory(prefix="portclear-bench-") as tmp:
         tmp = Path(tmp)
         for key, name, fn in (("a", "full_year", lambda: full_year(tmp)), ("b", "visits", visits),
-                              ("c", "parallel", lambda: parallel(tmp)), ("d", "profile", lambda: profile(tmp))):
+                              ("c", "parallel", lambda: parallel(tmp)), ("d", "profile", lambda: profile(tmp)),
+                              ("e", "stored_bytes", lambda: stored_bytes(tmp))):
             if key in only:
                 print(f"== ({key}) {name}", file=sys.stderr, flush=True)
                 started = time.perf_counter()
                 results[name] = fn()
                 print(f"   {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-    results["load_after"] = load()
+    results["load_after"] = results.get("load_after") if set(only) == {"e"} else load()
     out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n")
     from report import render
 

@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.config import Config, ConfigError, validate
 from sim.config.locations import CONFIG_DIR as _CONFIG_PATH
 from sim.config.schema import ChannelFactorsConfig
+from sim.config.footprint import check_footprint
 from sim.config.stability import check_stability
 from sim.domain.calendar import on_duty
 
@@ -43,6 +44,7 @@ def to_config(cfg: DictConfig) -> Config:
     _check_calibration_files(config)
     _check_study(config)
     check_stability(config)  # an overloaded station is bad input too: reported before any file
+    check_footprint(config)  # so is a run that cannot fit in memory
     return config
 
 

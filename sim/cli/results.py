@@ -6,6 +6,8 @@
     python -m sim.results compare RUN_A[:side] RUN_B[:side] [--kpi K ...] [--force] [--out table.xlsx]
     python -m sim.results prune [--yes]              # forget runs whose directories are gone
     python -m sim.results ingest results/            # (re)build the catalog from run.json files
+    python -m sim.results rebuild [results/]         # a damaged catalog moved aside, a new one from run.json files
+    python -m sim.results gc [ROOT] [--older-than DAYS] [--larger-than 500M] [--sweep S] [--tables-only] [--yes]
     python -m sim.results sql "SELECT ... FROM runs JOIN kpis USING (run_id) ..."
     python -m sim.results warmup RUN_DIR [--series export_clearance_hours] [--side after]
 
@@ -53,8 +55,19 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, help=f"also write the table ({', '.join(TABLE_FORMATS)})")
     s = sub.add_parser("prune", help="forget runs whose directories are gone (dry run unless --yes)")
     s.add_argument("--yes", action="store_true", help="remove them from the catalog (never a running run)")
+    s = sub.add_parser("gc", help="list stored runs by age, size or sweep and remove them (dry run unless --yes)")
+    s.add_argument("roots", nargs="*", type=Path, help="where to look (default: the catalog's folder)")
+    s.add_argument("--older-than", type=float, metavar="DAYS", help="finished at least this many days ago")
+    s.add_argument("--larger-than", metavar="SIZE", help="at least this big on disk (500M, 2G)")
+    s.add_argument("--sweep", help="the runs of one sweep (its directory, or its name: +sweep=NAME)")
+    s.add_argument("--status", choices=["complete", "failed", "skipped"])
+    s.add_argument("--tables-only", action="store_true",
+                   help="remove only consignments.parquet and calls.parquet (the KPIs, figures and report stay)")
+    s.add_argument("--yes", action="store_true", help="remove them (never a run whose run.json says running)")
     s = sub.add_parser("ingest", help="add runs from their run.json files")
     s.add_argument("paths", nargs="+", type=Path)
+    s = sub.add_parser("rebuild", help="move the catalog aside (damaged or not) and index every run.json again")
+    s.add_argument("roots", nargs="*", type=Path, help="where the runs are (default: the catalog's folder)")
     s = sub.add_parser("sql", help="any read-only SQL (tables: runs, kpis, replication_kpis, sweep_jobs)")
     s.add_argument("query")
     s = sub.add_parser("warmup", help="MSER-5 check of a run's warm-up, with a figure")
@@ -115,6 +128,21 @@ def run(args) -> None:
         from sim.store.ingest import ingest
 
         print(f"{ingest(args.paths, catalog)} run records read into {catalog.path}")
+    elif args.command == "gc":
+        garbage_collect(args, catalog)
+    elif args.command == "rebuild":
+        from sim.store.ingest import rebuild
+
+        roots = args.roots or [catalog.path.parent]
+        for root in roots:
+            if not root.is_dir():
+                raise ValueError(f"{root}: no such directory")
+        skipped: list[str] = []
+        aside, count = rebuild(catalog, roots, skipped)
+        for line in skipped:
+            print(f"note: left out (unreadable): {line}", file=sys.stderr)
+        moved = f"; the old file is now {aside}" if aside else ""
+        print(f"{count} run records from {', '.join(map(str, roots))} read into a new {catalog.path}{moved}")
     elif args.command == "sql":
         show(catalog.query(args.query))
     elif args.command == "warmup":
@@ -126,6 +154,40 @@ def run(args) -> None:
         paths = plot(check, args.out or args.run_dir)
         print(check.describe())
         print("figure: " + ", ".join(str(p) for p in paths))
+
+
+def garbage_collect(args, catalog: Catalog) -> None:
+    from sim.store import gc
+
+    larger = gc.parse_size(args.larger_than) if args.larger_than is not None else None
+    if args.older_than is not None and not args.older_than >= 0:
+        raise ValueError(f"--older-than: must be >= 0 days, got {args.older_than:g}")
+    roots = args.roots or [catalog.path.parent]
+    for root in roots:
+        if not root.is_dir():
+            raise ValueError(f"{root}: no such directory")
+    runs = gc.stored_runs(roots)
+    chosen = gc.select(runs, args.older_than, larger, args.sweep, args.status)
+    running = sum(r.status == gc.RUNNING for r in runs)
+    what = "tables" if args.tables_only else "runs"
+    if not chosen:
+        print(f"nothing to remove: no {what} match under {', '.join(map(str, roots))}"
+              + (f" ({running} running, never touched)" if running else ""))
+        return
+    size = (lambda r: r.table_bytes) if args.tables_only else (lambda r: r.bytes)
+    show(pd.DataFrame([{"run_id": r.run_id, "status": r.status, "age_days": round(r.age_days, 1),
+                        "size": gc.human(size(r)), "label": r.label, "run_dir": str(r.run_dir)} for r in chosen]))
+    total = gc.human(sum(size(r) for r in chosen))
+    note = f"; {running} running run(s) left out" if running else ""
+    if not args.yes:
+        print(f"{len(chosen)} run(s), {total}, would be removed ({'their tables only' if args.tables_only else 'whole'})"
+              f"{note}; run again with --yes to remove them")
+        return
+    freed, done, kept = gc.remove(chosen, catalog, tables_only=args.tables_only)
+    for line in kept:
+        print(f"note: {line}", file=sys.stderr)
+    print(f"removed {'the tables of ' if args.tables_only else ''}{done} run(s): "
+          f"{gc.human(freed)} freed{note}")
 
 
 def compare_header(table: pd.DataFrame) -> str:

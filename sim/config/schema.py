@@ -68,8 +68,6 @@ class ExperimentConfig:
     kind: str = "compare"
     """compare: baseline vs regime with common random numbers; single: regime alone;
     calibrate: fit the knobs (<scenario dir>/knobs.yaml) to the targets (sim/calibration.py)."""
-    write_table: bool = True
-    """Write consignments.parquet (one row per consignment per replication)."""
     report: bool = True
     """Also write report.html (self-contained: KPI table, figures, calibration status, config)
     beside the results of an interactive run (sweep jobs skip it; `python -m sim.report` any time)."""
@@ -97,6 +95,32 @@ class ExperimentConfig:
     conclusions: List[str] = field(default_factory=list)
     """sensitivity: statements checked in every draw, `side.kpi >= value` (side: before, after,
     diff); the sign of every studied KPI's reform effect is checked too."""
+
+
+CONSIGNMENT_CHOICES = ("auto", "full", "sample", "none")
+STUDY_KINDS = ("calibrate", "sensitivity")
+"""Experiment kinds that run many evaluations: `output.consignments: auto` keeps no table for them."""
+
+
+@dataclass
+class OutputConfig:
+    """What a run stores besides its KPIs (which are computed in process whatever is chosen here)."""
+
+    consignments: str = "auto"
+    """The consignment table (consignments.parquet, one row per consignment per replication, about
+    25 MB per full-scale 28-day replication and side): full: every row; sample: a random
+    `sample_share` of the consignments of each replication (the same ones on both sides; enough for
+    the distributions, not for counts); none: no table (nor calls.parquet). auto: full for a run on
+    its own, none for a sweep point (`-m`), a calibration and a sensitivity study, whose many runs
+    would fill a disk."""
+    sample_share: float = 0.05
+    """The share of consignments kept with `consignments: sample`, in (0, 1]."""
+
+    def stored(self, kind: str, sweep_point: bool = False) -> str:
+        """The choice `auto` stands for in a run of this kind (full, sample or none)."""
+        if self.consignments != "auto":
+            return self.consignments
+        return "none" if sweep_point or kind in STUDY_KINDS else "full"
 
 
 # ---------------------------------------------------------------- scenario
@@ -581,6 +605,7 @@ class CostsConfig:
 class Config:
     run: RunConfig = field(default_factory=RunConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
     scenario: ScenarioConfig = MISSING
     port: PortConfig = MISSING
     demand: DemandConfig = MISSING

@@ -6,9 +6,9 @@ import math
 from dataclasses import fields, is_dataclass
 from typing import Dict
 
-from sim.config.schema import (CalendarConfig, ClassSharesConfig, Config, ConfigError, CostsConfig,
-                               DemandConfig, DurationConfig, ExperimentConfig, PortConfig, RegimeConfig, RunConfig,
-                               TradersConfig)
+from sim.config.schema import (CONSIGNMENT_CHOICES, CalendarConfig, ClassSharesConfig, Config, ConfigError,
+                               CostsConfig, DemandConfig, DurationConfig, ExperimentConfig, OutputConfig, PortConfig,
+                               RegimeConfig, RunConfig, TradersConfig)
 from sim.config.knobs import apply_knobs
 from sim.domain import DECLARED, CargoClass, Channel
 from sim.domain.sides import KIND_SIDES
@@ -29,6 +29,7 @@ def validate(cfg: Config) -> Config:
     _check_tree(cfg, "")
     apply_knobs(cfg)
     _check_run(cfg.run, cfg.experiment)
+    _check_output(cfg.output)
     _check_port(cfg.port)
     _check_demand(cfg.demand, cfg.port)
     for key in ("regime", "baseline"):
@@ -161,6 +162,14 @@ def _check_run(run: RunConfig, experiment: ExperimentConfig) -> None:
         raise ConfigError("experiment.max_evaluations", f"must be >= 1, got {experiment.max_evaluations}")
     if experiment.kind not in EXPERIMENT_KINDS:
         raise ConfigError("experiment.kind", f"unknown kind {experiment.kind!r}; expected one of {', '.join(EXPERIMENT_KINDS)}")
+
+
+def _check_output(output: OutputConfig) -> None:
+    if output.consignments not in CONSIGNMENT_CHOICES:
+        raise ConfigError("output.consignments", f"unknown choice {output.consignments!r}; expected one of "
+                          f"{', '.join(CONSIGNMENT_CHOICES)}")
+    if not 0.0 < output.sample_share <= 1.0:
+        raise ConfigError("output.sample_share", f"must be in (0, 1], got {output.sample_share}")
 
 
 def _check_port(port: PortConfig) -> None:

@@ -73,9 +73,24 @@ def run_job(cfg: Config, job: Job, parts_dir: Path | None) -> ReplicationResult:
     if parts_dir is not None:
         labels = {"side": job.side, "regime": job.regime.name}
         stem = f"{job.side}-{job.replication:04d}"
-        write_part(parts_dir / f"consignments-{stem}.parquet", _label(cons, labels))
+        kept = cons
+        if cfg.output.stored(cfg.experiment.kind) == "sample":
+            kept = cons.take(sample_rows(cons.num_rows, cfg.output.sample_share, cfg.run.seed, job.replication))
+        write_part(parts_dir / f"consignments-{stem}.parquet", _label(kept, labels))
         write_part(parts_dir / f"calls-{stem}.parquet", _label(rep.calls, labels))
     return ReplicationResult(job.side, job.replication, kpis, sample, time.perf_counter() - started)
+
+
+SAMPLE_STREAM = 0x5A3D1E
+"""Key of the sample's own random stream (never one the model draws from, so sampling changes no result)."""
+
+
+def sample_rows(rows: int, share: float, seed: int, replication: int) -> np.ndarray:
+    """The row indices `output.consignments: sample` keeps: each row with probability `share`, from a
+    stream of (seed, replication) alone, so both sides of a comparison keep the same consignments
+    (their rows are the same draws in the same order) and a replication keeps the same ones in any run."""
+    keep = np.random.default_rng((seed, replication, SAMPLE_STREAM)).random(rows) < share
+    return np.flatnonzero(keep)
 
 
 def _label(table: pa.Table, labels: dict) -> pa.Table:

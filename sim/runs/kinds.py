@@ -12,6 +12,7 @@ import numpy as np
 from sim.calibration.fit import run_calibration
 from sim.config import Config
 from sim.config.knobs import apply_knobs
+from sim.config.footprint import check_footprint
 from sim.config.stability import check_stability
 from sim.experiment.long_run import run_summary
 from sim.experiment.progress import say
@@ -29,6 +30,7 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     """
     apply_knobs(cfg)  # a factor set by hand on a composed Config (validate() applies it otherwise; idempotent)
     check_stability(cfg)  # Python API callers skip sim/__main__.py's checks: still nothing written
+    check_footprint(cfg)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if cfg.experiment.kind == "calibrate":
@@ -37,7 +39,8 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
         return _sensitivity(cfg, out_dir, resolved_yaml, echo)
     if cfg.run.summary_only:
         return run_summary(cfg, out_dir, resolved_yaml, echo=echo)
-    parts_dir = out_dir / PARTS_DIR if cfg.experiment.write_table else None
+    table = cfg.output.stored(cfg.experiment.kind)
+    parts_dir = out_dir / PARTS_DIR if table != "none" else None
     if parts_dir is not None:
         shutil.rmtree(parts_dir, ignore_errors=True)  # a killed run's parts must not join this run's tables
         parts_dir.mkdir()
@@ -64,7 +67,7 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
             say(text)
             if precision is not None:
                 say(precision.describe())
-        if echo and cfg.experiment.report and cfg.experiment.write_table:
+        if echo and cfg.experiment.report:
             from sim.viz.report import write_report
 
             say(f"report: {write_report(out_dir)}")

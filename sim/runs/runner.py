@@ -12,10 +12,11 @@ import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from sim.config import Config, ConfigError
+from sim.config.footprint import check_footprint
 from sim.config.stability import check_stability
 from sim.experiment.progress import say
 from sim.experiment.replications import sides
@@ -54,6 +55,14 @@ def open_catalog(cfg: Config, run_dir: Path) -> Catalog | None:
     return None if path is None else Catalog(path)
 
 
+def with_stored_table(cfg: Config, sweep_point: bool) -> Config:
+    """The config with `output.consignments: auto` resolved (full alone, none for a sweep point or a
+    calibration; a summary-only run keeps no table whatever is asked), so the run, its config hash
+    and run.json all say what was kept."""
+    stored = "none" if cfg.run.summary_only else cfg.output.stored(cfg.experiment.kind, sweep_point)
+    return cfg if stored == cfg.output.consignments else replace(cfg, output=replace(cfg.output, consignments=stored))
+
+
 def new_record(cfg: Config, ctx: RunContext) -> RunRecord:
     stamp = now_iso()
     resolved = asdict(cfg)
@@ -66,7 +75,7 @@ def new_record(cfg: Config, ctx: RunContext) -> RunRecord:
         code_version=code_version(), code_hash=code_hash(), seed=cfg.run.seed,
         first_replication=cfg.run.first_replication, replications=cfg.run.replications,
         sides=names, host=host(), pairing=pairing_key(resolved, code_hash()),
-        config_dirs=list(ctx.config_dirs),
+        config_dirs=list(ctx.config_dirs), consignments=cfg.output.consignments,
     )
 
 
@@ -110,6 +119,8 @@ def complete_here(cat: Catalog, record: RunRecord) -> RunRecord | None:
 def execute(cfg: Config, ctx: RunContext, progress: bool | None = None) -> dict | None:
     """Run (or skip) the experiment with status records; returns the stats, or None if skipped."""
     check_stability(cfg)  # before run.json or the catalog row: an overloaded config writes nothing
+    check_footprint(cfg)  # nor does one that cannot fit in memory
+    cfg = with_stored_table(cfg, ctx.multirun or ctx.sweep_dir is not None)
     run_dir = Path(ctx.run_dir)
     cat = open_catalog(cfg, run_dir)
     record = new_record(cfg, ctx)

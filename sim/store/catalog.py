@@ -48,7 +48,7 @@ TIMESTAMPS = ("started_at", "finished_at", "updated_at")
 JSON_COLUMNS = ("overrides", "sides", "precision", "pairing")
 ADDED_COLUMNS = {"sweep": "VARCHAR", "pairing": "VARCHAR"}
 """Columns newer than the first catalogs; `migrate` adds them to an older file."""
-RUN_JSON_ONLY = ("reused_run_id", "config_dirs")
+RUN_JSON_ONLY = ("reused_run_id", "config_dirs", "consignments")
 """RunRecord fields kept in run.json only (no column in `runs`)."""
 
 
@@ -92,6 +92,9 @@ class RunRecord:
     """The sweep config (`+sweep=NAME`), if any."""
     pairing: dict | None = None
     """What replication r's random numbers depend on besides the regime (identity.pairing_key)."""
+    consignments: str = ""
+    """What the run kept of its consignment table (output.consignments, `auto` resolved): full,
+    sample or none; '' in a record written before the choice existed."""
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunRecord":
@@ -116,7 +119,8 @@ class CatalogUnreadable(OSError):
 
     def __init__(self, path: Path, error: Exception):
         super().__init__(f"{path}: not a readable DuckDB catalog ({' '.join(str(error).split())}); "
-                         "move it aside and rebuild it: python -m sim.results ingest RESULTS_DIR")
+                         f"rebuild it from the run directories: python -m sim.results --catalog {path} rebuild "
+                         "[RESULTS_DIR] (the damaged file is kept beside it)")
 
 
 def _is_lock_error(e: Exception) -> bool:

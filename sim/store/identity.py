@@ -49,9 +49,11 @@ def config_hash(cfg: Config) -> str:
 
 
 def point_hash(cfg: Config) -> str:
-    """The scenario point: like config_hash without the replication range, so the chunks of
-    one point (run.first_replication = 0, 4, ...) share it and can be pooled."""
-    return _digest(_without(cfg, EXECUTION_ONLY + REPLICATION_RANGE))
+    """The scenario point: like config_hash without the replication range and what the run stores
+    (`output`), so the chunks of one point (run.first_replication = 0, 4, ...) share it and can be pooled."""
+    data = _without(cfg, EXECUTION_ONLY + REPLICATION_RANGE)
+    data.pop("output", None)
+    return _digest(data)
 
 
 @lru_cache(maxsize=1)
@@ -158,7 +160,7 @@ def _show(value) -> str:
 
 # ------------------------------------------------------------------ labels
 LABEL_DROPPED = tuple(f"run.{k}" for k in EXECUTION_ONLY + REPLICATION_RANGE) + (
-    "experiment", "experiment.report", "experiment.write_table", "sweep", "regime", "regime@baseline")
+    "experiment", "experiment.report", "output.consignments", "output.sample_share", "sweep", "regime", "regime@baseline")
 """Overrides that never name what changed: how a run executes, which replications, which files it
 writes, the sweep that launched it, and the regime choices (their names are the label's sides)."""
 LABEL_ITEMS = 3

@@ -127,10 +127,43 @@ class Run:
     def has_table(self) -> bool:
         return (self.path / "consignments.parquet").is_file()
 
+    @cached_property
+    def stored_table(self) -> str:
+        """What the run kept of its consignment table: full, sample or none (output.consignments).
+
+        From run.json; a run without one (or from before the choice) by its config, else by the file."""
+        try:
+            stored = json.loads((self.path / "run.json").read_text()).get("consignments")
+        except (OSError, ValueError, AttributeError):
+            stored = None
+        if stored not in ("full", "sample", "none"):
+            stored = (self.config.get("output") or {}).get("consignments")
+        if stored not in ("full", "sample", "none"):
+            stored = "full" if self.has_table else "none"
+        return stored if self.has_table else "none"
+
+    @property
+    def sample_share(self) -> float:
+        """The share of consignments its table holds (1 for a full table)."""
+        if self.stored_table != "sample":
+            return 1.0
+        return float((self.config.get("output") or {}).get("sample_share", 1.0))
+
+    def describe_table(self) -> str:
+        """One line for people: what the run kept of its consignment table."""
+        if self.stored_table == "full":
+            return "full: every consignment of every replication (consignments.parquet)"
+        if self.stored_table == "sample":
+            return (f"sample: {self.sample_share:.0%} of the consignments of each replication, the same ones on "
+                    "every side (output.consignments=sample); figures of distributions use it, figures of counts "
+                    "are left out")
+        why = "run.summary_only=true" if (self.config.get("run") or {}).get("summary_only") else "output.consignments=none"
+        return f"none: no consignment table was kept ({why}); the KPIs were computed during the run"
+
     def _file(self, name: str) -> pq.ParquetFile:
         path = self.path / name
         if not path.is_file():
-            raise RunDirError(path, "missing (the run was made with experiment.write_table=false?)")
+            raise RunDirError(path, "missing (the run was made with output.consignments=none?)")
         return _parquet(path)
 
     def _read(self, name: str, columns=None) -> pa.Table:

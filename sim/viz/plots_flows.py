@@ -16,7 +16,7 @@ def train_loads_figure(run):
     """TEU on each departing block train (every replication), one panel per destination."""
     from sim.outputs.summaries import train_loads
 
-    need_table(run)
+    need_table(run, every_row=True)
     loads = train_loads(run)
     if loads.empty:
         raise FigureUnavailable("no train departed with rail boxes")
@@ -84,7 +84,7 @@ def transshipment_figure(run):
     """Transshipment TEU per week and connection time, by onward connection and regime."""
     from sim.outputs.summaries import transshipment_summary
 
-    need_table(run)
+    need_table(run, every_row=True)
     table = transshipment_summary(run)
     if table.empty:
         raise FigureUnavailable("no transshipment in the observed window")

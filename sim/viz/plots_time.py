@@ -69,7 +69,7 @@ def resource_use_figure(run):
 
     from sim.outputs.summaries import resource_use
 
-    need_table(run)
+    need_table(run, every_row=True)
     panels = resource_use(run)
     fig, axes = _grid(len(panels))
     for ax, (name, (timeline, capacity)) in zip(axes, panels.items()):
@@ -86,7 +86,7 @@ def queue_lengths_figure(run):
     reefers for plugs. A queue that keeps growing is the bottleneck."""
     from sim.outputs.summaries import queue_lengths
 
-    need_table(run)
+    need_table(run, every_row=True)
     panels = queue_lengths(run)
     fig, axes = _grid(len(panels))
     for ax, (name, timeline) in zip(axes, panels.items()):
@@ -104,7 +104,7 @@ def reefer_plugs_figure(run):
 
     from sim.outputs.summaries import reefer_plug_use
 
-    need_table(run)
+    need_table(run, every_row=True)
     timeline, plugs = reefer_plug_use(run)
     fig, ax = plt.subplots()
     _timeline_panel(ax, run, timeline, "Reefer plugs in use (mean over replications)", "Plugs in use (count)",

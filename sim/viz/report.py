@@ -65,6 +65,7 @@ def scenario_section(run) -> str:
                          + (f'; summary-only: segments of {_esc(r.get("segment_days"))} days are the batches '
                             "of the intervals (no milestone table)" if r.get("summary_only") else "")),
         ("Seed", _esc(r.get("seed"))),
+        ("Consignment table", _esc(run.describe_table())),
         ("Run directory", f"<code>{_esc(run.path.resolve())}</code>"),
     ]
     body = "".join(f"<tr><th>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows)

@@ -75,8 +75,15 @@ def side_label(run, side: str) -> str:
     return name if side == Side.SINGLE else f"{side}: {name}"
 
 
-def need_table(run) -> None:
-    if not run.has_table:
-        raise FigureUnavailable("the run has no consignments.parquet (experiment.write_table=false or "
-                                "run.summary_only=true)")
+def need_table(run, every_row: bool = False) -> None:
+    """The figure reads the consignment table; `every_row`: it counts rows (volumes, occupancy,
+    train loads), which a sample would understate, so it needs the full table."""
+    stored = getattr(run, "stored_table", "full" if run.has_table else "none")
+    if stored == "none" or not run.has_table:
+        raise FigureUnavailable("needs the consignment table, which this run did not keep "
+                                "(output.consignments=none or run.summary_only=true); run it again with "
+                                "output.consignments=full")
+    if every_row and stored == "sample":
+        raise FigureUnavailable(f"counts consignments, and this run kept a {run.sample_share:.0%} sample "
+                                "(output.consignments=sample); run it again with output.consignments=full")
 

@@ -7,10 +7,13 @@ nothing was written.
 from __future__ import annotations
 
 import pytest
-from conftest import SMALL, make_config, run_cli
+from conftest import REPO, SMALL, make_config, run_cli
 
 from sim.cli.preflight import first_config_error
 from sim.config import ConfigError, validate
+
+# Every regime file a planner can name, as the one-line message lists them.
+REGIME_FILES = ", ".join(sorted(p.stem for p in (REPO / "configs" / "regime").glob("*.yaml")))
 
 # (overrides, key the message must start with, words the problem must contain)
 CASES = [
@@ -18,7 +21,9 @@ CASES = [
     ("run.replications=abc", "run.replications", "could not be converted to Integer"),
     ("port.terminals.dct.berths=2.5", "port.terminals.dct.berths", "could not be converted to Integer"),
     ("run.horizon_days=true", "run.horizon_days", "could not be converted to Float"),
-    ("experiment.write_table=maybe", "experiment.write_table", "not a valid bool"),
+    ("experiment.report=maybe", "experiment.report", "not a valid bool"),
+    ("output.consignments=some", "output.consignments", "unknown choice 'some'; expected one of auto, full, sample, none"),
+    ("output.sample_share=0", "output.sample_share", "must be in (0, 1]"),
     ("regime.officer_calendar.days=[1,x]", "regime.officer_calendar.days[1]", "could not be converted to Integer"),
     ("regime.officers=null", "regime.officers", "not Optional"),
     # intermodal: a train that cannot hold one 40-foot box, rail shares without trains,
@@ -90,9 +95,9 @@ CASES = [
     ("run.foo=1", "run.foo", "unknown key; expected one of horizon_days, warmup_days"),
     ("foo=1", "foo", "unknown key; expected one of run, experiment"),
     ("port.terminals.nope.berths=3", "port.terminals.nope", "unknown key; expected one of dct"),
-    ("regime=nonexistent", "regime", "unknown option 'nonexistent'; available: after_reform, before_reform, red_channel_x2, without_regional_integration"),
+    ("regime=nonexistent", "regime", f"unknown option 'nonexistent'; available: {REGIME_FILES}"),
     ("experiment=nope", "experiment", "unknown option 'nope'; available: calibrate, compare, sensitivity, single"),
-    ("regime@baseline=nope", "regime@baseline", "unknown option 'nope'; available: after_reform, before_reform, red_channel_x2, without_regional_integration"),
+    ("regime@baseline=nope", "regime@baseline", f"unknown option 'nope'; available: {REGIME_FILES}"),
     # 8. '+' on schema keys, and '+'/'++' adding keys the schema lacks
     ("+run.seed=5", "run.seed", "already in the schema"),
     ("+run.newkey=1", "run.newkey", "unknown key"),
@@ -121,6 +126,12 @@ CASES = [
     ("regime.channel_factors.red=-0.5", "regime.channel_factors.red", "must be a finite number >= 0"),
     ("regime.channel_factors.red=nan", "regime.channel_factors.red", "must be a finite number"),
     ("regime.channel_factors.green=2", "regime.channel_factors.green", "unknown key; expected one of yellow, red"),
+    # 9c. a run that cannot fit in memory (sim/config/footprint.py): refused from the config, before anything is drawn
+    ("run.horizon_days=1e12", "run.horizon_days", "consignments and"),
+    (("demand.scale=1e6", "run.allow_overload=true"), "demand.scale", "this machine has"),
+    ("run.replications=1000000000", "run.replications", "2e+09 replication results held"),
+    (("experiment=single", "run.replications=1", "run.horizon_days=365070"), "run.horizon_days",
+     "run.summary_only=true would fit"),
     # 10. bad override syntax
     ("run.seed=[", "run.seed", "cannot parse override"),
     ("run.seed=1,2", "run.seed", "is a sweep"),
@@ -193,8 +204,9 @@ def test_validate_rejects_empty_services_and_tables(path, key, problem):
     (["regime@baseline=nope"], "regime@baseline"),                       # unknown group option
     (["+run.seed=5"], "run.seed"),                                       # '+' on a schema key
     (["regime.officers=5"], "regime.officers"),                          # overloaded station (stability)
+    (["run.horizon_days=1e12"], "run.horizon_days"),                     # cannot fit in memory
     (["--config-name=config", "run.replications=1"], "run.replications"),  # caught in app(), after Hydra made the dir
-], ids=["type", "semantic", "unknown-key", "unknown-option", "plus-key", "overloaded", "in-app"])
+], ids=["type", "semantic", "unknown-key", "unknown-option", "plus-key", "overloaded", "memory", "in-app"])
 def test_cli_bad_input(tmp_path, args, key):
     out = tmp_path / "out"
     result = run_cli(*args, f"hydra.run.dir={out}", timeout=60)

@@ -194,7 +194,7 @@ def test_a_shrunk_demand_scale_is_warned_once_and_runs(tmp_path):
     """A run with demand.scale < 1 says once, on stderr, that the capacities stay full size (and still runs)."""
     proc = run_cli("experiment=single", "demand.scale=0.02", "run.horizon_days=3", "run.warmup_days=1",
                    "run.drain_days=1", "run.replications=1", "run.workers=1", "experiment.report=false",
-                   "experiment.write_table=false", "run.catalog=", f"hydra.run.dir={tmp_path / 'run'}", timeout=120)
+                   "output.consignments=none", "run.catalog=", f"hydra.run.dir={tmp_path / 'run'}", timeout=120)
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning: demand.scale=0.02 ")]
     assert len(warnings) == 1, proc.stderr

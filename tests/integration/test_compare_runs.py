@@ -155,7 +155,7 @@ def test_a_same_regime_what_if_is_labelled_by_its_difference_in_run_json_catalog
     from sim.store.rundir import load_run
     from sim.viz.report import scenario_section
 
-    overrides = ["regime@baseline=after_reform", "regime.officers=50", *TINY, "experiment.write_table=false"]
+    overrides = ["regime@baseline=after_reform", "regime.officers=50", *TINY, "output.consignments=none"]
     cfg = make_config(*overrides)
     execute(cfg, RunContext(run_dir=tmp_path / "run", overrides=overrides), progress=False)
     record = json.loads((tmp_path / "run" / "run.json").read_text())

@@ -187,7 +187,7 @@ def _env() -> dict:
 
 def _sweep_command(sweep_dir: Path, catalog: Path, points: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "sim", "-m", *TINY, f"regime.officers={points}", f"run.catalog={catalog}",
-            f"hydra.sweep.dir={sweep_dir}", *extra]
+            f"hydra.sweep.dir={sweep_dir}", "output.consignments=full", *extra]  # tables to damage and check
 
 
 def _records(sweep_dir: Path) -> dict[str, dict]:
@@ -412,6 +412,33 @@ def test_a_damaged_catalog_is_one_line_naming_it(stored_sweep, tmp_path, command
                                                            if command[0] == "collect" else []))
     _assert_one_error_line(proc, f"error: {catalog}: not a readable DuckDB catalog", code=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.duckdb"], "nothing written"
+
+
+@pytest.mark.parametrize("how", ["truncated", "headers", "text"])
+def test_a_damaged_catalog_is_rebuilt_from_the_run_directories(stored_sweep, tmp_path, how):
+    """The error line names the command; it moves the damaged file aside (never deletes it) and indexes every
+    run directory again, leaving out (and naming) one whose run.json is damaged too."""
+    root = shutil.copytree(stored_sweep, tmp_path / "results")
+    catalog = root / "catalog.duckdb"
+    _garble(catalog, how)
+    damaged = catalog.read_bytes()
+    proc = _results("--catalog", str(catalog), "list")
+    line = _assert_one_error_line(proc, code=2)
+    assert f"python -m sim.results --catalog {catalog} rebuild" in line
+    shutil.copytree(root / "sweep" / "0", root / "sweep" / "9")
+    (root / "sweep" / "9" / "run.json").write_text('{"run_id": "x", "sta')  # a run directory beyond repair
+    proc = _results("--catalog", str(catalog), "rebuild")
+    assert proc.returncode == 0, proc.stderr
+    assert "3 run records" not in proc.stdout and "2 run records" in proc.stdout, proc.stdout
+    assert proc.stderr.startswith(f"note: left out (unreadable): {root / 'sweep' / '9'}: "), proc.stderr
+    aside = [p for p in root.iterdir() if p.name.startswith("catalog.duckdb.replaced-")]
+    assert len(aside) == 1 and aside[0].read_bytes() == damaged, "the damaged file is kept, unchanged"
+    listing = _results("--catalog", str(catalog), "list")
+    assert listing.returncode == 0, listing.stderr
+    ids = {r["run_id"] for r in _records(stored_sweep / "sweep").values()}
+    assert all(run_id in listing.stdout for run_id in ids)
+    collected = _results("--catalog", str(catalog), "collect", "--kpi", "throughput_teu")  # the latest sweep
+    assert collected.returncode == 0 and collected.stdout.count("throughput_teu") >= 2, collected.stderr
 
 
 @pytest.mark.parametrize("name", ["consignments.parquet", "calls.parquet"])

@@ -93,7 +93,7 @@ def test_cli_run_records_the_folder_in_run_json(mine, tmp_path):
     out = tmp_path / "run"
     proc = run_cli("-cd", str(mine), "regime=my_whatif", "experiment=single", "run.horizon_days=3",
                    "run.warmup_days=1", "run.drain_days=1", "run.replications=2", "run.workers=1",
-                   "experiment.report=false", "experiment.write_table=false", "run.catalog=",
+                   "experiment.report=false", "output.consignments=none", "run.catalog=",
                    f"hydra.run.dir={out}", timeout=300)  # full scale, a short horizon
     assert proc.returncode == 0, proc.stderr
     record = json.loads((out / "run.json").read_text())

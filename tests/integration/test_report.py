@@ -255,7 +255,7 @@ def test_report_without_targets_says_so(tmp_path_factory, tmp_path, monkeypatch)
     monkeypatch.setattr("sim.config.locations.SCENARIOS_DIR", tmp_path / "no-scenarios")
     html = report.write_report(run_dir, tmp_path / "r.html").read_text()
     assert "No targets file" in html
-    assert "Not available for this run" in html and "experiment.write_table=false" in html
+    assert "Not available for this run" in html and "output.consignments=none" in html
     assert html.count("<img") == 2  # the KPI table and the cost breakdown need no consignment table
 
 

@@ -123,7 +123,10 @@ def test_multirun_runs_every_point_in_its_own_directory(sweep_runs):
     jobs = sorted((root / "s1").glob("[0-9]*"))
     assert len(jobs) == 3
     for job in jobs:
-        assert status(job) == "complete" and (job / "kpis.json").is_file() and (job / "consignments.parquet").is_file()
+        assert status(job) == "complete" and (job / "kpis.json").is_file()
+        # a sweep point keeps no consignment table by default (output.consignments=auto)
+        assert json.loads((job / "run.json").read_text())["consignments"] == "none"
+        assert not (job / "consignments.parquet").exists()
     runs = list_runs(catalog, sweep=str(root / "s1"))
     assert len(runs) == 3 and set(runs["status"]) == {"complete"} and set(runs["sweep"]) == {"pre_arrival"}
     assert sorted(label.split(",")[0] for label in runs["label"]) == [

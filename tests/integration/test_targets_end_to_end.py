@@ -9,7 +9,7 @@ from sim.calibration.targets import FAIL, NOT_EVALUABLE, PASS, check_targets, lo
 from sim.store.rundir import load_run
 from tests.conftest import SMALL, run_cli
 
-QUICK = (*SMALL, "experiment.report=false", "experiment.write_table=false", "run.catalog=''")
+QUICK = (*SMALL, "experiment.report=false", "output.consignments=none", "run.catalog=''")
 
 
 def checks(run_dir):

@@ -40,3 +40,17 @@ def test_report_names_every_target_and_whether_it_is_met():
     assert "SimPy events per resource visit: 10.00 in portclear after_reform, 2.00 in portclear before_reform, " \
            "4.4 in the reference" in text
     assert "## (d) cProfile" in text
+
+
+def test_stored_bytes_section_per_replication_and_relative_to_full():
+    choice = {"replications": 2, "sides": 2, "wall_s": 10.0, "calls_bytes": 1e5, "other_bytes": 2e5}
+    stored = {"command": ["run.replications=2"], "date": "2026-01-01 00:00 UTC", "code": "git:abc", "choices": {
+        "full": {**choice, "total_bytes": 120.3e6, "consignments_bytes": 120e6, "bytes_per_replication": 30.075e6},
+        "none": {**choice, "total_bytes": 0.2e6, "consignments_bytes": 0, "calls_bytes": 0,
+                 "bytes_per_replication": 0.05e6}}}
+    text = render({**RESULTS, "stored_bytes": stored}, {"full_year_s": 60.0, "full_year_rss_mb": 2048.0,
+                                                        "visit_ratio": 2.0, "parallel_efficiency": 0.85})
+    assert "## (e) Bytes written per replication" in text
+    assert "| full | 30.07 | 120.00 | 0.10 | 0.20 | 120.30 | 10.0 |" in text
+    assert "| none | 0.05 | 0.00 | 0.00 | 0.20 | 0.20 | 10.0 |" in text
+    assert "Relative to full: full 100.0%, none 0.2%." in text

@@ -119,6 +119,7 @@ def test_summary_only_run_writes_kpis_and_segments_not_tables(tmp_path):
     assert proc.returncode == 0, proc.stderr
     run_dir = tmp_path / "run"
     assert (run_dir / "comparison.json").exists() and not (run_dir / "consignments.parquet").exists()
+    assert json.loads((run_dir / "run.json").read_text())["consignments"] == "none", "run.json says so"
     segments = pd.read_csv(run_dir / "segments.csv")
     assert set(segments["side"]) == {"before", "after"} and segments["segment"].nunique() == 2
     assert "coupled share" in proc.stdout and "paired segments (batch means)" in proc.stdout

@@ -67,7 +67,9 @@ class RunConfig:
 class ExperimentConfig:
     kind: str = "compare"
     """compare: baseline vs regime with common random numbers; single: regime alone;
-    calibrate: fit the knobs (<scenario dir>/knobs.yaml) to the targets (sim/calibration.py)."""
+    calibrate: fit the knobs (<scenario dir>/knobs.yaml) to the targets (sim/calibration.py);
+    timeline: `regimes` in order on common random numbers; attribution: `regime`'s measures by
+    Shapley values (sim/runs/study.py)."""
     write_table: bool = True
     """Write consignments.parquet (one row per consignment per replication)."""
     report: bool = True
@@ -77,6 +79,18 @@ class ExperimentConfig:
     """calibrate: `key=value` settings for the fitting runs (e.g. run.horizon_days=10), on top of run.*."""
     max_evaluations: int = 40
     """calibrate: most loss evaluations (each one a paired before/after run)."""
+    regimes: List[str] = field(default_factory=list)
+    """timeline: the regimes (configs/regime/ names) in order, all run on the same common random numbers."""
+    measures: List[str] = field(default_factory=list)
+    """attribution: the measures of `regime` to attribute its effect to (empty: all of its `measures`;
+    the others are then applied in every subset)."""
+    exact_max_measures: int = 8
+    """attribution: exact Shapley values (every subset, 2^m runs) up to this many measures; sampled
+    orderings beyond it."""
+    permutations: int = 8
+    """attribution: orderings sampled (antithetic pairs) when there are more than `exact_max_measures`."""
+    figure_kpis: List[str] = field(default_factory=list)
+    """timeline and attribution: the KPIs of the figures (registry names; empty: the key KPIs)."""
 
 
 # ---------------------------------------------------------------- scenario

@@ -38,7 +38,11 @@ KIND_SIDES: dict[str, tuple[Side, ...]] = {
     "compare": PAIRED,
     "single": (Side.SINGLE,),
     "calibrate": PAIRED,  # the fit evaluates paired runs: targets on the reform effect need both
+    "timeline": (),  # a study: it simulates no side itself, each of its regimes is a `single` run
+    "attribution": (),  # a study: each subset of measures is a `single` run
 }
+STUDY_KINDS = ("timeline", "attribution")
+"""Kinds that run a set of `single` runs on common random numbers (sim.runs.study)."""
 """experiment.kind -> the sides its runs simulate."""
 
 

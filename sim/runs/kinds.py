@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from sim.calibration.fit import run_calibration
-from sim.config import Config
+from sim.config import Config, ConfigError
 from sim.config.knobs import apply_knobs
 from sim.config.stability import check_stability
+from sim.domain.sides import STUDY_KINDS
 from sim.experiment.long_run import run_summary
 from sim.experiment.progress import say
 from sim.experiment.replications import PARTS_DIR, run_to_precision, sides, summarize
@@ -30,6 +31,9 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     check_stability(cfg)  # Python API callers skip sim/__main__.py's checks: still nothing written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.experiment.kind in STUDY_KINDS:  # its variants are composed from the regime files (Hydra)
+        raise ConfigError("experiment.kind", f"{cfg.experiment.kind} runs from the command line or "
+                                             "sim.cli.study.run_study, not from one Config")
     if cfg.experiment.kind == "calibrate":
         return run_calibration(cfg, out_dir, resolved_yaml, echo=echo)
     if cfg.run.summary_only:

@@ -42,7 +42,7 @@ def app(cfg: DictConfig) -> None:
     for line in scale_warnings(config) + overload_warnings(config):
         print(f"warning: {line}", file=sys.stderr, flush=True)
     if config.experiment.kind in STUDY_KINDS:
-        _run_study(cfg, config, out_dir)
+        _run_study(cfg, config, out_dir, user_dirs(hc.runtime.config_sources))
         return
     from sim.runs.runner import RunContext, execute
 
@@ -64,13 +64,13 @@ def app(cfg: DictConfig) -> None:
         _fail_job(write_error(e, out_dir), multirun, hc, 1)
 
 
-def _run_study(cfg: DictConfig, config, out_dir: Path) -> None:
+def _run_study(cfg: DictConfig, config, out_dir: Path, dirs) -> None:
     """A timeline or attribution: its variants composed here, run by sim.runs.study."""
     from sim.cli.study import build_study
     from sim.runs.study import execute_study
 
     try:
-        study = build_study(cfg, config)
+        study = build_study(cfg, config, dirs)
     except ConfigError as e:
         _remove_if_empty(out_dir)
         fail(str(e))

@@ -22,9 +22,9 @@ def _check_point(overrides: list[str]) -> str | None:
         parsed = OverridesParser.create().parse_overrides(overrides)
         composed = compose(config_name="config", overrides=overrides)
         config = to_config(composed)
-        from sim.cli.study import build_study
+        from sim.cli.study import build_study, dirs_of
 
-        build_study(composed, config)  # a study's regimes and measures: composed and validated too
+        build_study(composed, config, dirs_of(overrides))  # a study's regimes and measures: composed and validated too
         return _group_added_twice(parsed)
     except ConfigError as e:
         return str(e)

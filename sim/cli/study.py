@@ -19,6 +19,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from sim.cli.compose import CONFIG_DIR
 from sim.config import Config, ConfigError, validate
 from sim.config.schema import ExperimentConfig, RegimeConfig
 from sim.config.stability import REJECT_LOAD, overloaded
@@ -30,48 +31,54 @@ NAME_KEYS = ("name", "description", "measures")
 """Keys that name a regime rather than change what it simulates."""
 
 
-def _loader():
-    from hydra.core.global_hydra import GlobalHydra
-
-    return GlobalHydra.instance().config_loader()
-
-
-def _regime_options() -> list[str]:
-    return sorted(o for o in _loader().get_group_options("regime"))
+def _dirs(dirs) -> list[Path]:
+    """Where regime and measure files are looked up: the bundled configs, then the planner's
+    folders (sim.cli.searchpath; the bundled file of a name wins, as in Hydra's search path)."""
+    return [Path(CONFIG_DIR), *(Path(str(d).removeprefix("file://")) for d in dirs)]
 
 
-def compose_regime(name: str, key: str) -> DictConfig:
+def _options(group: str, dirs) -> list[str]:
+    return sorted({p.stem for d in _dirs(dirs) for p in (d / group).glob("*.yaml")})
+
+
+def _find(rel: str, dirs) -> Path | None:
+    return next((d / rel for d in _dirs(dirs) if (d / rel).is_file()), None)
+
+
+def compose_regime(name: str, key: str, dirs=()) -> DictConfig:
     """The regime file `regime/<name>` composed on its own (its own defaults list applied)."""
     from hydra import compose
 
-    if name not in _regime_options():
-        raise ConfigError(key, f"unknown regime {name!r}; available: {', '.join(_regime_options())}")
-    return compose(config_name=f"regime/{name}").regime
+    from sim.cli.searchpath import with_config_dirs
+
+    if name not in _options("regime", dirs):
+        raise ConfigError(key, f"unknown regime {name!r}; available: {', '.join(_options('regime', dirs))}")
+    return compose(config_name=f"regime/{name}", overrides=with_config_dirs([], dirs)).regime
 
 
-def compose_measure(name: str, regime: str) -> DictConfig:
+def compose_measure(name: str, regime: str, dirs=()) -> DictConfig:
     """A measure file's keys, read once as they stand (a measure has no defaults list of its own)."""
-    path = f"regime/{MEASURE_GROUP}/{name}"
-    for source in _loader().get_sources():
-        if source.is_config(path):
-            node = source.load_config(path).config
-            with open_dict(node):
-                node.pop("defaults", None)
-            return node
-    options = sorted(_loader().get_group_options(f"regime/{MEASURE_GROUP}"))
-    raise ConfigError("regime.measures", f"{regime} names measure {name!r}, which has no file "
-                                         f"{path}.yaml; available: {', '.join(options)}")
+    from sim.config.yamlfile import read_yaml
+
+    rel = f"regime/{MEASURE_GROUP}/{name}.yaml"
+    path = _find(rel, dirs)
+    if path is None:
+        raise ConfigError("regime.measures", f"{regime} names measure {name!r}, which has no file {rel}; "
+                                             f"available: {', '.join(_options(f'regime/{MEASURE_GROUP}', dirs))}")
+    data = read_yaml(path) or {}
+    data.pop("defaults", None)
+    return OmegaConf.create(data)
 
 
-def base_of(regime: str) -> str:
+def base_of(regime: str, dirs=()) -> str:
     """The regime a regime file starts from: the first entry of its defaults list."""
-    for source in _loader().get_sources():
-        if source.is_config(f"regime/{regime}"):
-            defaults = source.load_config(f"regime/{regime}").config.get("defaults") or []
-            first = defaults[0] if defaults else None
-            if isinstance(first, str) and first != "_self_" and not first.startswith(f"{MEASURE_GROUP}/"):
-                return first.split("@")[0]
-            break
+    from sim.config.yamlfile import read_yaml
+
+    path = _find(f"regime/{regime}.yaml", dirs)
+    defaults = ((read_yaml(path) or {}).get("defaults") or []) if path is not None else []
+    first = defaults[0] if defaults else None
+    if isinstance(first, str) and first != "_self_" and not first.startswith(f"{MEASURE_GROUP}/"):
+        return first.split("@")[0]
     raise ConfigError("regime", f"{regime} does not start from another regime (the first entry of its defaults "
                                 "list); attribution needs a base regime and measures on top of it")
 
@@ -110,16 +117,16 @@ def _variant(template: Config, regime: RegimeConfig, key_hint: str, label: str, 
     return Variant(key=f"{key_hint}-{digest}", label=label, config=config, members=tuple(members), overloaded=over)
 
 
-def timeline_study(cfg: DictConfig, config: Config) -> Study:
+def timeline_study(cfg: DictConfig, config: Config, dirs=()) -> Study:
     template = _template(config)
     variants = []
     for i, name in enumerate(config.experiment.regimes):
-        regime = typed_regime(cfg, compose_regime(name, "experiment.regimes"))
+        regime = typed_regime(cfg, compose_regime(name, "experiment.regimes", dirs))
         variants.append(_variant(template, regime, f"{i:02d}-{name}", name))
     return Study(kind="timeline", variants=variants)
 
 
-def attribution_study(cfg: DictConfig, config: Config) -> Study:
+def attribution_study(cfg: DictConfig, config: Config, dirs=()) -> Study:
     """The subsets of the regime's measures, each the base with those measures applied.
 
     Each measure is merged onto the base once (OmegaConf, with its interpolations resolved) and
@@ -139,12 +146,12 @@ def attribution_study(cfg: DictConfig, config: Config) -> Study:
         if name not in measures_all:
             raise ConfigError("experiment.measures", f"unknown measure {name!r}; {target}'s measures: "
                                                      f"{', '.join(measures_all)}")
-    base = base_of(target)
-    base_node = compose_regime(base, "regime")
+    base = base_of(target, dirs)
+    base_node = compose_regime(base, "regime", dirs)
     base_regime = typed_regime(cfg, base_node)
     patches = {}
     for name in measures_all:
-        node = compose_measure(name, target)
+        node = compose_measure(name, target, dirs)
         try:  # a measure may only change keys a regime has
             with_measure = typed_regime(cfg, base_node, node)
         except ConfigError:
@@ -217,27 +224,47 @@ def _differences(a, b, prefix: str = "") -> list[str]:
     return [] if a == b else [prefix.rstrip(".")]
 
 
-def build_study(cfg: DictConfig, config: Config) -> Study | None:
-    """The study's variants (Hydra initialised by the caller), or None for another kind."""
+def build_study(cfg: DictConfig, config: Config, dirs=()) -> Study | None:
+    """The study's variants (Hydra initialised by the caller), or None for another kind.
+    `dirs`: the planner's config folders (sim.cli.searchpath), searched after the bundled ones."""
     kind = config.experiment.kind
     if kind not in STUDY_KINDS:
         return None
-    return timeline_study(cfg, config) if kind == "timeline" else attribution_study(cfg, config)
+    return timeline_study(cfg, config, dirs) if kind == "timeline" else attribution_study(cfg, config, dirs)
 
 
-def run_study(overrides=(), out_dir: str | Path = "results/study", progress: bool | None = None,
+def dirs_of(overrides) -> list[str]:
+    """The folders of a `hydra.searchpath=[...]` override among `overrides` (sim.cli.searchpath)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.cli.searchpath import SEARCHPATH
+
+    out = []
+    for line in overrides:
+        if line.split("=", 1)[0].lstrip("+~") == SEARCHPATH:
+            out += [v for v in OverridesParser.create().parse_override(line).value() if not v.startswith("pkg://")]
+    return out
+
+
+def run_study(overrides=(), out_dir: str | Path = "results/study", config_dir=None, progress: bool | None = None,
               echo: bool = True) -> dict:
     """A timeline or attribution from Python (notebooks, benchmarks): compose, validate, run,
-    write into out_dir; returns the timeline.json or attribution.json content."""
+    write into out_dir; returns the timeline.json or attribution.json content. `config_dir`: a
+    folder of one's own laid out like configs/ (or a list of them), as sim.load_config."""
+    from os import PathLike
+
     from hydra import compose, initialize_config_dir
 
-    from sim.cli.compose import CONFIG_DIR, to_config
+    from sim.cli.compose import to_config
+    from sim.cli.searchpath import with_config_dirs
     from sim.runs.study import execute_study
 
+    dirs = [] if config_dir is None else [config_dir] if isinstance(config_dir, (str, PathLike)) else config_dir
+    overrides = with_config_dirs(list(overrides), dirs, flag="config_dir")
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        composed = compose(config_name="config", overrides=list(overrides))
+        composed = compose(config_name="config", overrides=overrides)
         config = to_config(composed)
-        study = build_study(composed, config)
+        study = build_study(composed, config, dirs_of(overrides))
     if study is None:
         raise ConfigError("experiment.kind", f"{config.experiment.kind!r} is not a study; expected one of "
                                              f"{', '.join(STUDY_KINDS)}")

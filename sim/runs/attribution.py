@@ -47,7 +47,7 @@ def attribution_results(study, per_rep: list[dict], figure_kpis: list[str]) -> d
                                 "leave_one_out": t_interval(c["leave_one_out"][i])}
                          for i, name in enumerate(study.measures)},
             "interaction": t_interval(c["interaction"]),
-            "shapley_sum_minus_total": float(np.nanmax(np.abs(shap.sum(axis=0) - c["total"]))) if m else 0.0,
+            "shapley_sum_minus_total": _max_abs(shap.sum(axis=0) - c["total"]),
         }
     return {
         "kind": "attribution", "target": study.target, "base": study.base, "measures": list(study.measures),
@@ -64,6 +64,13 @@ def attribution_results(study, per_rep: list[dict], figure_kpis: list[str]) -> d
                                for v in study.variants if v.overloaded],
         "kpis": out_kpis,
     }
+
+
+def _max_abs(x: np.ndarray) -> float | None:
+    """Largest |x| over the replications where it is defined (None if it nowhere is)."""
+    x = np.abs(np.asarray(x, float))
+    x = x[np.isfinite(x)]
+    return float(x.max()) if len(x) else None
 
 
 def format_attribution(result: dict, figure_kpis: list[str]) -> str:

@@ -46,14 +46,15 @@ def _find(rel: str, dirs) -> Path | None:
 
 
 def compose_regime(name: str, key: str, dirs=()) -> DictConfig:
-    """The regime file `regime/<name>` composed on its own (its own defaults list applied)."""
+    """The regime file `regime/<name>` composed (its own defaults list applied)."""
     from hydra import compose
 
     from sim.cli.searchpath import with_config_dirs
 
     if name not in _options("regime", dirs):
         raise ConfigError(key, f"unknown regime {name!r}; available: {', '.join(_options('regime', dirs))}")
-    return compose(config_name=f"regime/{name}", overrides=with_config_dirs([], dirs)).regime
+    # As the `regime` group of the main config: a planner's folder joins the search path only there
+    return compose(config_name="config", overrides=with_config_dirs([f"regime={name}"], dirs)).regime
 
 
 def compose_measure(name: str, regime: str, dirs=()) -> DictConfig:
@@ -95,10 +96,10 @@ def typed_regime(cfg: DictConfig, *nodes: DictConfig) -> RegimeConfig:
 
 
 def _template(config: Config) -> Config:
-    """The run's config as a variant's: experiment=single, no table, no report, one worker per
+    """The run's config as a variant's: experiment=single, no table, report or figures, one worker per
     variant (the variants are the parallel unit), skip a variant already complete."""
     t = copy.deepcopy(config)
-    t.experiment = ExperimentConfig(kind="single", write_table=False, report=False)
+    t.experiment = ExperimentConfig(kind="single", write_table=False, report=False, figures=False)
     t.run.workers = 1
     t.run.skip_complete = True
     return t

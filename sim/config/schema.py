@@ -75,6 +75,8 @@ class ExperimentConfig:
     report: bool = True
     """Also write report.html (self-contained: KPI table, figures, calibration status, config)
     beside the results of an interactive run (sweep jobs skip it; `python -m sim.report` any time)."""
+    figures: bool = True
+    """Draw the run's own figures (the export clearance ECDF); a study's runs do not."""
     fit_overrides: List[str] = field(default_factory=list)
     """calibrate: `key=value` settings for the fitting runs (e.g. run.horizon_days=10), on top of run.*."""
     max_evaluations: int = 40

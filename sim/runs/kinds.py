@@ -59,7 +59,8 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
             prev = samples.get(res.side, (np.zeros(0), np.zeros(0, bool)))
             samples[res.side] = (np.concatenate((prev[0], d)), np.concatenate((prev[1], obs)))
         regimes = sides(cfg)
-        clearance_ecdf({s: (regimes[s].name, *samples[s]) for s in regimes}, out_dir)
+        if cfg.experiment.figures:
+            clearance_ecdf({s: (regimes[s].name, *samples[s]) for s in regimes}, out_dir)
         text = write_results(cfg, out_dir, stats, resolved_yaml, started)
         if echo:
             say(text)

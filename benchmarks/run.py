@@ -11,8 +11,12 @@ and write benchmarks/RESULTS.md.
     of a customs tandem network (benchmarks/reference.py, with a hand-written heapq loop of
     it for context), see benchmarks/visits.py;
 (c) parallel efficiency of a many-job sweep on this machine's cores (joblib launcher);
-(d) a cProfile of one replication.
-Environment: BENCH_QUICK=1, BENCH_OUT (report path), BENCH_ONLY (e.g. "a,c": sections to run).
+(d) a cProfile of one replication;
+(e) the default attribution (`experiment=attribution`: the 2015 reform's 9 measures, 8 sampled
+    orderings, 64 subsets) at the quick-look size the README recommends (full scale, 14 days,
+    4 replications) on this machine's cores: wall time of the whole command, and its figures.
+Environment: BENCH_QUICK=1, BENCH_OUT (report path), BENCH_ONLY (e.g. "a,c": sections to run; the
+sections not run keep their last measurements from the .json beside the report).
 """
 from __future__ import annotations
 
@@ -32,7 +36,10 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-TARGETS = {"full_year_s": 60.0, "full_year_rss_mb": 2048.0, "visit_ratio": 2.0, "parallel_efficiency": 0.85}
+TARGETS = {"full_year_s": 60.0, "full_year_rss_mb": 2048.0, "visit_ratio": 2.0, "parallel_efficiency": 0.85,
+           "attribution_s": 600.0}
+QUICK_LOOK = ["run.horizon_days=14", "run.warmup_days=4", "run.drain_days=5", "run.replications=4"]
+"""The README's quick look: the whole port, a short run (demand.scale stays 1)."""
 PACKAGES = ("simpy", "numpy", "pandas", "pyarrow", "scipy", "hydra-core", "omegaconf", "joblib",
             "hydra-joblib-launcher", "duckdb", "matplotlib")
 
@@ -45,6 +52,8 @@ if QUICK:
     SWEEP = ["+sweep=officers", "run.horizon_days=4", "run.warmup_days=1", "run.drain_days=1",
              "demand.scale=0.01", "run.replications=1"]
     PROFILE = ["experiment=single", "demand.scale=0.02", "run.horizon_days=7", "run.warmup_days=2"]
+    ATTRIBUTION = ["experiment=attribution", "demand.scale=0.05", "run.horizon_days=7", "run.warmup_days=2",
+                   "run.drain_days=3", "run.replications=2", "experiment.permutations=2"]
 else:
     FULL_YEAR = ["experiment=single", "regime=after_reform", "run.horizon_days=365", "run.replications=1",
                  "run.workers=1"]
@@ -53,6 +62,7 @@ else:
     SWEEP = ["+sweep=officers"]  # the sweep as shipped, full scale: 12 jobs of ~14 s. Smaller jobs let fixed
     # start-up costs weigh more: 82 % at quarter scale, 85-87 % at half scale (2026-11-27, history.csv)
     PROFILE = ["experiment=single", "regime=after_reform", "demand.scale=0.25"]
+    ATTRIBUTION = ["experiment=attribution", *QUICK_LOOK]
 
 
 def python(*args, **kwargs) -> subprocess.CompletedProcess:
@@ -111,6 +121,27 @@ def profile(tmp: Path) -> dict:
     return {"overrides": PROFILE, "text": out}
 
 
+def attribution(tmp: Path) -> dict:
+    """The default attribution as a planner runs it (every core, a fresh catalog): wall time of the
+    whole command, the subsets run, and the headline figures it attributes."""
+    cores = os.cpu_count() or 1
+    out = tmp / "attribution"
+    started = time.perf_counter()
+    checked(python("-m", "sim", *ATTRIBUTION, f"run.workers={cores}", f"hydra.run.dir={out}"), "(e) attribution")
+    wall = time.perf_counter() - started
+    result = json.loads((out / "attribution.json").read_text())
+    figures = {}
+    for k in result["figure_kpis"]:
+        r = result["kpis"][k]
+        figures[k] = {"base": r["base"]["mean"], "target": r["target"]["mean"], "total": r["total"],
+                      "shapley": {n: e["shapley"] for n, e in r["measures"].items()},
+                      "mc_error": {n: e["shapley_mc_error"] for n, e in r["measures"].items()},
+                      "interaction": r["interaction"]}
+    return {"command": ATTRIBUTION, "cores": cores, "wall_s": wall, "subsets": len(result["subsets"]),
+            "method": result["method"], "measures": result["measures"], "orderings": len(result["orderings"] or []),
+            "overloaded": result["overloaded_subsets"], "figures": figures, "load_after": load()}
+
+
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -133,16 +164,25 @@ def load() -> str:
     return Path("/proc/loadavg").read_text().strip() if Path("/proc/loadavg").exists() else "n/a"
 
 
+SECTIONS = {"a": "full_year", "b": "visits", "c": "parallel", "d": "profile", "e": "attribution"}
+
+
 def main() -> None:
-    only = set(filter(None, os.environ.get("BENCH_ONLY", "a,b,c,d").split(",")))
+    only = set(filter(None, os.environ.get("BENCH_ONLY", ",".join(SECTIONS)).split(",")))
     quick_out = Path(tempfile.gettempdir()) / "portclear-bench" / "RESULTS-quick.md"
     out = Path(os.environ.get("BENCH_OUT", quick_out if QUICK else HERE / "RESULTS.md"))
     out.parent.mkdir(parents=True, exist_ok=True)
     results = {"quick": QUICK, "machine": machine(), "load_before": load()}
+    previous = out.with_suffix(".json")
+    if only != set(SECTIONS) and previous.exists():  # a partial run keeps the other sections' last numbers
+        kept = json.loads(previous.read_text())
+        if kept.get("quick") == QUICK:
+            results.update({name: kept[name] for key, name in SECTIONS.items() if key not in only and name in kept})
     with tempfile.TemporaryDirectory(prefix="portclear-bench-") as tmp:
         tmp = Path(tmp)
         for key, name, fn in (("a", "full_year", lambda: full_year(tmp)), ("b", "visits", visits),
-                              ("c", "parallel", lambda: parallel(tmp)), ("d", "profile", lambda: profile(tmp))):
+                              ("c", "parallel", lambda: parallel(tmp)), ("d", "profile", lambda: profile(tmp)),
+                              ("e", "attribution", lambda: attribution(tmp))):
             if key in only:
                 print(f"== ({key}) {name}", file=sys.stderr, flush=True)
                 started = time.perf_counter()

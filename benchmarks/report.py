@@ -213,6 +213,10 @@ def _attribution(e: dict) -> list[str]:
         "replications (shares in percentage points); MC: the Monte-Carlo standard error of sampling the orderings.",
         "",
     ]
+    if e.get("cpu_s"):
+        lines += [f"CPU time of the command and its workers: {e['cpu_s']:.0f} s, i.e. {e['cpu_s'] / e['cores']:.0f} s "
+                  f"of wall time on {e['cores']} otherwise idle cores; the machine's load average after it: "
+                  f"{e.get('load_after', 'n/a')} (the wall time above is as measured on the shared machine).", ""]
     for kpi, f in e["figures"].items():
         scale = 100.0 if "share" in kpi else 1.0
         lines += [f"**{kpi}**: {scale * f['base']:.2f} -> {scale * f['target']:.2f}, total {ci(f['total'], scale)}; "

@@ -126,9 +126,14 @@ def attribution(tmp: Path) -> dict:
     whole command, the subsets run, and the headline figures it attributes."""
     cores = os.cpu_count() or 1
     out = tmp / "attribution"
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     checked(python("-m", "sim", *ATTRIBUTION, f"run.workers={cores}", f"hydra.run.dir={out}"), "(e) attribution")
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its workers (reaped)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     result = json.loads((out / "attribution.json").read_text())
     figures = {}
     for k in result["figure_kpis"]:
@@ -137,7 +142,7 @@ def attribution(tmp: Path) -> dict:
                       "shapley": {n: e["shapley"] for n, e in r["measures"].items()},
                       "mc_error": {n: e["shapley_mc_error"] for n, e in r["measures"].items()},
                       "interaction": r["interaction"]}
-    return {"command": ATTRIBUTION, "cores": cores, "wall_s": wall, "subsets": len(result["subsets"]),
+    return {"command": ATTRIBUTION, "cores": cores, "wall_s": wall, "cpu_s": cpu, "subsets": len(result["subsets"]),
             "method": result["method"], "measures": result["measures"], "orderings": len(result["orderings"] or []),
             "overloaded": result["overloaded_subsets"], "figures": figures, "load_after": load()}
 

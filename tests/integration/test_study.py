@@ -112,3 +112,19 @@ def test_sampled_attribution_of_2015_sums_to_before_after(tmp_path):
         shapley_sum = sum(e["shapley"]["mean"] for e in r["measures"].values())
         assert shapley_sum == pytest.approx(r["total"]["mean"], rel=1e-12, abs=1e-12)
         assert all(e["shapley_mc_error"] is not None for e in r["measures"].values())
+
+
+def test_a_subset_that_overloads_a_station_runs_and_is_listed(tmp_path):
+    # Nine physical bays: enough for round-the-clock hours alone, not for office hours, nor for joint
+    # inspection's extra physical work (sim.config.stability), so three of the four subsets overload.
+    out = tmp_path / "overloaded"
+    result = run_study(["experiment=attribution", "experiment.measures=[round_the_clock,joint_inspection_3plus1]",
+                        "port.inspection_stations.physical.bays=9", "run.horizon_days=7", "run.warmup_days=2",
+                        "run.drain_days=3", "run.replications=2", "run.workers=1", "run.catalog="], out, echo=False)
+    listed = {tuple(s["measures"]) for s in result["overloaded_subsets"]}
+    assert listed == {(), ("joint_inspection_3plus1",), ("joint_inspection_3plus1", "round_the_clock")}
+    assert all("port.inspection_stations.physical" in " ".join(s["stations"]) for s in result["overloaded_subsets"])
+    for s in result["subsets"]:  # every subset ran, the overloaded ones with the overload allowance
+        config = (out / s["run"] / "config.yaml").read_text()
+        assert ("allow_overload: true" in config) == bool(s["overloaded"])
+    assert "overload" in (out / "report.html").read_text()

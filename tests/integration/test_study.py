@@ -64,6 +64,10 @@ def test_timeline_of_three_regimes_pairs_every_step(tmp_path):
     assert not (out / "comparison.json").exists()  # only a two-regime timeline is also a comparison
     assert (out / "timeline.png").stat().st_size > 0
     assert "National trend" in (out / "report.html").read_text()
+    from sim.cli.report import main  # `python -m sim.report` on a study's directory: the study report
+
+    main([str(out), "--out", str(tmp_path / "again.html")])
+    assert "National trend" in (tmp_path / "again.html").read_text()
 
 
 def test_two_regime_timeline_writes_a_comparison_shaped_like_compare(tmp_path):

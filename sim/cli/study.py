@@ -231,6 +231,12 @@ def build_study(cfg: DictConfig, config: Config, dirs=()) -> Study | None:
     kind = config.experiment.kind
     if kind not in STUDY_KINDS:
         return None
+    from sim.outputs.kpis import kpi_names
+
+    unknown = [k for k in config.experiment.figure_kpis if k not in kpi_names()]
+    if unknown:
+        raise ConfigError("experiment.figure_kpis", f"unknown KPI {unknown[0]!r}; expected KPI names of the registry "
+                                                    "(docs/reference/kpi-definitions.md)")
     return timeline_study(cfg, config, dirs) if kind == "timeline" else attribution_study(cfg, config, dirs)
 
 

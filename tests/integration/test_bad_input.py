@@ -136,6 +136,7 @@ CASES = [
     (("experiment=attribution", "regime=red_channel_x2"), "regime",
      "red_channel_x2 differs from its base (after_reform) with all its measures at channel_factors_applied.red"),
     (("experiment=attribution", "experiment.permutations=1"), "experiment.permutations", "must be >= 2"),
+    (("experiment=timeline", "experiment.figure_kpis=[nope]"), "experiment.figure_kpis", "unknown KPI 'nope'"),
     # 10. bad override syntax
     ("run.seed=[", "run.seed", "cannot parse override"),
     ("run.seed=1,2", "run.seed", "is a sweep"),

@@ -49,8 +49,10 @@ def attribution_results(study, per_rep: list[dict], figure_kpis: list[str]) -> d
             "interaction": t_interval(c["interaction"]),
             "shapley_sum_minus_total": _max_abs(shap.sum(axis=0) - c["total"]),
         }
+    labels = {len(v.members): v.label for v in study.variants if len(v.members) in (0, m)}
     return {
         "kind": "attribution", "target": study.target, "base": study.base, "measures": list(study.measures),
+        "from": labels.get(0, study.base), "to": labels.get(m, study.target),
         "fixed_measures": list(study.fixed),
         "method": "exact" if study.orderings is None else "sampled",
         "orderings": None if study.orderings is None else [[study.measures[i] for i in p] for p in study.orderings],

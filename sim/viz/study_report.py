@@ -90,19 +90,19 @@ def waterfall_figure(result: dict, kpi: str):
     level = base
     ax.bar(0, base, color="#8c8c8c", yerr=_half(r["base"], f), capsize=3)
     for i, (s, e) in enumerate(zip(steps, errs), start=1):
-        colour = "#1a9850" if s < 0 else "#d73027"
+        colour = "#8073ac" if s < 0 else "#e08214"  # lowers / raises the KPI (neutral: not good / bad)
         ax.bar(i, s, bottom=level, color=colour, yerr=e, capsize=3)
         level += s
     ax.bar(len(names) + 1, target, color=SIDE_COLOURS[Side.AFTER], yerr=_half(r["target"], f), capsize=3)
-    labels = [result["base"], *names, result["target"]]
+    labels = [result.get("from", result["base"]), *names, result.get("to", result["target"])]
     ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=10)
     ax.set_ylabel(_axis_unit(r["unit"]))
-    low = min(base, target, *(np.cumsum([base, *steps])))
-    high = max(base, target, *(np.cumsum([base, *steps])))
+    ends = [*np.cumsum([base, *steps]), *(_n(t[e]) * f for t in (r["base"], r["target"]) for e in ("ci_low", "ci_high"))]
+    low, high = float(np.nanmin(ends)), float(np.nanmax(ends))
     pad = 0.15 * (high - low) if high > low else abs(high) * 0.1 + 1e-9
     ax.set_ylim(max(0.0, low - pad) if low >= 0 else low - pad, high + pad)
     method = "exact Shapley values" if result["method"] == "exact" else "sampled Shapley values"
-    ax.set_title(f"{_label(kpi)}: {result['base']} -> {result['target']} by measure ({method}; 95 % CIs)",
+    ax.set_title(f"{_label(kpi)}, by measure ({method}; bars: 95 % CIs)",
                  fontsize=12)
     fig.tight_layout()
     return fig

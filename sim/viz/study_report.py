@@ -94,7 +94,9 @@ def waterfall_figure(result: dict, kpi: str):
         ax.bar(i, s, bottom=level, color=colour, yerr=e, capsize=3)
         level += s
     ax.bar(len(names) + 1, target, color=SIDE_COLOURS[Side.AFTER], yerr=_half(r["target"], f), capsize=3)
-    labels = [result.get("from", result["base"]), *names, result.get("to", result["target"])]
+    fixed = len(result.get("fixed_measures") or [])
+    start = result["base"] + (f" + {fixed} measures" if fixed else "")  # the others, applied in every subset
+    labels = [start, *names, result["target"]]
     ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=10)
     ax.set_ylabel(_axis_unit(r["unit"]))
     ends = [*np.cumsum([base, *steps]), *(_n(t[e]) * f for t in (r["base"], r["target"]) for e in ("ci_low", "ci_high"))]

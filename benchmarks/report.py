@@ -21,6 +21,9 @@ def render(r: dict, targets: dict) -> str:
         f"- Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
         f"- Load average before: {r['load_before']}; after: {r['load_after']} (a shared VM: expect "
         "10-20 % run-to-run noise in absolute times; ratios measured in one process are steadier)",
+        *([f"- Sections {', '.join(r['kept']['sections'])}: kept from the run of {r['kept']['date']} (code "
+           f"{r['kept']['code']}, load average before it {r['kept']['load']}); the lines above are this run's"]
+          if r.get("kept") else []),
         "",
         "| target | measured | |",
         "|---|---:|---|",

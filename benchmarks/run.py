@@ -182,7 +182,11 @@ def main() -> None:
     if only != set(SECTIONS) and previous.exists():  # a partial run keeps the other sections' last numbers
         kept = json.loads(previous.read_text())
         if kept.get("quick") == QUICK:
-            results.update({name: kept[name] for key, name in SECTIONS.items() if key not in only and name in kept})
+            names = [name for key, name in SECTIONS.items() if key not in only and name in kept]
+            results.update({name: kept[name] for name in names})
+            results["kept"] = kept.get("kept") or {"sections": names, "date": kept["machine"]["date"],
+                                                   "code": kept["machine"]["code"], "load": kept.get("load_before")}
+            results["kept"]["sections"] = names
     with tempfile.TemporaryDirectory(prefix="portclear-bench-") as tmp:
         tmp = Path(tmp)
         for key, name, fn in (("a", "full_year", lambda: full_year(tmp)), ("b", "visits", visits),

@@ -21,6 +21,9 @@ def render(r: dict, targets: dict) -> str:
         f"- Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
         f"- Load average before: {r['load_before']}; after: {r['load_after']} (a shared VM: expect "
         "10-20 % run-to-run noise in absolute times; ratios measured in one process are steadier)",
+        *([f"- Sections {', '.join(r['kept']['sections'])}: kept from the run of {r['kept']['date']} (code "
+           f"{r['kept']['code']}, load average before it {r['kept']['load']}); the lines above are this run's"]
+          if r.get("kept") else []),
         "",
         "| target | measured | |",
         "|---|---:|---|",
@@ -41,6 +44,10 @@ def render(r: dict, targets: dict) -> str:
         c = r["parallel"]
         lines.append(f"| (c) parallel efficiency on {c['cores']} cores >= {targets['parallel_efficiency']:.0%} | "
                      f"{c['efficiency_vs_basic']:.1%} | {_mark(c['efficiency_vs_basic'] >= targets['parallel_efficiency'])} |")
+    if "attribution" in r and "attribution_s" in targets:
+        e = r["attribution"]
+        lines.append(f"| (e) default attribution (2015, {len(e['measures'])} measures), quick-look size, {e['cores']} cores: "
+                     f"<= {targets['attribution_s']:.0f} s | {e['wall_s']:.0f} s | {_mark(e['wall_s'] <= targets['attribution_s'])} |")
     lines.append("")
     if "full_year" in r:
         lines += _full_year(r["full_year"])
@@ -50,6 +57,8 @@ def render(r: dict, targets: dict) -> str:
         lines += _parallel(r["parallel"])
     if "profile" in r:
         lines += _profile(r["profile"])
+    if "attribution" in r:
+        lines += _attribution(r["attribution"])
     if "stored_bytes" in r:
         lines += _stored_bytes(r["stored_bytes"])
     lines += _history(HISTORY)
@@ -185,7 +194,7 @@ def _mb(n: float) -> str:
 
 def _stored_bytes(e: dict) -> list[str]:
     lines = [
-        "## (e) Bytes written per replication, by `output.consignments`",
+        "## (f) Bytes written per replication, by `output.consignments`",
         "",
         "`python -m sim " + " ".join(e["command"]) + " output.consignments=CHOICE experiment.report=false` "
         f"({e['date']}, {e['code']}): the run directory's bytes over replications x sides (a paired replication "
@@ -217,3 +226,38 @@ def _profile(p: dict) -> list[str]:
         "```",
         "",
     ]
+
+
+def _attribution(e: dict) -> list[str]:
+    def ci(t: dict, scale: float) -> str:
+        if t.get("mean") is None:
+            return "n/a"
+        low, high = t.get("ci_low"), t.get("ci_high")
+        interval = "" if low is None or high is None else f" [{scale * low:+.2f}, {scale * high:+.2f}]"
+        return f"{scale * t['mean']:+.2f}{interval}"
+
+    lines = [
+        "## (e) The default attribution",
+        "",
+        "`python -m sim " + " ".join(e["command"]) + f" run.workers={e['cores']}`, whole command timed (composition, "
+        f"{e['subsets']} subsets as catalogued single runs in parallel, figures, report). Method: {e['method']}"
+        + (f" ({e['orderings']} orderings)" if e["orderings"] else "") + ". Shapley values with 95 % CIs across "
+        "replications (shares in percentage points); MC: the Monte-Carlo standard error of sampling the orderings.",
+        "",
+    ]
+    if e.get("cpu_s"):
+        lines += [f"CPU time of the command and its workers: {e['cpu_s']:.0f} s, i.e. {e['cpu_s'] / e['cores']:.0f} s "
+                  f"of wall time on {e['cores']} otherwise idle cores; the machine's load average after it: "
+                  f"{e.get('load_after', 'n/a')} (the wall time above is as measured on the shared machine).", ""]
+    for kpi, f in e["figures"].items():
+        scale = 100.0 if "share" in kpi else 1.0
+        lines += [f"**{kpi}**: {scale * f['base']:.2f} -> {scale * f['target']:.2f}, total {ci(f['total'], scale)}; "
+                  f"interaction (total - sum alone) {ci(f['interaction'], scale)}", "",
+                  "| measure | Shapley [95 % CI] | MC s.e. |", "|---|---:|---:|"]
+        for name, t in f["shapley"].items():
+            mc = f["mc_error"].get(name)
+            lines.append(f"| {name} | {ci(t, scale)} | {'' if mc is None else f'{scale * mc:.2f}'} |")
+        lines.append("")
+    if e["overloaded"]:
+        lines += ["Subsets run with run.allow_overload: " + "; ".join(" + ".join(s["measures"]) for s in e["overloaded"]), ""]
+    return lines

@@ -12,10 +12,13 @@ and write benchmarks/RESULTS.md.
     it for context), see benchmarks/visits.py;
 (c) parallel efficiency of a many-job sweep on this machine's cores (joblib launcher);
 (d) a cProfile of one replication;
-(e) bytes written per replication for each `output.consignments` choice (full, sample, none) of a
+(e) the default attribution (`experiment=attribution`: the 2015 reform's 9 measures, 8 sampled
+    orderings, 64 subsets) at the quick-look size the README recommends (full scale, 14 days,
+    4 replications) on this machine's cores: wall time of the whole command, and its figures.
+(f) bytes written per replication for each `output.consignments` choice (full, sample, none) of a
     default comparison (28 days, full scale).
-Environment: BENCH_QUICK=1, BENCH_OUT (report path), BENCH_ONLY (e.g. "a,c": sections to run),
-BENCH_MERGE=1 (keep the other sections' numbers from the existing RESULTS.json: re-measure one section).
+Environment: BENCH_QUICK=1, BENCH_OUT (report path), BENCH_ONLY (e.g. "a,c": sections to run; the
+sections not run keep their last measurements from the .json beside the report).
 """
 from __future__ import annotations
 
@@ -35,7 +38,10 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-TARGETS = {"full_year_s": 60.0, "full_year_rss_mb": 2048.0, "visit_ratio": 2.0, "parallel_efficiency": 0.85}
+TARGETS = {"full_year_s": 60.0, "full_year_rss_mb": 2048.0, "visit_ratio": 2.0, "parallel_efficiency": 0.85,
+           "attribution_s": 600.0}
+QUICK_LOOK = ["run.horizon_days=14", "run.warmup_days=4", "run.drain_days=5", "run.replications=4"]
+"""The README's quick look: the whole port, a short run (demand.scale stays 1)."""
 PACKAGES = ("simpy", "numpy", "pandas", "pyarrow", "scipy", "hydra-core", "omegaconf", "joblib",
             "hydra-joblib-launcher", "duckdb", "matplotlib")
 
@@ -50,6 +56,8 @@ if QUICK:
     PROFILE = ["experiment=single", "demand.scale=0.02", "run.horizon_days=7", "run.warmup_days=2"]
     STORED = ["demand.scale=0.05", "run.horizon_days=10", "run.warmup_days=2", "run.drain_days=2",
               "run.replications=2"]
+    ATTRIBUTION = ["experiment=attribution", "demand.scale=0.05", "run.horizon_days=7", "run.warmup_days=2",
+                   "run.drain_days=3", "run.replications=2", "experiment.permutations=2"]
 else:
     FULL_YEAR = ["experiment=single", "regime=after_reform", "run.horizon_days=365", "run.replications=1",
                  "run.workers=1"]
@@ -59,6 +67,7 @@ else:
     # start-up costs weigh more: 82 % at quarter scale, 85-87 % at half scale (2026-11-27, history.csv)
     PROFILE = ["experiment=single", "regime=after_reform", "demand.scale=0.25"]
     STORED = ["run.replications=2"]  # the default comparison (28 days, full scale), 2 paired replications
+    ATTRIBUTION = ["experiment=attribution", *QUICK_LOOK]
 
 
 def python(*args, **kwargs) -> subprocess.CompletedProcess:
@@ -145,6 +154,32 @@ def stored_bytes(tmp: Path) -> dict:
     return result
 
 
+def attribution(tmp: Path) -> dict:
+    """The default attribution as a planner runs it (every core, a fresh catalog): wall time of the
+    whole command, the subsets run, and the headline figures it attributes."""
+    cores = os.cpu_count() or 1
+    out = tmp / "attribution"
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    checked(python("-m", "sim", *ATTRIBUTION, f"run.workers={cores}", f"hydra.run.dir={out}"), "(e) attribution")
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its workers (reaped)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result = json.loads((out / "attribution.json").read_text())
+    figures = {}
+    for k in result["figure_kpis"]:
+        r = result["kpis"][k]
+        figures[k] = {"base": r["base"]["mean"], "target": r["target"]["mean"], "total": r["total"],
+                      "shapley": {n: e["shapley"] for n, e in r["measures"].items()},
+                      "mc_error": {n: e["shapley_mc_error"] for n, e in r["measures"].items()},
+                      "interaction": r["interaction"]}
+    return {"command": ATTRIBUTION, "cores": cores, "wall_s": wall, "cpu_s": cpu, "subsets": len(result["subsets"]),
+            "method": result["method"], "measures": result["measures"], "orderings": len(result["orderings"] or []),
+            "overloaded": result["overloaded_subsets"], "figures": figures, "load_after": load()}
+
+
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -167,20 +202,30 @@ def load() -> str:
     return Path("/proc/loadavg").read_text().strip() if Path("/proc/loadavg").exists() else "n/a"
 
 
+SECTIONS = {"a": "full_year", "b": "visits", "c": "parallel", "d": "profile", "e": "attribution", "f": "stored_bytes"}
+
+
 def main() -> None:
-    only = set(filter(None, os.environ.get("BENCH_ONLY", "a,b,c,d,e").split(",")))
+    only = set(filter(None, os.environ.get("BENCH_ONLY", ",".join(SECTIONS)).split(",")))
     quick_out = Path(tempfile.gettempdir()) / "portclear-bench" / "RESULTS-quick.md"
     out = Path(os.environ.get("BENCH_OUT", quick_out if QUICK else HERE / "RESULTS.md"))
     out.parent.mkdir(parents=True, exist_ok=True)
     results = {"quick": QUICK, "machine": machine(), "load_before": load()}
-    if os.environ.get("BENCH_MERGE", "") not in ("", "0") and out.with_suffix(".json").exists():
-        kept = json.loads(out.with_suffix(".json").read_text())
-        results = {**kept, **{k: v for k, v in results.items() if k not in ("machine", "load_before")}}
+    previous = out.with_suffix(".json")
+    if only != set(SECTIONS) and previous.exists():  # a partial run keeps the other sections' last numbers
+        kept = json.loads(previous.read_text())
+        if kept.get("quick") == QUICK:
+            names = [name for key, name in SECTIONS.items() if key not in only and name in kept]
+            results.update({name: kept[name] for name in names})
+            results["kept"] = kept.get("kept") or {"sections": names, "date": kept["machine"]["date"],
+                                                   "code": kept["machine"]["code"], "load": kept.get("load_before")}
+            results["kept"]["sections"] = names
     with tempfile.TemporaryDirectory(prefix="portclear-bench-") as tmp:
         tmp = Path(tmp)
         for key, name, fn in (("a", "full_year", lambda: full_year(tmp)), ("b", "visits", visits),
                               ("c", "parallel", lambda: parallel(tmp)), ("d", "profile", lambda: profile(tmp)),
-                              ("e", "stored_bytes", lambda: stored_bytes(tmp))):
+                              ("e", "attribution", lambda: attribution(tmp)),
+                              ("f", "stored_bytes", lambda: stored_bytes(tmp))):
             if key in only:
                 print(f"== ({key}) {name}", file=sys.stderr, flush=True)
                 started = time.perf_counter()

@@ -15,6 +15,7 @@ The public API, for notebooks, scripts and tests (the command line is `python -m
     sim.collect("officers"); sim.compare(run_a, run_b)                  # the catalog of runs
     sim.paired_sweep(sim.sweep_replications(runs, kpis), ["regime.officers"])  # each point minus the reference, paired
     sim.run_label(run)                                                  # 'officers=50': what changed
+    sim.run_study(["experiment=attribution"], "results/attribution")    # a timeline or attribution study
 
 Names resolve on first use, so `import sim` stays cheap and imports neither Hydra nor
 matplotlib until they are needed.
@@ -30,6 +31,7 @@ _API = {
     "validate": ("sim.config", "validate"),
     "simulate": ("sim.model.port", "simulate"),
     "run_experiment": ("sim.runs.recorded", "run_experiment"),
+    "run_study": ("sim.cli.study", "run_study"),
     "open_run": ("sim.store.rundir", "load_run"),
     "sweep_table": ("sim.store.rundir", "sweep_table"),
     "sweep_replications": ("sim.store.rundir", "sweep_replications"),

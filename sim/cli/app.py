@@ -22,6 +22,7 @@ from sim.cli.preflight import preflight
 from sim.cli.searchpath import describe_dirs, split_config_dirs, user_dirs, with_config_dirs
 from sim.config import ConfigError
 from sim.config.stability import overload_warnings, scale_warnings
+from sim.domain.sides import STUDY_KINDS
 from sim.experiment.progress import EXIT_BROKEN_PIPE, STDOUT_CLOSED, stdout_gone
 
 
@@ -40,6 +41,9 @@ def app(cfg: DictConfig) -> None:
         return
     for line in scale_warnings(config) + overload_warnings(config):
         print(f"warning: {line}", file=sys.stderr, flush=True)
+    if config.experiment.kind in STUDY_KINDS:
+        _run_study(cfg, config, out_dir, user_dirs(hc.runtime.config_sources))
+        return
     from sim.runs.runner import RunContext, execute
 
     context = RunContext(
@@ -58,6 +62,24 @@ def app(cfg: DictConfig) -> None:
         fail(f"interrupted; {out_dir} is incomplete (run.json says so)", EXIT_INTERRUPTED)
     except OSError as e:  # a full disk, a directory removed under the run: run.json never says complete
         _fail_job(write_error(e, out_dir), multirun, hc, 1)
+
+
+def _run_study(cfg: DictConfig, config, out_dir: Path, dirs) -> None:
+    """A timeline or attribution: its variants composed here, run by sim.runs.study."""
+    from sim.cli.study import build_study
+    from sim.runs.study import execute_study
+
+    try:
+        study = build_study(cfg, config, dirs)
+    except ConfigError as e:
+        _remove_if_empty(out_dir)
+        fail(str(e))
+    try:
+        execute_study(config, study, out_dir, OmegaConf.to_yaml(cfg, resolve=True))
+    except KeyboardInterrupt:
+        fail(f"interrupted; {out_dir} is incomplete", EXIT_INTERRUPTED)
+    except OSError as e:
+        fail(write_error(e, out_dir), 1)
 
 
 def _regime_changes(cfg: DictConfig) -> dict:

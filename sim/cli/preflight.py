@@ -20,7 +20,11 @@ def _check_point(overrides: list[str]) -> str | None:
     parsed = []
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
-        to_config(compose(config_name="config", overrides=overrides))
+        composed = compose(config_name="config", overrides=overrides)
+        config = to_config(composed)
+        from sim.cli.study import build_study, dirs_of
+
+        build_study(composed, config, dirs_of(overrides))  # a study's regimes and measures: composed and validated too
         return _group_added_twice(parsed)
     except ConfigError as e:
         return str(e)

@@ -1,4 +1,5 @@
-"""`python -m sim.report RUN_DIR [--out FILE]`: one self-contained HTML file from a stored run."""
+"""`python -m sim.report RUN_DIR [--out FILE]`: one self-contained HTML file from a stored run
+(or from a study's directory: `experiment=timeline` or `attribution`)."""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +12,16 @@ from sim.viz.report import REPORT_NAME, write_report
 EXIT_FAILED = 1
 
 
+def _writer(run_dir: Path):
+    """A study's directory (timeline.json or attribution.json, no run.json of its own) gets the
+    study report; any other, the run report."""
+    from sim.viz.study_report import STUDY_FILES, write_study_report
+
+    if not (run_dir / "run.json").exists() and any((run_dir / name).exists() for name in STUDY_FILES):
+        return write_study_report
+    return write_report
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sim.report", description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a run directory written by python -m sim")
@@ -20,7 +31,7 @@ def main(argv=None) -> None:
     if out is not None and not out.parent.is_dir():
         fail(f"{out}: cannot write the report: no directory {out.parent}", EXIT_BAD_INPUT)
     try:
-        path = write_report(args.run_dir, out)
+        path = _writer(Path(args.run_dir))(args.run_dir, out)
     except RunDirError as e:
         fail(str(e), EXIT_BAD_INPUT)
     except OSError as e:

@@ -67,15 +67,32 @@ class RunConfig:
 class ExperimentConfig:
     kind: str = "compare"
     """compare: baseline vs regime with common random numbers; single: regime alone;
-    calibrate: fit the knobs (<scenario dir>/knobs.yaml) to the targets (sim/calibration.py)."""
+    calibrate: fit the knobs (<scenario dir>/knobs.yaml) to the targets (sim/calibration.py);
+    timeline: `regimes` in order on common random numbers; attribution: `regime`'s measures by
+    Shapley values (sim/runs/study.py); sensitivity: parameter uncertainty and global sensitivity
+    over the scenario's priors (sim/uncertainty)."""
     report: bool = True
     """Also write report.html (self-contained: KPI table, figures, calibration status, config)
     beside the results of an interactive run (sweep jobs skip it; `python -m sim.report` any time)."""
+    figures: bool = True
+    """Draw the run's own figures (the export clearance ECDF); a study's runs do not."""
     fit_overrides: List[str] = field(default_factory=list)
     """calibrate: `key=value` settings for the fitting runs (e.g. run.horizon_days=10), on top of run.*."""
     max_evaluations: int = 40
     """calibrate: most loss evaluations (each one a paired before/after run); sensitivity: most
     model evaluations the study may need (a larger design is refused before anything runs)."""
+    regimes: List[str] = field(default_factory=list)
+    """timeline: the regimes (configs/regime/ names) in order, all run on the same common random numbers."""
+    measures: List[str] = field(default_factory=list)
+    """attribution: the measures of `regime` to attribute its effect to (empty: all of its `measures`;
+    the others are then applied in every subset)."""
+    exact_max_measures: int = 8
+    """attribution: exact Shapley values (every subset, 2^m runs) up to this many measures; sampled
+    orderings beyond it."""
+    permutations: int = 8
+    """attribution: orderings sampled (antithetic pairs) when there are more than `exact_max_measures`."""
+    figure_kpis: List[str] = field(default_factory=list)
+    """timeline and attribution: the KPIs of the figures (registry names; empty: the key KPIs)."""
     uncertainty: str = ""
     """sensitivity: the priors file (default: uncertainty.yaml in the scenario's directory)."""
     stages: List[str] = field(default_factory=lambda: ["bands", "morris", "sobol"])
@@ -97,8 +114,9 @@ class ExperimentConfig:
     diff); the sign of every studied KPI's reform effect is checked too."""
 
 
+
 CONSIGNMENT_CHOICES = ("auto", "full", "sample", "none")
-STUDY_KINDS = ("calibrate", "sensitivity")
+MANY_EVALUATION_KINDS = ("calibrate", "sensitivity", "timeline", "attribution")
 """Experiment kinds that run many evaluations: `output.consignments: auto` keeps no table for them."""
 
 
@@ -111,8 +129,8 @@ class OutputConfig:
     25 MB per full-scale 28-day replication and side): full: every row; sample: a random
     `sample_share` of the consignments of each replication (the same ones on both sides; enough for
     the distributions, not for counts); none: no table (nor calls.parquet). auto: full for a run on
-    its own, none for a sweep point (`-m`), a calibration and a sensitivity study, whose many runs
-    would fill a disk."""
+    its own, none for a sweep point (`-m`), a calibration, a sensitivity study, a timeline and an
+    attribution, whose many runs would fill a disk."""
     sample_share: float = 0.05
     """The share of consignments kept with `consignments: sample`, in (0, 1]."""
 
@@ -120,7 +138,7 @@ class OutputConfig:
         """The choice `auto` stands for in a run of this kind (full, sample or none)."""
         if self.consignments != "auto":
             return self.consignments
-        return "none" if sweep_point or kind in STUDY_KINDS else "full"
+        return "none" if sweep_point or kind in MANY_EVALUATION_KINDS else "full"
 
 
 # ---------------------------------------------------------------- scenario

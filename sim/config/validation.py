@@ -162,6 +162,32 @@ def _check_run(run: RunConfig, experiment: ExperimentConfig) -> None:
         raise ConfigError("experiment.max_evaluations", f"must be >= 1, got {experiment.max_evaluations}")
     if experiment.kind not in EXPERIMENT_KINDS:
         raise ConfigError("experiment.kind", f"unknown kind {experiment.kind!r}; expected one of {', '.join(EXPERIMENT_KINDS)}")
+    _check_study(run, experiment)
+
+
+def _check_study(run: RunConfig, experiment: ExperimentConfig) -> None:
+    """A timeline needs two regimes or more, each once; an attribution needs CIs and a sample size."""
+    if experiment.kind in ("timeline", "attribution"):
+        if run.replications < 2:
+            raise ConfigError("run.replications", f"a {experiment.kind} needs >= 2 replications for a confidence interval")
+        if run.summary_only or run.target_half_width > 0:
+            raise ConfigError("experiment.kind", f"a {experiment.kind} runs fixed replications with milestone tables "
+                              "(no run.summary_only, no run.target_half_width)")
+    if experiment.kind == "timeline":
+        if len(experiment.regimes) < 2:
+            raise ConfigError("experiment.regimes", f"a timeline needs at least two regimes, got {len(experiment.regimes)}"
+                              f"{': ' + experiment.regimes[0] if experiment.regimes else ''}")
+        seen = set()
+        for name in experiment.regimes:
+            if name in seen:
+                raise ConfigError("experiment.regimes", f"regime {name!r} appears twice; each step is a different regime")
+            seen.add(name)
+    if experiment.exact_max_measures < 0:
+        raise ConfigError("experiment.exact_max_measures", f"must be >= 0, got {experiment.exact_max_measures}")
+    if experiment.permutations < 2:
+        raise ConfigError("experiment.permutations", f"must be >= 2 (one antithetic pair), got {experiment.permutations}")
+    if len(set(experiment.measures)) != len(experiment.measures):
+        raise ConfigError("experiment.measures", "lists a measure twice")
 
 
 def _check_output(output: OutputConfig) -> None:

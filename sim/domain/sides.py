@@ -39,8 +39,12 @@ KIND_SIDES: dict[str, tuple[Side, ...]] = {
     "single": (Side.SINGLE,),
     "calibrate": PAIRED,  # the fit evaluates paired runs: targets on the reform effect need both
     "sensitivity": PAIRED,  # every study point is a paired run: the reform effect is an output
+    "timeline": (),  # a study: it simulates no side itself, each of its regimes is a `single` run
+    "attribution": (),  # a study: each subset of measures is a `single` run
 }
 """experiment.kind -> the sides its runs simulate."""
+STUDY_KINDS = ("timeline", "attribution")
+"""Kinds that run a set of `single` runs on common random numbers (sim.runs.study)."""
 
 
 def sides_of(kind: str) -> tuple[Side, ...]:

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.calibration.fit import run_calibration
-from sim.config import Config
+from sim.config import Config, ConfigError
 from sim.config.knobs import apply_knobs
 from sim.config.footprint import check_footprint
 from sim.config.stability import check_stability
+from sim.domain.sides import STUDY_KINDS
 from sim.experiment.long_run import run_summary
 from sim.experiment.progress import say
 from sim.experiment.replications import PARTS_DIR, run_to_precision, sides, summarize
@@ -33,6 +34,9 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     check_footprint(cfg)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.experiment.kind in STUDY_KINDS:  # its variants are composed from the regime files (Hydra)
+        raise ConfigError("experiment.kind", f"{cfg.experiment.kind} runs from the command line or "
+                                             "sim.cli.study.run_study, not from one Config")
     if cfg.experiment.kind == "calibrate":
         return run_calibration(cfg, out_dir, resolved_yaml, echo=echo)
     if cfg.experiment.kind == "sensitivity":
@@ -61,7 +65,8 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
             prev = samples.get(res.side, (np.zeros(0), np.zeros(0, bool)))
             samples[res.side] = (np.concatenate((prev[0], d)), np.concatenate((prev[1], obs)))
         regimes = sides(cfg)
-        clearance_ecdf({s: (regimes[s].name, *samples[s]) for s in regimes}, out_dir)
+        if cfg.experiment.figures:
+            clearance_ecdf({s: (regimes[s].name, *samples[s]) for s in regimes}, out_dir)
         text = write_results(cfg, out_dir, stats, resolved_yaml, started)
         if echo:
             say(text)

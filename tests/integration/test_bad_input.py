@@ -96,7 +96,7 @@ CASES = [
     ("foo=1", "foo", "unknown key; expected one of run, experiment"),
     ("port.terminals.nope.berths=3", "port.terminals.nope", "unknown key; expected one of dct"),
     ("regime=nonexistent", "regime", f"unknown option 'nonexistent'; available: {REGIME_FILES}"),
-    ("experiment=nope", "experiment", "unknown option 'nope'; available: calibrate, compare, sensitivity, single"),
+    ("experiment=nope", "experiment", "unknown option 'nope'; available: attribution, calibrate, compare, sensitivity, single, timeline"),
     ("regime@baseline=nope", "regime@baseline", f"unknown option 'nope'; available: {REGIME_FILES}"),
     # 8. '+' on schema keys, and '+'/'++' adding keys the schema lacks
     ("+run.seed=5", "run.seed", "already in the schema"),
@@ -132,6 +132,22 @@ CASES = [
     ("run.replications=1000000000", "run.replications", "2e+09 replication results held"),
     (("experiment=single", "run.replications=1", "run.horizon_days=365070"), "run.horizon_days",
      "run.summary_only=true would fit"),
+    # 9d. studies (sim/cli/study.py): a timeline of one regime, a regime twice or unknown; an unknown
+    # measure, a measure without a file, a regime that differs from its base by more than its measures
+    (("experiment=timeline", "experiment.regimes=[after_reform]"), "experiment.regimes",
+     "a timeline needs at least two regimes, got 1"),
+    (("experiment=timeline", "experiment.regimes=[before_reform,after_reform,before_reform]"), "experiment.regimes",
+     "regime 'before_reform' appears twice"),
+    (("experiment=timeline", "experiment.regimes=[before_reform,nope]"), "experiment.regimes",
+     "unknown regime 'nope'; available: after_reform, before_reform"),
+    (("experiment=attribution", "experiment.measures=[paperless,nope]"), "experiment.measures",
+     "unknown measure 'nope'; after_reform's measures: regional_integration"),
+    (("experiment=attribution", "regime.measures=[paperless,nope]"), "regime.measures",
+     "after_reform names measure 'nope', which has no file regime/measure/nope.yaml"),
+    (("experiment=attribution", "regime=red_channel_x2"), "regime",
+     "red_channel_x2 differs from its base (after_reform) with all its measures at channel_factors_applied.red"),
+    (("experiment=attribution", "experiment.permutations=1"), "experiment.permutations", "must be >= 2"),
+    (("experiment=timeline", "experiment.figure_kpis=[nope]"), "experiment.figure_kpis", "unknown KPI 'nope'"),
     # 10. bad override syntax
     ("run.seed=[", "run.seed", "cannot parse override"),
     ("run.seed=1,2", "run.seed", "is a sweep"),
@@ -153,7 +169,9 @@ def test_bad_input_is_one_line_naming_the_key(overrides, key, problem):
     [*SMALL, "hydra.run.dir=/tmp/portclear-never-created"],
     ["experiment=single", "run.replications=1", "++run.seed=5", "regime@baseline=after_reform"],
     ["+load=dalian_congested"],  # '+' for a group the defaults list lacks (not "already in the defaults list")
-], ids=["defaults", "small", "single", "add_group"])
+    ["experiment=timeline", "experiment.regimes=[before_reform,after_reform,red_channel_x2]"],
+    ["experiment=attribution"],
+], ids=["defaults", "small", "single", "add_group", "timeline", "attribution"])
 def test_valid_input_passes(overrides):
     assert first_config_error(overrides) is None
 
@@ -206,7 +224,10 @@ def test_validate_rejects_empty_services_and_tables(path, key, problem):
     (["regime.officers=5"], "regime.officers"),                          # overloaded station (stability)
     (["run.horizon_days=1e12"], "run.horizon_days"),                     # cannot fit in memory
     (["--config-name=config", "run.replications=1"], "run.replications"),  # caught in app(), after Hydra made the dir
-], ids=["type", "semantic", "unknown-key", "unknown-option", "plus-key", "overloaded", "memory", "in-app"])
+    (["experiment=timeline", "experiment.regimes=[after_reform]"], "experiment.regimes"),  # a timeline of one
+    (["experiment=attribution", "experiment.measures=[nope]"], "experiment.measures"),     # an unknown measure
+], ids=["type", "semantic", "unknown-key", "unknown-option", "plus-key", "overloaded", "memory", "in-app",
+        "timeline-of-one", "unknown-measure"])
 def test_cli_bad_input(tmp_path, args, key):
     out = tmp_path / "out"
     result = run_cli(*args, f"hydra.run.dir={out}", timeout=60)
@@ -272,3 +293,40 @@ def test_cli_malformed_yaml_is_one_line_and_writes_nothing(tmp_path):
         (f"error: {tmp_path}/mine/regime/tab.yaml:5:10: found character '\\t' that cannot start any token "
          "(while scanning for the next token)")]
     assert result.stdout == "" and not out.exists()
+
+
+MEASURE_CASES = [
+    # a measure that changes a key no regime has
+    ("officerz: 3\n", "regime.measure.bogus.officerz", "not a regime key"),
+    # a measure that changes a key to a value of the wrong type
+    ("transit: {share_truck: lots}\n", "regime.measure.bogus.transit.share_truck", "not a regime key or not of its type"),
+]
+
+
+@pytest.mark.parametrize("text, key, problem", MEASURE_CASES, ids=["unknown-key", "wrong-type"])
+def test_bad_measure_file_is_one_line(tmp_path, text, key, problem):
+    """A planner's reform whose measure overrides a key that does not exist (or with a wrong type):
+    found when the attribution reads the measure, before anything runs."""
+    (tmp_path / "regime" / "measure").mkdir(parents=True)
+    (tmp_path / "regime" / "measure" / "bogus.yaml").write_text(text)
+    (tmp_path / "regime" / "bogus_reform.yaml").write_text(
+        "defaults:\n  - before_reform@_here_\n  - _self_\nname: bogus_reform\nmeasures: [bogus]\n")
+    message = first_config_error(["experiment=attribution", "regime=bogus_reform",
+                                  f"hydra.searchpath=['file://{tmp_path}']"])
+    assert message is not None and message.startswith(f"{key}: "), message
+    assert problem in message and "\n" not in message
+
+
+def test_cli_bad_measure_file_writes_nothing(tmp_path):
+    own = tmp_path / "own"
+    (own / "regime" / "measure").mkdir(parents=True)
+    (own / "regime" / "measure" / "bogus.yaml").write_text("officerz: 3\n")
+    (own / "regime" / "bogus_reform.yaml").write_text(
+        "defaults:\n  - before_reform@_here_\n  - _self_\nname: bogus_reform\nmeasures: [bogus]\n")
+    out = tmp_path / "out"
+    result = run_cli("--config-dir", str(own), "experiment=attribution", "regime=bogus_reform",
+                     f"hydra.run.dir={out}", timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("error: regime.measure.bogus.officerz: ")
+    assert not out.exists()

@@ -22,15 +22,16 @@ FIGURES = {
     "02_what_if_sweep": 2,              # response curves, heat map
     "03_calibration": 2,                # calibration targets, warm-up
     "04_intermodal_and_cold_chain": 6,  # train loads, reefer plugs, inland door, transshipment, resources, queues
+    "05_reform_attribution": 2,         # waterfalls: import release time, exports within 24 h
     "06_uncertainty": 3,                # uncertainty bands, a tornado, Sobol indices
 }
 """Figures each notebook shows, one per figure cell."""
 
 
-def test_there_are_the_planner_notebooks():
+def test_there_are_six_planner_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01_reform_comparison.ipynb", "02_what_if_sweep.ipynb", "03_calibration.ipynb",
-        "04_intermodal_and_cold_chain.ipynb", "06_uncertainty.ipynb",
+        "04_intermodal_and_cold_chain.ipynb", "05_reform_attribution.ipynb", "06_uncertainty.ipynb",
     ]
 
 
@@ -53,6 +54,7 @@ def test_notebook_has_a_parameter_cell(path: Path):
 
 
 RUNS = {"01_reform_comparison": 1, "02_what_if_sweep": 6, "03_calibration": 1, "04_intermodal_and_cold_chain": 1,
+        "05_reform_attribution": 8,  # 05: the 2^3 subsets of three measures, each a run
         "06_uncertainty": 1}
 """Runs each notebook writes into the results folder, each catalogued there."""
 

@@ -50,7 +50,25 @@ def test_stored_bytes_section_per_replication_and_relative_to_full():
                  "bytes_per_replication": 0.05e6}}}
     text = render({**RESULTS, "stored_bytes": stored}, {"full_year_s": 60.0, "full_year_rss_mb": 2048.0,
                                                         "visit_ratio": 2.0, "parallel_efficiency": 0.85})
-    assert "## (e) Bytes written per replication" in text
+    assert "## (f) Bytes written per replication" in text
     assert "| full | 30.07 | 120.00 | 0.10 | 0.20 | 120.30 | 10.0 |" in text
     assert "| none | 0.05 | 0.00 | 0.00 | 0.20 | 0.20 | 10.0 |" in text
     assert "Relative to full: full 100.0%, none 0.2%." in text
+
+
+def test_report_shows_the_attribution_target_and_its_figures():
+    e = {"command": ["experiment=attribution"], "cores": 2, "wall_s": 700.0, "cpu_s": 500.0, "subsets": 64,
+         "method": "sampled", "measures": ["a", "b"], "orderings": 8, "load_after": "1.0",
+         "overloaded": [{"measures": ["b"], "stations": ["x: offered load 1.2"]}],
+         "figures": {"export_release_within_24h_share": {
+             "base": 0.9, "target": 0.95, "total": {"mean": 0.05, "ci_low": 0.04, "ci_high": 0.06},
+             "shapley": {"a": {"mean": 0.03, "ci_low": 0.02, "ci_high": 0.04},
+                         "b": {"mean": 0.02, "ci_low": None, "ci_high": None}},
+             "mc_error": {"a": 0.001, "b": None}, "interaction": {"mean": 0.0, "ci_low": -0.01, "ci_high": 0.01}}}}
+    text = render({**RESULTS, "attribution": e, "kept": {"sections": ["full_year"], "date": "d", "code": "c", "load": "l"}},
+                  {"full_year_s": 60.0, "full_year_rss_mb": 2048.0, "visit_ratio": 2.0, "parallel_efficiency": 0.85,
+                   "attribution_s": 600.0})
+    assert "2 cores: <= 600 s | 700 s | **not met** |" in text
+    assert "| a | +3.00 [+2.00, +4.00] | 0.10 |" in text and "| b | +2.00 |  |" in text  # shares in pp
+    assert "500 s, i.e. 250 s of wall time on 2 otherwise idle cores" in text
+    assert "Sections full_year: kept from the run of d" in text and "Subsets run with run.allow_overload: b" in text

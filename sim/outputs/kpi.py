@@ -115,8 +115,14 @@ def cohort_open_share(table, window: Window) -> float:
     return _mean(np.isnan(Frame.concat(foreign(imports), foreign(exports))["out"]))
 
 
+ARRIVAL_COLUMN = {"import": "vessel_arrival", "export": "gate_in"}
+"""Where the national "overall clearance time" starts, per direction: the vessel's arrival for an
+import, the box's arrival at the port (gate-in) for an export; it ends at customs release."""
+
+
 def clearance_kpis(table: Frame, window: Window, rates=None) -> dict:
-    """Lodged to released (the 24-h share, mean, p90) and accepted to released, per direction."""
+    """Lodged to released (the 24-h share, mean, p90), arrival to released (the span of the national
+    overall clearance time) and accepted to released, per direction."""
     k = {}
     for name, part in (("import", foreign(import_cohort(table, window))),
                        ("export", foreign(export_cohort(table, window)))):
@@ -126,6 +132,9 @@ def clearance_kpis(table: Frame, window: Window, rates=None) -> dict:
         k[f"{name}_clearance_hours_mean"] = s["mean"]
         k[f"{name}_clearance_hours_p90"] = s["p90"]
         k[f"{name}_declarations"] = float(len(part))
+        d, obs = duration(part, ARRIVAL_COLUMN[name], "released", window)
+        # released before the box arrived (pre-arrival declaration): released on arrival, 0 h
+        k[f"{name}_arrival_to_release_hours_mean"] = summarize_durations(np.maximum(d, 0.0), obs)["mean"]
         d, obs = duration(part, "accepted", "released", window)
         k[f"{name}_processing_hours_mean"] = summarize_durations(d, obs)["mean"]  # accepted -> released, waits too
         k[f"{name}_customs_work_hours_mean"] = _customs_work_mean(part)  # officers' own time (T3)

@@ -507,6 +507,34 @@ class ReeferProductConfig:
 
 
 @dataclass
+class ResourceCostsConfig:
+    """What the staffed pools cost a year (CNY): officers by shift, inspection bays (capital a
+    year + operating per hour open), inland office staff. `sim.outputs.resources` prices a regime."""
+
+    officer_cny_per_hour: float = 0.0
+    """A document-check officer's fully loaded cost per hour worked in office hours."""
+    office_hours: CalendarConfig = field(default_factory=lambda: CalendarConfig([0, 1, 2, 3, 4], 8.5, 17.0))
+    """Paid at the plain rate; other weekday hours from `morning_from_hour` to `evening_until_hour`
+    are evening hours; the rest (and every hour of a day not in `office_hours.days`) night/weekend."""
+    morning_from_hour: float = 6.0
+    evening_until_hour: float = 22.0
+    evening_factor: float = 1.0
+    """Evening hours cost this times the office-hours rate."""
+    night_weekend_factor: float = 1.0
+    """Night and weekend hours cost this times the office-hours rate."""
+    bay_capital_cny_per_year: Dict[str, float] = field(default_factory=dict)
+    """inspection station -> capital cost per bay (or scanner lane) per year (annuity)."""
+    bay_cny_per_open_hour: Dict[str, float] = field(default_factory=dict)
+    """inspection station -> operating cost per bay per hour its calendar is open (crew, power)."""
+    inland_officer_cny_per_hour: float = 0.0
+    """An inland customs officer's cost per office hour (same shift factors); counted only where the
+    regime uses the inland offices (second declaration or export transit)."""
+    inland_bay_capital_cny_per_year: float = 0.0
+    inland_bay_cny_per_open_hour: float = 0.0
+    weeks_per_year: float = 52.0
+
+
+@dataclass
 class CostsConfig:
     name: str = MISSING
     handling_cny_per_teu: float = MISSING
@@ -545,6 +573,8 @@ class CostsConfig:
     """Guarantee for a transit box whose duty is paid inland: duty and import VAT, as a share of the cargo value."""
     transit_guarantee_rate_per_year: float = 0.0
     """Cost of the guarantee per year held (capital tied up or a bank guarantee's fee), port to inland release."""
+    resources: ResourceCostsConfig = field(default_factory=ResourceCostsConfig)
+    """What the port's staffed resources cost (officers, bays, inland offices), for `+optimise`."""
     reefer_products: Dict[str, ReeferProductConfig] = field(default_factory=dict)
     """Product mix of reefer cargo with each product's daily value loss; when given, the reefer spoilage rate
     is its mix-weighted rate and `spoilage_share_per_day.reefer` must be left at 0."""

@@ -26,7 +26,7 @@ from sim.experiment.progress import EXIT_BROKEN_PIPE, STDOUT_CLOSED, stdout_gone
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
-def app(cfg: DictConfig) -> None:
+def app(cfg: DictConfig):
     from hydra.types import RunMode
 
     hc = HydraConfig.get()
@@ -45,11 +45,17 @@ def app(cfg: DictConfig) -> None:
     context = RunContext(
         run_dir=out_dir, resolved_yaml=OmegaConf.to_yaml(cfg, resolve=True), overrides=list(hc.overrides.task),
         multirun=multirun, sweep_dir=str(Path(hc.sweep.dir).resolve()) if multirun else None,
-        job_num=hc.job.num if multirun else None, sweep=str(hc.runtime.choices.get("sweep") or ""),
+        job_num=hc.job.num if multirun else None,
+        sweep=str(hc.runtime.choices.get("sweep") or hc.runtime.choices.get("optimise") or ""),
         config_dirs=describe_dirs(user_dirs(hc.runtime.config_sources)),
         regime_changes=_regime_changes(cfg),
     )
     try:
+        if config.optimise.objectives:  # a trial of `+optimise=NAME`: Optuna's sweeper reads the return value
+            from sim.runs.trial import run_trial
+
+            result = run_trial(config, context)
+            return result.values[0] if len(result.values) == 1 else list(result.values)
         execute(config, context)
     except ConfigError as e:  # found at run time (e.g. run.precision_kpi); nothing written
         _remove_if_empty(out_dir)

@@ -588,6 +588,33 @@ class CostsConfig:
 
 
 @dataclass
+class ConstraintConfig:
+    """A service target an optimisation must meet: `kpi` >= `min` (or <= `max`)."""
+
+    kpi: str = MISSING
+    min: Optional[float] = None
+    max: Optional[float] = None
+    on: str = "ci"
+    """ci: the interval's worse end across replications must meet it (chance-constrained); mean: the mean."""
+
+
+@dataclass
+class OptimiseConfig:
+    """An optimisation's objectives and targets (`+optimise=NAME`, sim.outputs.objective); its
+    search space is `hydra.sweeper.params`. Not part of a point's identity (sim.store.identity)."""
+
+    objectives: List[str] = field(default_factory=list)
+    """Quantities to minimise, in the order of `hydra.sweeper.direction`: `resource_cost` (CNY a
+    year, sim.outputs.resources) or KPI names (their mean). Empty: not an optimisation."""
+    constraints: List[ConstraintConfig] = field(default_factory=list)
+    penalty_cny: float = 1.0e10
+    """An infeasible trial's objective: its value + penalty_cny x (1 + shortfall), so every feasible
+    trial ranks before every infeasible one and, among those, the nearer one first."""
+    confirm_replications: int = 0
+    """Replications of the best feasible point's re-evaluation after the study (0: none)."""
+
+
+@dataclass
 class Config:
     run: RunConfig = field(default_factory=RunConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
@@ -600,3 +627,4 @@ class Config:
     """The regime compared against (the 'before' side)."""
     costs: CostsConfig = MISSING
     traders: TradersConfig = MISSING
+    optimise: OptimiseConfig = field(default_factory=OptimiseConfig)

@@ -1,0 +1,57 @@
+"""One optimisation trial (`+optimise=NAME`): run the point (or reuse it), score it, catalogue it.
+
+Why in the runs layer: a trial is a run (skip-if-complete by config hash, so a point the sampler
+proposes again is not simulated again) plus its score (sim.outputs.objective) and a `trials` row
+in the DuckDB catalog (the point's overrides, KPIs, resource cost, objective, feasibility). Every
+trial is a summary-only evaluation: the study's config sets `experiment.write_table=false`, so a
+trial keeps kpis.json and replications.csv, and, with the same `run.seed`, every trial sees the
+same ships and cargo (common random numbers).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from sim.config import Config
+from sim.domain.sides import Side
+from sim.experiment.replications import sides
+from sim.outputs.objective import Evaluation, evaluate
+from sim.outputs.resources import resource_costs
+from sim.runs.runner import RunContext, _tolerant, execute, open_catalog, read_record
+from sim.store.atomic import atomic_write_json
+from sim.store.identity import now_iso
+
+TRIAL_FILE = "trial.json"
+
+
+def run_trial(cfg: Config, ctx: RunContext) -> Evaluation:
+    """Run (or reuse) the point, score it, write trial.json and the catalog's trials row."""
+    execute(cfg, ctx)
+    record = read_record(Path(ctx.run_dir))
+    run_dir, run_id = Path(ctx.run_dir), record.run_id
+    if record.status == "skipped" and record.reused_run_id:
+        run_id = record.reused_run_id
+        cat = open_catalog(cfg, Path(ctx.run_dir))
+        rows = cat.query("SELECT run_dir FROM runs WHERE run_id = ?", [run_id]) if cat is not None else None
+        if rows is not None and len(rows):
+            run_dir = Path(rows.run_dir.iloc[0])
+    side = next(iter(sides(cfg)))
+    summary = json.loads((run_dir / Side(side).subdirectory / "kpis.json").read_text())
+    return score(cfg, ctx, summary, run_id)
+
+
+def score(cfg: Config, ctx: RunContext, summary: dict, run_id: str) -> Evaluation:
+    costs = resource_costs(cfg.port, cfg.regime, cfg.costs)
+    result = evaluate(summary, costs["total"], cfg.optimise)
+    params = dict(o.split("=", 1) for o in ctx.overrides if "=" in o)
+    kpis = {name: {k: s.get(k) for k in ("mean", "ci_low", "ci_high", "n")} for name, s in summary.items()}
+    objective = {"names": list(cfg.optimise.objectives), "values": result.values, "raw": result.raw}
+    atomic_write_json(Path(ctx.run_dir) / TRIAL_FILE, {
+        "run_id": run_id, "params": params, "resource_cost": costs, "feasible": result.feasible,
+        "shortfall": result.shortfall, "objective": objective, "optimise": asdict(cfg.optimise)})
+    cat = open_catalog(cfg, Path(ctx.run_dir))
+    if cat is not None:
+        _tolerant(cat, cat.record_trial, ctx.sweep, ctx.sweep_dir or str(Path(ctx.run_dir).resolve()), ctx.job_num,
+                  run_id, params, kpis, costs["total"], objective, result.feasible, result.shortfall, now_iso())
+    return result

@@ -36,6 +36,8 @@ def app(cfg: DictConfig):
         config = to_config(cfg)
     except ConfigError as e:
         _remove_if_empty(out_dir)
+        if multirun and cfg.get("optimise") and cfg.optimise.objectives:  # a trial the checks refuse
+            return _refused_trial(cfg, hc, out_dir, str(e))
         _fail_job(str(e), multirun, hc)
         return
     for line in scale_warnings(config) + overload_warnings(config):
@@ -64,6 +66,21 @@ def app(cfg: DictConfig):
         fail(f"interrupted; {out_dir} is incomplete (run.json says so)", EXIT_INTERRUPTED)
     except OSError as e:  # a full disk, a directory removed under the run: run.json never says complete
         _fail_job(write_error(e, out_dir), multirun, hc, 1)
+
+
+def _refused_trial(cfg: DictConfig, hc, out_dir: Path, message: str):
+    """An optimisation's point refused by the checks (an overloaded pool): scored infeasible, so
+    the study carries on (sim.runs.trial.refused_trial); the line says why."""
+    from sim.runs.runner import RunContext
+    from sim.runs.trial import refused_trial
+
+    print(f"[job {hc.job.num}] {' '.join(hc.overrides.task)}: refused ({' '.join(message.split())}); "
+          "scored as infeasible", file=sys.stderr, flush=True)
+    context = RunContext(run_dir=out_dir, overrides=list(hc.overrides.task), multirun=True,
+                         sweep_dir=str(Path(hc.sweep.dir).resolve()), job_num=hc.job.num,
+                         sweep=str(hc.runtime.choices.get("optimise") or ""))
+    values = refused_trial(OmegaConf.to_container(cfg, resolve=True), context, message)
+    return values[0] if len(values) == 1 else values
 
 
 def _regime_changes(cfg: DictConfig) -> dict:

@@ -594,7 +594,7 @@ class ConstraintConfig:
     kpi: str = MISSING
     min: Optional[float] = None
     max: Optional[float] = None
-    on: str = "ci"
+    judge: str = "ci"
     """ci: the interval's worse end across replications must meet it (chance-constrained); mean: the mean."""
 
 
@@ -603,6 +603,8 @@ class OptimiseConfig:
     """An optimisation's objectives and targets (`+optimise=NAME`, sim.outputs.objective); its
     search space is `hydra.sweeper.params`. Not part of a point's identity (sim.store.identity)."""
 
+    study: str = ""
+    """The study's name: Optuna's (`hydra.sweeper.study_name`) and the catalog's `trials.study`."""
     objectives: List[str] = field(default_factory=list)
     """Quantities to minimise, in the order of `hydra.sweeper.direction`: `resource_cost` (CNY a
     year, sim.outputs.resources) or KPI names (their mean). Empty: not an optimisation."""

@@ -4,7 +4,7 @@ Why pure and separate from Optuna: the same code scores a simulated trial (`+opt
 sim.runs.trial) and the analytic toy checks (an M/M/c queue against Erlang-C), so the check covers
 the path a real study takes. Every objective is minimised.
 
-A constraint (`optimise.constraints`) is chance-constrained by default (`on: ci`): the worse end
+A constraint (`optimise.constraints`) is chance-constrained by default (`judge: ci`): the worse end
 of the 95 % interval across replications must meet the bound (the lower end for `min`, the upper
 for `max`). Its shortfall is how far that end misses, as a fraction of the bound (so targets in
 different units add up). The constraint is handled as a penalty, not as Optuna constraints
@@ -69,7 +69,7 @@ def evaluate(summary: Mapping, cost: float, spec) -> Evaluation:
         raw[name] = float(cost) if name == RESOURCE_COST else float(summary[name]["mean"])
     shortfall = 0.0
     for c in _get(spec, "constraints") or ():
-        minimum, maximum, on = _get(c, "min"), _get(c, "max"), _get(c, "on", "ci")
+        minimum, maximum, on = _get(c, "min"), _get(c, "max"), _get(c, "judge", "ci")
         value = judged_value(summary, _get(c, "kpi"), minimum is not None, on)
         raw[f"{_get(c, 'kpi')}@{on}"] = value
         shortfall += shortfall_of(value, minimum, maximum)

@@ -20,6 +20,8 @@ from sim.outputs.objective import Evaluation, evaluate
 from sim.outputs.resources import resource_costs
 from sim.runs.runner import RunContext, _tolerant, execute, open_catalog, read_record
 from sim.store.atomic import atomic_write_json
+from sim.store.catalog import Catalog
+from sim.store.catalog import resolve as catalog_path
 from sim.store.identity import now_iso
 
 TRIAL_FILE = "trial.json"
@@ -44,7 +46,7 @@ def run_trial(cfg: Config, ctx: RunContext) -> Evaluation:
 def score(cfg: Config, ctx: RunContext, summary: dict, run_id: str) -> Evaluation:
     costs = resource_costs(cfg.port, cfg.regime, cfg.costs)
     result = evaluate(summary, costs["total"], cfg.optimise)
-    params = dict(o.split("=", 1) for o in ctx.overrides if "=" in o)
+    params = trial_params(ctx.overrides)
     kpis = {name: {k: s.get(k) for k in ("mean", "ci_low", "ci_high", "n")} for name, s in summary.items()}
     objective = {"names": list(cfg.optimise.objectives), "values": result.values, "raw": result.raw}
     atomic_write_json(Path(ctx.run_dir) / TRIAL_FILE, {
@@ -52,6 +54,39 @@ def score(cfg: Config, ctx: RunContext, summary: dict, run_id: str) -> Evaluatio
         "shortfall": result.shortfall, "objective": objective, "optimise": asdict(cfg.optimise)})
     cat = open_catalog(cfg, Path(ctx.run_dir))
     if cat is not None:
-        _tolerant(cat, cat.record_trial, ctx.sweep, ctx.sweep_dir or str(Path(ctx.run_dir).resolve()), ctx.job_num,
+        _tolerant(cat, cat.record_trial, cfg.optimise.study or ctx.sweep, ctx.sweep_dir or str(Path(ctx.run_dir).resolve()), ctx.job_num,
                   run_id, params, kpis, costs["total"], objective, result.feasible, result.shortfall, now_iso())
     return result
+
+
+def refused_trial(cfg, ctx: RunContext, message: str) -> list[float]:
+    """A point the checks refuse (an overloaded pool: sim.config.stability): not simulated, scored
+    as missing every target in full (shortfall 1 a constraint, at least 1), so the study goes on.
+    `cfg`: the composed config as a mapping (it did not validate into a Config)."""
+    from sim.outputs.objective import RESOURCE_COST
+
+    spec = cfg["optimise"]
+    try:
+        cost = resource_costs(cfg["port"], cfg["regime"], cfg["costs"])["total"]
+    except Exception:  # noqa: BLE001 - a point too broken to price: the penalty alone ranks it
+        cost = 0.0
+    shortfall = float(max(1, len(spec["constraints"] or ())))
+    penalty = float(spec["penalty_cny"]) * (1.0 + shortfall)
+    values = [(cost if name == RESOURCE_COST else 0.0) + penalty for name in spec["objectives"]]
+    params = trial_params(ctx.overrides)
+    objective = {"names": list(spec["objectives"]), "values": values, "raw": {}, "refused": message}
+    path = catalog_path(str(cfg["run"]["catalog"]), Path(ctx.run_dir))
+    if path is not None:
+        cat = Catalog(path)
+        _tolerant(cat, cat.record_trial, str(spec["study"]) or ctx.sweep, ctx.sweep_dir or str(ctx.run_dir),
+                  ctx.job_num, None, params, {}, cost, objective, False, shortfall, now_iso())
+    return values
+
+
+FIXED = ("run.", "optimise.", "hydra.", "experiment.")
+
+
+def trial_params(overrides) -> dict:
+    """The point's searched settings: its overrides less the study's fixed ones (run length,
+    replications, the study's own settings, group selections such as `+optimise=NAME`)."""
+    return dict(o.split("=", 1) for o in overrides if "=" in o and not o.startswith(("+", "~", *FIXED)))

@@ -137,8 +137,10 @@ def study_report(config: DictConfig, sweep_dir: Path) -> str | None:
     out: dict = {"study": str(config.hydra.sweeper.study_name), "trials": len(trials)}
     lines = [f"optimise: study {out['study']}: {len(trials)} trial(s) in the catalog"]
     if len(spec.objectives) > 1:
-        points = [tuple(t["raw"][n] for n in spec.objectives) for t in trials]
-        front = [trials[i] for i in pareto_front(points)]
+        scored = [t for t in trials if t["raw"]]  # refused points (overloaded) have no KPIs
+        points = [tuple(t["raw"][n] for n in spec.objectives) for t in scored]
+        front = [scored[i] for i in pareto_front(points)]
+        pareto_table(front, list(spec.objectives), sweep_dir)
         out["pareto"] = front
         lines.append(f"Pareto front: {len(front)} point(s) of {len(trials)}")
         if front:
@@ -166,6 +168,21 @@ def study_report(config: DictConfig, sweep_dir: Path) -> str | None:
     (sweep_dir / REPORT_FILE).write_text(json.dumps(out, indent=2, default=str))
     lines.append(f"report: {sweep_dir / REPORT_FILE}")
     return "\n".join(lines)
+
+
+def pareto_table(front: list[dict], objectives: list[str], sweep_dir: Path) -> Path:
+    """pareto.csv: the front's points, their searched settings and objectives, cheapest first."""
+    import csv
+
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    keys = sorted({k for t in front for k in t["params"]})
+    path = sweep_dir / "pareto.csv"
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([*objectives, *keys, "run_id"])
+        for t in sorted(front, key=lambda t: t["raw"][objectives[0]]):
+            writer.writerow([*(t["raw"][n] for n in objectives), *(t["params"].get(k, "") for k in keys), t["run_id"]])
+    return path
 
 
 def _target(c) -> str:

@@ -50,7 +50,7 @@ def app(cfg: DictConfig):
         job_num=hc.job.num if multirun else None,
         sweep=str(hc.runtime.choices.get("sweep") or hc.runtime.choices.get("optimise") or ""),
         config_dirs=describe_dirs(user_dirs(hc.runtime.config_sources)),
-        regime_changes=_regime_changes(cfg),
+        regime_changes=_regime_changes(cfg), searched=_searched(hc),
     )
     try:
         if config.optimise.objectives:  # a trial of `+optimise=NAME`: Optuna's sweeper reads the return value
@@ -78,9 +78,15 @@ def _refused_trial(cfg: DictConfig, hc, out_dir: Path, message: str):
           "scored as infeasible", file=sys.stderr, flush=True)
     context = RunContext(run_dir=out_dir, overrides=list(hc.overrides.task), multirun=True,
                          sweep_dir=str(Path(hc.sweep.dir).resolve()), job_num=hc.job.num,
-                         sweep=str(hc.runtime.choices.get("optimise") or ""))
+                         sweep=str(hc.runtime.choices.get("optimise") or ""), searched=_searched(hc))
     values = refused_trial(OmegaConf.to_container(cfg, resolve=True), context, message)
     return values[0] if len(values) == 1 else values
+
+
+def _searched(hc) -> list:
+    """The keys Optuna's sweeper searches (its `params`); none for other sweepers."""
+    params = hc.sweeper.get("params") if "optuna" in str(hc.sweeper.get("_target_", "")) else None
+    return [str(k) for k in (params or {})]
 
 
 def _regime_changes(cfg: DictConfig) -> dict:

@@ -72,8 +72,10 @@ def _search_space_error(master: DictConfig, params) -> str | None:
         if OmegaConf.select(master, key, default=_MISSING) is _MISSING:
             return f"hydra.sweeper.params.{key}: no such key in the config to search over"
         v = override.value()
-        if isinstance(v, (RangeSweep, IntervalSweep)) and v.start is not None and v.stop is not None and v.start > v.stop:
-            return f"hydra.sweeper.params.{key}: lower bound {v.start} is above the upper bound {v.stop}"
+        low = getattr(v, "start", None) if isinstance(v, (RangeSweep, IntervalSweep)) else None
+        high = getattr(v, "stop", None) if isinstance(v, RangeSweep) else getattr(v, "end", None)
+        if low is not None and high is not None and low > high:
+            return f"hydra.sweeper.params.{key}: lower bound {low:g} is above the upper bound {high:g}"
     return None
 
 
@@ -202,7 +204,8 @@ def confirm(config: DictConfig, sweep_dir: Path, top: dict) -> dict | None:
 
     n = int(config.optimise.get("confirm_replications") or 0)
     task = [o for o in OmegaConf.to_container(config.hydra.overrides.task) if not _is_param(o, top)]
-    overrides = task + [f"{k}={v}" for k, v in top["params"].items()] + [f"run.replications={n or config.run.replications}",
+    searchpath = [o for o in OmegaConf.to_container(config.hydra.overrides.hydra) if o.startswith("hydra.searchpath=")]
+    overrides = searchpath + task + [f"{k}={v}" for k, v in top["params"].items()] + [f"run.replications={n or config.run.replications}",
                                                                            "run.first_replication=0"]
     try:
         cfg = compose(config_name="config", overrides=overrides)

@@ -46,7 +46,7 @@ def run_trial(cfg: Config, ctx: RunContext) -> Evaluation:
 def score(cfg: Config, ctx: RunContext, summary: dict, run_id: str) -> Evaluation:
     costs = resource_costs(cfg.port, cfg.regime, cfg.costs)
     result = evaluate(summary, costs["total"], cfg.optimise)
-    params = trial_params(ctx.overrides)
+    params = trial_params(ctx.overrides, ctx.searched)
     kpis = {name: {k: s.get(k) for k in ("mean", "ci_low", "ci_high", "n")} for name, s in summary.items()}
     objective = {"names": list(cfg.optimise.objectives), "values": result.values, "raw": result.raw}
     atomic_write_json(Path(ctx.run_dir) / TRIAL_FILE, {
@@ -73,7 +73,7 @@ def refused_trial(cfg, ctx: RunContext, message: str) -> list[float]:
     shortfall = float(max(1, len(spec["constraints"] or ())))
     penalty = float(spec["penalty_cny"]) * (1.0 + shortfall)
     values = [(cost if name == RESOURCE_COST else 0.0) + penalty for name in spec["objectives"]]
-    params = trial_params(ctx.overrides)
+    params = trial_params(ctx.overrides, ctx.searched)
     objective = {"names": list(spec["objectives"]), "values": values, "raw": {}, "refused": message}
     path = catalog_path(str(cfg["run"]["catalog"]), Path(ctx.run_dir))
     if path is not None:
@@ -86,7 +86,9 @@ def refused_trial(cfg, ctx: RunContext, message: str) -> list[float]:
 FIXED = ("run.", "optimise.", "hydra.", "experiment.")
 
 
-def trial_params(overrides) -> dict:
-    """The point's searched settings: its overrides less the study's fixed ones (run length,
-    replications, the study's own settings, group selections such as `+optimise=NAME`)."""
+def trial_params(overrides, searched=()) -> dict:
+    """The point's searched settings: the overrides of the `searched` keys (none given: its
+    overrides less the study's fixed ones, such as run length and `+optimise=NAME`)."""
+    if searched:
+        return {k: v for k, v in (o.split("=", 1) for o in overrides if "=" in o) if k in set(searched)}
     return dict(o.split("=", 1) for o in overrides if "=" in o and not o.startswith(("+", "~", *FIXED)))

@@ -148,7 +148,12 @@ def study_report(config: DictConfig, sweep_dir: Path) -> str | None:
         if front:
             from sim.viz.plots_optimise import pareto_figure
 
-            path = pareto_figure(trials, front, list(spec.objectives), sweep_dir)
+            marks = mark_regimes(config, sweep_dir)
+            out["marks"] = marks
+            for name, raw in marks.items():
+                lines.append(f"{name} as configured: " + ", ".join(f"{k} = {v:.4g}" for k, v in raw.items()))
+            xy = {name: tuple(raw[n] for n in spec.objectives[:2]) for name, raw in marks.items()}
+            path = pareto_figure(trials, front, list(spec.objectives), sweep_dir, xy)
             lines.append(f"figure: {path}")
     else:
         top, closest = best(trials)
@@ -238,6 +243,34 @@ def confirm(config: DictConfig, sweep_dir: Path, top: dict) -> dict | None:
     judged = ", ".join(f"{k} = {v:.4g}" for k, v in evaluation.raw.items())
     result["line"] += f"\nconfirmed with {n} replications: {verdict} ({judged})"
     return result
+
+
+def mark_regimes(config: DictConfig, sweep_dir: Path) -> dict[str, dict]:
+    """Each of `optimise.mark_regimes` run as configured (the study's run settings, none of its
+    searched values), scored like a trial: {regime: its objectives' values}."""
+    from hydra import compose
+
+    from sim.cli.compose import to_config
+    from sim.config import ConfigError
+    from sim.runs.runner import RunContext
+    from sim.runs.trial import run_trial
+
+    searched = set(config.hydra.sweeper.get("params") or {})
+    task = [o for o in OmegaConf.to_container(config.hydra.overrides.task) if o.split("=", 1)[0] not in searched]
+    searchpath = [o for o in OmegaConf.to_container(config.hydra.overrides.hydra) if o.startswith("hydra.searchpath=")]
+    marks = {}
+    for name in config.optimise.get("mark_regimes") or []:
+        overrides = searchpath + task + [f"regime={name}"]
+        try:
+            cfg = compose(config_name="config", overrides=overrides)
+            cfg.optimise.study = f"{config.hydra.sweeper.study_name}:mark"
+            evaluation = run_trial(to_config(cfg), RunContext(run_dir=sweep_dir / "marks" / name, overrides=overrides,
+                                                              echo=False))
+        except (ConfigError, Exception) as e:  # noqa: BLE001 - a mark is context: a warning, not the study's end
+            say(f"warning: {name} as configured could not be run: {' '.join(str(e).split())}")
+            continue
+        marks[name] = {k: evaluation.raw[k] for k in config.optimise.objectives}
+    return marks
 
 
 def _is_param(override: str, top: dict) -> bool:

@@ -614,6 +614,9 @@ class OptimiseConfig:
     trial ranks before every infeasible one and, among those, the nearer one first."""
     confirm_replications: int = 0
     """Replications of the best feasible point's re-evaluation after the study (0: none)."""
+    mark_regimes: List[str] = field(default_factory=list)
+    """Regimes (configs/regime/ names) run as configured after the study, with the study's run
+    settings, and marked on its figure (their cost and KPIs beside the trials')."""
 
 
 @dataclass

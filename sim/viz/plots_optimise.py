@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.domain.sides import Side
 from sim.outputs.objective import RESOURCE_COST
 from sim.viz.plots_planning import kpi_axis_label
 from sim.viz.style import SIDE_COLOURS, plt, save, styled
-from sim.domain.sides import Side
+
+MARK_COLOURS = (SIDE_COLOURS[Side.BEFORE], "#e08214", "#41ab5d", "#762a83")
+"""The marked regimes' colours, in the order given (the first, usually the before-reform one, in its side's colour)."""
 
 
 @styled
@@ -21,8 +24,8 @@ def pareto_axes(trials: list[dict], front: list[dict], objectives: list[str], ma
     ordered = sorted(front, key=lambda t: t["raw"][x_name])
     ax.plot([t["raw"][x_name] / scale for t in ordered], [t["raw"][y_name] for t in ordered], "o-",
             color=SIDE_COLOURS[Side.AFTER], label="Pareto front")
-    for label, (x, y) in (marks or {}).items():
-        ax.scatter([x / scale], [y], marker="*", s=220, zorder=5, label=label)
+    for (label, (x, y)), colour in zip((marks or {}).items(), MARK_COLOURS):
+        ax.scatter([x / scale], [y], marker="*", s=220, zorder=5, color=colour, label=f"{label} as configured")
     ax.set_xlabel("resource cost (M CNY a year)" if x_name == RESOURCE_COST else kpi_axis_label(x_name))
     ax.set_ylabel("resource cost (M CNY a year)" if y_name == RESOURCE_COST else kpi_axis_label(y_name))
     ax.legend()

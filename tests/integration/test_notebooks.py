@@ -53,10 +53,11 @@ def test_notebook_has_a_parameter_cell(path: Path):
 
 
 RUNS = {"01_reform_comparison": 1, "02_what_if_sweep": 6, "03_calibration": 1, "04_intermodal_and_cold_chain": 1,
-        "07_staffing": 3}
+        "07_staffing": 5}
 """07_staffing: two studies of 3 trials; both samplers start from the same seed, so the frontier's first
 points are the staffing study's, reused (skip-complete by config hash: a study's own settings are not
-part of a point's identity), and no point meets 0.982 on 2 replications, so there is no confirmation run."""
+part of a point's identity); the two regimes marked on the front run once each; no point meets 0.982 on 2
+replications, so there is no confirmation run."""
 """Runs each notebook writes into the results folder, each catalogued there."""
 
 

@@ -80,3 +80,25 @@ def test_a_target_no_trial_meets_ends_with_the_closest(tmp_path, tmp_path_factor
     report = json.loads(next(tmp_path.glob("results/optimise/*/*/optimise_report.json")).read_text())
     assert report["feasible"] is False and report["closest"]["params"]["regime.officers"] in ("70", "90")
     assert not list(tmp_path.glob("results/optimise/*/*/best_regime.yaml"))
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (("optimise.constraints=[{kpi:nope,min:1}]",), "optimise.constraints.0.kpi: unknown KPI 'nope'"),
+    (("optimise.constraints=[{kpi:export_release_within_24h_share}]",), "optimise.constraints.0: needs min or max"),
+    (("optimise.constraints=[{kpi:export_release_within_24h_share,min:0.9,judge:median}]",),
+     "optimise.constraints.0.judge: 'median'; expected one of ci, mean"),
+    (("run.replications=1",), "run.replications: a constraint on the interval (judge: ci) needs at least 2"),
+    (("optimise.objectives=[resource_cost,import_clearance_hours_mean]",),
+     "hydra.sweeper.direction: 1 direction(s) for 2 objective(s)"),
+    (("hydra.sweeper.direction=maximize",), "hydra.sweeper.direction: every objective is minimised"),
+])
+def test_the_study_definition_is_checked_before_anything_runs(overrides, message):
+    from sim.cli.preflight import first_sweep_error
+
+    assert first_sweep_error([STUDY, *overrides]).startswith(message)
+
+
+def test_a_study_without_multirun_is_one_line(tmp_path):
+    result = run_cli(STUDY, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith("error: optimise: +optimise=") and "-m" in result.stderr
+    assert not any(tmp_path.iterdir())

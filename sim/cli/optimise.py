@@ -87,8 +87,16 @@ class OptimiseReport(Callback):
     """At the end of `+optimise=NAME`: the best feasible point (or the closest), its confirmation
     run and ready regime file, and (several objectives) the Pareto front as a table and a figure."""
 
+    def __init__(self) -> None:
+        import logging
+
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # Optuna's SQLite storage: no plugin list
+
     def __getstate__(self) -> dict:
         return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         storage = str(config.hydra.sweeper.get("storage") or "")
@@ -123,6 +131,7 @@ def study_trials(config: DictConfig, sweep_dir: Path) -> list[dict]:
         trials.append({"job": row.job_num, "sweep_dir": row.sweep_dir, "run_id": row.run_id,
                        "params": json.loads(row.params), "values": objective["values"], "raw": objective["raw"],
                        "feasible": bool(row.feasible), "shortfall": float(row.shortfall),
+                       "refused": objective.get("refused"),
                        "resource_cost": float(row.resource_cost)})
     return trials
 
@@ -130,6 +139,8 @@ def study_trials(config: DictConfig, sweep_dir: Path) -> list[dict]:
 def _describe(trial: dict) -> str:
     params = " ".join(f"{k}={v}" for k, v in trial["params"].items())
     judged = ", ".join(f"{k} = {v:.4g}" for k, v in trial["raw"].items())
+    if trial.get("refused"):
+        judged = f"not simulated: {trial['refused']}"
     return f"{params}  ({judged})"
 
 

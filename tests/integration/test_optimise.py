@@ -102,3 +102,15 @@ def test_a_study_without_multirun_is_one_line(tmp_path):
     result = run_cli(STUDY, cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.startswith("error: optimise: +optimise=") and "-m" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_an_overloaded_point_is_an_infeasible_trial_not_a_crash(tmp_path, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("own")
+    result = run_cli("-m", "--config-dir", str(folder), own_study(folder, "too_few", "regime.officers: choice(3, 4)"),
+                     "run.horizon_days=10", "run.replications=2", "run.workers=1", "hydra.sweeper.n_trials=2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "refused (regime.officers: offered load" in result.stderr
+    out = result.stdout + result.stderr
+    assert "no trial met the target" in out and "not simulated: regime.officers: offered load" in out
+    trials = Catalog(tmp_path / "results" / "catalog.duckdb").trials()
+    assert len(trials) == 2 and not trials.feasible.any() and trials.run_id.isna().all()

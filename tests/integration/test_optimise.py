@@ -68,6 +68,12 @@ def test_a_study_resumes_reuses_points_and_writes_the_best_regime(tmp_path, tmp_
     regime = yaml.safe_load(best.read_text())
     assert regime["officers"] == 70 and regime["name"].endswith("_optimised")
     assert best.read_text().startswith("# D: the best feasible point")
+    # ready to use: a planner's own regime file (`--config-dir`, regime/NAME.yaml)
+    from sim.cli.compose import compose_config
+
+    (folder / "regime").mkdir()
+    (folder / "regime" / "best.yaml").write_text(best.read_text())
+    assert compose_config(["regime=best"], config_dir=folder).regime.officers == 70
 
 
 def test_a_target_no_trial_meets_ends_with_the_closest(tmp_path, tmp_path_factory):

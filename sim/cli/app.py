@@ -27,7 +27,7 @@ from sim.experiment.progress import EXIT_BROKEN_PIPE, STDOUT_CLOSED, stdout_gone
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
-def app(cfg: DictConfig) -> None:
+def app(cfg: DictConfig):
     from hydra.types import RunMode
 
     hc = HydraConfig.get()
@@ -37,6 +37,8 @@ def app(cfg: DictConfig) -> None:
         config = to_config(cfg)
     except ConfigError as e:
         _remove_if_empty(out_dir)
+        if multirun and cfg.get("optimise") and cfg.optimise.objectives:  # a trial the checks refuse
+            return _refused_trial(cfg, hc, out_dir, str(e))
         _fail_job(str(e), multirun, hc)
         return
     for line in scale_warnings(config) + overload_warnings(config):
@@ -49,11 +51,17 @@ def app(cfg: DictConfig) -> None:
     context = RunContext(
         run_dir=out_dir, resolved_yaml=OmegaConf.to_yaml(cfg, resolve=True), overrides=list(hc.overrides.task),
         multirun=multirun, sweep_dir=str(Path(hc.sweep.dir).resolve()) if multirun else None,
-        job_num=hc.job.num if multirun else None, sweep=str(hc.runtime.choices.get("sweep") or ""),
+        job_num=hc.job.num if multirun else None,
+        sweep=str(hc.runtime.choices.get("sweep") or hc.runtime.choices.get("optimise") or ""),
         config_dirs=describe_dirs(user_dirs(hc.runtime.config_sources)),
-        regime_changes=_regime_changes(cfg),
+        regime_changes=_regime_changes(cfg), searched=_searched(hc),
     )
     try:
+        if config.optimise.objectives:  # a trial of `+optimise=NAME`: Optuna's sweeper reads the return value
+            from sim.runs.trial import run_trial
+
+            result = run_trial(config, context)
+            return result.values[0] if len(result.values) == 1 else list(result.values)
         execute(config, context)
     except ConfigError as e:  # found at run time (e.g. run.precision_kpi); nothing written
         _remove_if_empty(out_dir)
@@ -80,6 +88,27 @@ def _run_study(cfg: DictConfig, config, out_dir: Path, dirs) -> None:
         fail(f"interrupted; {out_dir} is incomplete", EXIT_INTERRUPTED)
     except OSError as e:
         fail(write_error(e, out_dir), 1)
+
+
+def _refused_trial(cfg: DictConfig, hc, out_dir: Path, message: str):
+    """An optimisation's point refused by the checks (an overloaded pool): scored infeasible, so
+    the study carries on (sim.runs.trial.refused_trial); the line says why."""
+    from sim.runs.runner import RunContext
+    from sim.runs.trial import refused_trial
+
+    print(f"[job {hc.job.num}] {' '.join(hc.overrides.task)}: refused ({' '.join(message.split())}); "
+          "scored as infeasible", file=sys.stderr, flush=True)
+    context = RunContext(run_dir=out_dir, overrides=list(hc.overrides.task), multirun=True,
+                         sweep_dir=str(Path(hc.sweep.dir).resolve()), job_num=hc.job.num,
+                         sweep=str(hc.runtime.choices.get("optimise") or ""), searched=_searched(hc))
+    values = refused_trial(OmegaConf.to_container(cfg, resolve=True), context, message)
+    return values[0] if len(values) == 1 else values
+
+
+def _searched(hc) -> list:
+    """The keys Optuna's sweeper searches (its `params`); none for other sweepers."""
+    params = hc.sweeper.get("params") if "optuna" in str(hc.sweeper.get("_target_", "")) else None
+    return [str(k) for k in (params or {})]
 
 
 def _regime_changes(cfg: DictConfig) -> dict:

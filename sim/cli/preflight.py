@@ -82,13 +82,19 @@ def first_sweep_error(overrides: list[str]) -> str | None:
     from hydra import initialize_config_dir
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from sim.cli.sweeps import point_configs, sweep_jobs
+    from sim.cli.optimise import optimise_error
+    from sim.cli.sweeps import point_configs, sweep_jobs, sweep_master
 
     parsed = []
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         try:
             parsed = OverridesParser.create().parse_overrides(overrides)
-            jobs = sweep_jobs(overrides) or []
+            jobs = sweep_jobs(overrides)
+            if jobs is None:  # another sweeper (Optuna: +optimise=NAME) proposes its points as it goes
+                message = optimise_error(sweep_master(overrides))
+                if message is not None:
+                    return message
+                jobs = [[o for o in overrides if not o.startswith("hydra.")]]  # its fixed settings
         except Exception as e:  # noqa: BLE001
             return launcher_hint(describe(e, parsed))
         points = point_configs(jobs, hydra_overrides=[o for o in overrides if o.startswith(f"{SEARCHPATH}=")])
@@ -115,6 +121,9 @@ def preflight(argv: list[str]) -> None:
     sweep = next((a for a in overrides if a.startswith("+sweep=")), None)
     if sweep and not multirun:
         fail(f"sweep: {sweep} describes a sweep; run it with -m: python -m sim -m {' '.join(overrides)}")
+    optimise = next((a for a in overrides if a.startswith("+optimise=")), None)
+    if optimise and not multirun:
+        fail(f"optimise: {optimise} describes a study; run it with -m: python -m sim -m {' '.join(overrides)}")
     message = first_sweep_error(overrides) if multirun else first_config_error(overrides)
     if message is None:
         message = output_dir_error(overrides, multirun)

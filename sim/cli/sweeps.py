@@ -56,10 +56,13 @@ def points_of(master: DictConfig, config_loader=None) -> list[list[str]] | None:
 def sweep_jobs(overrides: list[str], config_name: str = "config") -> list[list[str]] | None:
     """The jobs `python -m sim -m OVERRIDES` would launch. Hydra must be initialised
     (`initialize_config_dir`); composition errors propagate as Hydra raises them."""
-    hydra = GlobalHydra.instance().hydra
-    master = hydra.compose_config(config_name=config_name, overrides=overrides, run_mode=RunMode.MULTIRUN,
-                                  from_shell=True)
-    return points_of(master, hydra.config_loader)
+    return points_of(sweep_master(overrides, config_name), GlobalHydra.instance().hydra.config_loader)
+
+
+def sweep_master(overrides: list[str], config_name: str = "config") -> DictConfig:
+    """The multirun config `python -m sim -m OVERRIDES` starts from, with its `hydra` node."""
+    return GlobalHydra.instance().hydra.compose_config(config_name=config_name, overrides=overrides,
+                                                       run_mode=RunMode.MULTIRUN, from_shell=True)
 
 
 def point_configs(jobs: list[list[str]], config_name: str = "config",

@@ -569,6 +569,34 @@ class ReeferProductConfig:
 
 
 @dataclass
+class ResourceCostsConfig:
+    """What the staffed pools cost a year (CNY): officers by shift, inspection bays (capital a
+    year + operating per hour open), inland office staff. `sim.outputs.resources` prices a regime."""
+
+    officer_cny_per_hour: float = 0.0
+    """A document-check officer's fully loaded cost per hour worked in office hours."""
+    office_hours: CalendarConfig = field(default_factory=lambda: CalendarConfig([0, 1, 2, 3, 4], 8.5, 17.0))
+    """Paid at the plain rate; other weekday hours from `morning_from_hour` to `evening_until_hour`
+    are evening hours; the rest (and every hour of a day not in `office_hours.days`) night/weekend."""
+    morning_from_hour: float = 6.0
+    evening_until_hour: float = 22.0
+    evening_factor: float = 1.0
+    """Evening hours cost this times the office-hours rate."""
+    night_weekend_factor: float = 1.0
+    """Night and weekend hours cost this times the office-hours rate."""
+    bay_capital_cny_per_year: Dict[str, float] = field(default_factory=dict)
+    """inspection station -> capital cost per bay (or scanner lane) per year (annuity)."""
+    bay_cny_per_open_hour: Dict[str, float] = field(default_factory=dict)
+    """inspection station -> operating cost per bay per hour its calendar is open (crew, power)."""
+    inland_officer_cny_per_hour: float = 0.0
+    """An inland customs officer's cost per office hour (same shift factors); counted only where the
+    regime uses the inland offices (second declaration or export transit)."""
+    inland_bay_capital_cny_per_year: float = 0.0
+    inland_bay_cny_per_open_hour: float = 0.0
+    weeks_per_year: float = 52.0
+
+
+@dataclass
 class CostsConfig:
     name: str = MISSING
     handling_cny_per_teu: float = MISSING
@@ -607,6 +635,8 @@ class CostsConfig:
     """Guarantee for a transit box whose duty is paid inland: duty and import VAT, as a share of the cargo value."""
     transit_guarantee_rate_per_year: float = 0.0
     """Cost of the guarantee per year held (capital tied up or a bank guarantee's fee), port to inland release."""
+    resources: ResourceCostsConfig = field(default_factory=ResourceCostsConfig)
+    """What the port's staffed resources cost (officers, bays, inland offices), for `+optimise`."""
     reefer_products: Dict[str, ReeferProductConfig] = field(default_factory=dict)
     """Product mix of reefer cargo with each product's daily value loss; when given, the reefer spoilage rate
     is its mix-weighted rate and `spoilage_share_per_day.reefer` must be left at 0."""
@@ -617,6 +647,38 @@ class CostsConfig:
         if self.reefer_products:
             rates["reefer"] = sum(p.share * p.spoilage_share_per_day for p in self.reefer_products.values())
         return rates
+
+
+@dataclass
+class ConstraintConfig:
+    """A service target an optimisation must meet: `kpi` >= `min` (or <= `max`)."""
+
+    kpi: str = MISSING
+    min: Optional[float] = None
+    max: Optional[float] = None
+    judge: str = "ci"
+    """ci: the interval's worse end across replications must meet it (chance-constrained); mean: the mean."""
+
+
+@dataclass
+class OptimiseConfig:
+    """An optimisation's objectives and targets (`+optimise=NAME`, sim.outputs.objective); its
+    search space is `hydra.sweeper.params`. Not part of a point's identity (sim.store.identity)."""
+
+    study: str = ""
+    """The study's name: Optuna's (`hydra.sweeper.study_name`) and the catalog's `trials.study`."""
+    objectives: List[str] = field(default_factory=list)
+    """Quantities to minimise, in the order of `hydra.sweeper.direction`: `resource_cost` (CNY a
+    year, sim.outputs.resources) or KPI names (their mean). Empty: not an optimisation."""
+    constraints: List[ConstraintConfig] = field(default_factory=list)
+    penalty_cny: float = 1.0e10
+    """An infeasible trial's objective: its value + penalty_cny x (1 + shortfall), so every feasible
+    trial ranks before every infeasible one and, among those, the nearer one first."""
+    confirm_replications: int = 0
+    """Replications of the best feasible point's re-evaluation after the study (0: none)."""
+    mark_regimes: List[str] = field(default_factory=list)
+    """Regimes (configs/regime/ names) run as configured after the study, with the study's run
+    settings, and marked on its figure (their cost and KPIs beside the trials')."""
 
 
 @dataclass
@@ -633,3 +695,4 @@ class Config:
     """The regime compared against (the 'before' side)."""
     costs: CostsConfig = MISSING
     traders: TradersConfig = MISSING
+    optimise: OptimiseConfig = field(default_factory=OptimiseConfig)

@@ -431,6 +431,24 @@ def _check_costs(c: CostsConfig, port: PortConfig) -> None:
         if station not in port.inspection_stations:
             raise ConfigError(f"costs.inspection_cny_per_box.{station}", f"unknown station; expected one of {', '.join(port.inspection_stations)}")
         _non_negative(v, f"costs.inspection_cny_per_box.{station}")
+    _check_resource_costs(c.resources, port)
+
+
+def _check_resource_costs(r, port: PortConfig) -> None:
+    key = "costs.resources"
+    for f in fields(r):
+        value = getattr(r, f.name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            _non_negative(value, f"{key}.{f.name}")
+    if not 0.0 <= r.morning_from_hour <= r.office_hours.open_hour <= r.office_hours.close_hour <= r.evening_until_hour <= 24.0:
+        raise ConfigError(f"{key}.evening_until_hour", "needs 0 <= morning_from_hour <= office_hours.open_hour "
+                          "<= office_hours.close_hour <= evening_until_hour <= 24")
+    for table in ("bay_capital_cny_per_year", "bay_cny_per_open_hour"):
+        for station, v in getattr(r, table).items():
+            if station not in port.inspection_stations:
+                raise ConfigError(f"{key}.{table}.{station}",
+                                  f"unknown station; expected one of {', '.join(port.inspection_stations)}")
+            _non_negative(v, f"{key}.{table}.{station}")
 
 
 def _check_traders(t: TradersConfig) -> None:

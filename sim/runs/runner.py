@@ -45,6 +45,8 @@ class RunContext:
     """Print the KPI table and write report.html as an interactive run does (a sweep job never does)."""
     config_dirs: list = field(default_factory=list)
     """The planner's own config folders (path, and each YAML file's hash and text), for run.json."""
+    searched: list = field(default_factory=list)
+    """The keys an optimisation searches (`hydra.sweeper.params`), for its trials' records."""
     regime_changes: dict | None = None
     """Each side's departures from the regime file it is named after (sim.cli.published), written
     to regimes.json so targets are judged only on a regime as published; None: not known."""

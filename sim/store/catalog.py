@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS replication_kpis (
 CREATE TABLE IF NOT EXISTS sweep_jobs (
     sweep_dir VARCHAR, job_num INTEGER, run_id VARCHAR, reused BOOLEAN, label VARCHAR,
     overrides VARCHAR, recorded_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS trials (
+    study VARCHAR, sweep_dir VARCHAR, job_num INTEGER, run_id VARCHAR, params VARCHAR, kpis VARCHAR,
+    resource_cost DOUBLE, objective VARCHAR, feasible BOOLEAN, shortfall DOUBLE, recorded_at TIMESTAMP);
 """
 TIMESTAMPS = ("started_at", "finished_at", "updated_at")
 JSON_COLUMNS = ("overrides", "sides", "precision", "pairing")
@@ -191,6 +194,20 @@ class Catalog:
         return self._write({"op": "sweep_job", "sweep_dir": sweep_dir, "job_num": job_num, "run_id": run_id,
                             "reused": reused, "label": label, "overrides": overrides, "recorded_at": recorded_at})
 
+    def record_trial(self, study: str, sweep_dir: str, job_num: int | None, run_id: str, params: dict,
+                     kpis: dict, resource_cost: float, objective: dict, feasible: bool, shortfall: float,
+                     recorded_at: str) -> bool:
+        """One optimisation trial (`+optimise=NAME`): its point, KPIs, cost, objective and feasibility."""
+        return self._write({"op": "trial", "row": [study, sweep_dir, job_num, run_id, json.dumps(params),
+                                                   json.dumps(kpis), resource_cost, json.dumps(objective),
+                                                   feasible, shortfall, recorded_at]})
+
+    def trials(self, study: str | None = None) -> pd.DataFrame:
+        """The trials of one study (all studies: None), in the order they were recorded."""
+        if study is None:
+            return self.query("SELECT * FROM trials ORDER BY recorded_at")
+        return self.query("SELECT * FROM trials WHERE study = ? ORDER BY recorded_at", [study])
+
     def _write(self, op: dict) -> bool:
         try:
             con = self.connect()
@@ -235,6 +252,11 @@ class Catalog:
                 con.execute("INSERT INTO sweep_jobs VALUES (?, ?, ?, ?, ?, ?, ?)",
                             [op["sweep_dir"], op["job_num"], op["run_id"], op["reused"], op["label"],
                              json.dumps(op["overrides"]), _timestamp(op["recorded_at"])])
+            elif op["op"] == "trial":
+                row = list(op["row"])
+                row[-1] = _timestamp(row[-1])
+                con.execute("DELETE FROM trials WHERE sweep_dir = ? AND job_num = ?", [row[1], row[2]])
+                con.execute("INSERT INTO trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -303,7 +325,7 @@ class Catalog:
                                               "AND status <> 'running'", run_ids).fetchall()]
             if gone:
                 marks = ", ".join("?" * len(gone))
-                for table in ("runs", "kpis", "replication_kpis", "sweep_jobs"):
+                for table in ("runs", "kpis", "replication_kpis", "sweep_jobs", "trials"):
                     con.execute(f"DELETE FROM {table} WHERE run_id IN ({marks})", gone)
             con.execute("COMMIT")
             return len(gone)

@@ -38,6 +38,7 @@ def _digest(data) -> str:
 
 def _without(cfg: Config, run_keys) -> dict:
     data = asdict(cfg)
+    data.pop("optimise", None)  # a study's objective, not the point: studies share their points
     for key in run_keys:
         data["run"].pop(key, None)
     return data

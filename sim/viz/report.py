@@ -109,6 +109,27 @@ def kpi_section(run) -> str:
             f"<table>{head}{''.join(rows)}</table>")
 
 
+def resource_section(run) -> str:
+    """What each side's staffed pools cost a year (costs.resources, sim.outputs.resources): the price
+    of its staffing, beside its KPIs ('' for a run whose config predates resource costs)."""
+    from sim.outputs.resources import resource_costs
+
+    cfg = run.config
+    if not (cfg.get("costs") or {}).get("resources"):
+        return ""
+    names = run_side_names(run)
+    by_side = {side: resource_costs(cfg["port"], run.regime_config(side), cfg["costs"]) for side in run.sides}
+    pools = [k for k in next(iter(by_side.values())) if k != "total"]
+    head = "<tr><th>pool</th>" + "".join(f"<th>{_esc(names[s])}</th>" for s in by_side) + "</tr>"
+    rows = "".join(f"<tr><td>{_esc(pool)}</td>" + "".join(f"<td>{c[pool] / 1e6:,.1f}</td>" for c in by_side.values())
+                   + "</tr>" for pool in [*pools, "total"])
+    return ("<h2>Resource cost</h2><p class=note>Million CNY a year to staff and run each pool as configured: "
+            "officers by shift (office hours, evening, night and weekend), bays' capital and operating cost per "
+            "hour open, inland offices where the regime uses them (costs.resources; estimated rates). "
+            "`python -m sim -m +optimise=staffing_for_export_target` looks for the cheapest staffing that meets "
+            f"the export target.</p><table>{head}{rows}</table>")
+
+
 def _figure_html(stem: str, png: Path, caption: str) -> str:
     data = base64.b64encode(png.read_bytes()).decode("ascii")
     return (f'<figure id="fig-{_esc(stem)}"><img src="data:image/png;base64,{data}" alt="{_esc(caption)}">'
@@ -229,7 +250,7 @@ def build_report(run) -> str:
         f"<h1>portclear report: {_esc(title)}</h1>"
         "<p class=note>Discrete-event simulation of customs clearance at the port. Time in hours, money in CNY. "
         "Made from the stored run directory; nothing was re-simulated.</p>"
-        + scenario_section(run) + kpi_section(run)
+        + scenario_section(run) + kpi_section(run) + resource_section(run)
         + f'<h2>Figures</h2><p class=note id="figure-list" data-count="{len(figures)}">{len(figures)} figures: '
         f"{listing}. Each is also in the run directory as PNG and SVG.</p>"
         + (f"<p class=note>Not available for this run:</p><ul>{missing}</ul>" if missing else "")

@@ -331,3 +331,14 @@ def test_output_directory_must_exist(tmp_path_factory, tmp_path, capsys):
     assert exit_.value.code != 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no directory" in err and str(tmp_path / "missing") in err
+
+
+def test_report_prices_each_side_s_staffing(compare_report):
+    from sim.outputs.resources import resource_costs
+
+    run_dir, _, text = compare_report
+    section = text.split("<h2>Resource cost</h2>", 1)[1].split("<h2>", 1)[0]
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    for side in ("baseline", "regime"):  # before, after
+        total = resource_costs(config["port"], config[side], config["costs"])["total"]
+        assert f"<td>{total / 1e6:,.1f}</td>" in section.split("<td>total</td>", 1)[1]

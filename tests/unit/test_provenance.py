@@ -5,7 +5,7 @@ has provenance when a comment on its own line, or on the line of any enclosing k
 a source (`S:`), a derivation (`D:`), an estimate (`estimated`) or a calibration
 (`calibrated`). `configs/hydra/` (launchers) and `configs/sweep/` (sweep definitions:
 their numbers are sweep points, not parameters) are skipped. In config.yaml, run settings
-experiment/ and load/ files (regression loads), choices rather than model parameters (seed,
+experiment/, load/ (regression loads) and optimise/ (studies) files, choices rather than model parameters (seed,
 workers, fit size, a load chosen so that every pool queues) may say `setting:`.
 """
 from __future__ import annotations
@@ -77,7 +77,7 @@ def test_every_numeric_parameter_has_provenance():
     bad = []
     for path in files:
         rel = path.relative_to(REPO)
-        bad += missing_provenance(path.read_text(), str(rel), allow_setting=path.name == "config.yaml" or path.parent.name in ("experiment", "load"))
+        bad += missing_provenance(path.read_text(), str(rel), allow_setting=path.name == "config.yaml" or path.parent.name in ("experiment", "load", "optimise"))
     assert not bad, "numbers without provenance (S:, D:, estimated, calibrated):\n" + "\n".join(bad)
 
 

@@ -73,7 +73,12 @@ def national_check(national: dict | None, names: list[str], per_rep: list[dict])
             "model": {"kpis": list(s["model_kpis"]), "from_hours": t_interval(before), "to_hours": t_interval(after),
                       "rel_change": model_rel, "rel_change_ci": [per_replication["ci_low"], per_replication["ci_high"]]},
             "gap": model_rel - national_rel,
+            "why": s.get("why", ""),
         }
+        if s.get("customs_kpi"):  # the part the customs measures act on, for the reader of the gap
+            out["series"][direction]["customs_part"] = {
+                "kpi": s["customs_kpi"], "from_hours": t_interval(np.asarray(per_rep[i][s["customs_kpi"]], float)),
+                "to_hours": t_interval(np.asarray(per_rep[j][s["customs_kpi"]], float))}
     out["status"] = "evaluated"
     out["note"] = ("relative changes only: the national overall clearance time (arrival declaration to customs "
                    "release, every port) is a different measure from the model's; never calibrated against")
@@ -100,6 +105,13 @@ def format_timeline(result: dict, kpis=None) -> str:
         for direction, s in nat["series"].items():
             lines.append(f"  national trend {direction}: model {format_relative(s['model']['rel_change'])} vs national "
                          f"{format_relative(s['national']['rel_change'])} (gap {format_number(100 * s['gap'], decimals=1, signed=True)} pp)")
+            if "customs_part" in s:
+                c, m = s["customs_part"], s["model"]
+                lines.append(f"    of the model's {format_number(m['from_hours']['mean'], 'h')} -> "
+                             f"{format_number(m['to_hours']['mean'], 'h')} h, customs' own part ({c['kpi']}) is "
+                             f"{format_number(c['from_hours']['mean'], 'h')} -> {format_number(c['to_hours']['mean'], 'h')} h")
+            if s.get("why"):
+                lines.append(f"    why: {s['why']}")
     else:
         lines.append(f"  national trend: {nat['status']} ({nat.get('reason', '')})")
     return "\n".join(lines)

@@ -152,16 +152,26 @@ def timeline_section(result: dict) -> str:
             f"<tr><td>{_esc(d)}</td><td>{_esc(' + '.join(s['model']['kpis']))}</td>"
             f"<td>{_esc(format_relative(s['model']['rel_change']))}</td>"
             f"<td>{_esc(format_relative(s['national']['rel_change']))} ({s['national']['from_hours']:g} h &rarr; "
-            f"{s['national']['to_hours']:g} h)</td><td>{_esc(format_number(100 * s['gap'], decimals=1, signed=True))} pp</td></tr>"
+            f"{s['national']['to_hours']:g} h)</td><td>{_esc(format_number(100 * s['gap'], decimals=1, signed=True))} pp</td>"
+            f"<td>{_esc(_customs_part(s))}</td><td>{_esc(s.get('why', ''))}</td></tr>"
             for d, s in nat["series"].items())
         national = (f"<p class=note>{_esc(nat['note'])}.</p><table><tr><th>direction</th><th>model measure</th>"
                     f"<th>model {_esc(nat['from_regime'])} &rarr; {_esc(nat['to_regime'])}</th><th>national</th>"
-                    f"<th>gap</th></tr>{nrows}</table>")
+                    f"<th>gap</th><th>customs' own part</th><th>why the gap</th></tr>{nrows}</table>")
     else:
         national = f"<p class=not-evaluable>National trend: {_esc(nat['status'])} ({_esc(nat.get('reason', ''))}).</p>"
     return ("<h2>Timeline</h2><p class=note>Each regime's KPI (mean and 95 % CI across replications) and the paired "
             "difference of each step (common random numbers).</p>"
             f"<table>{head}{''.join(rows)}</table><h2>National trend (relative change)</h2>{national}")
+
+
+def _customs_part(series: dict) -> str:
+    """'4.20 -> 4.48 h (import_clearance_hours_mean)': the part of the span the customs measures act on."""
+    c = series.get("customs_part")
+    if not c:
+        return ""
+    return (f"{format_number(c['from_hours']['mean'], 'h')} -> {format_number(c['to_hours']['mean'], 'h')} h "
+            f"({c['kpi']})")
 
 
 def attribution_section(result: dict) -> str:

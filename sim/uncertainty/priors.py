@@ -123,6 +123,7 @@ class Number:
 
 
 def comment_of(line: str) -> str:
+    """The comment on a YAML line ('' if none): '#' at the start or after whitespace, outside quotes."""
     quote = None
     for i, ch in enumerate(line):
         if quote:

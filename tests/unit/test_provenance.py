@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sim.uncertainty.priors import comment_of
 from tests.conftest import REPO
 
 CONFIGS = REPO / "configs"
@@ -23,20 +24,6 @@ SKIP = ("hydra", "sweep")
 MARKER = re.compile(r"(\bS:|\bD:|\bestimated\b|\bcalibrated\b)", re.IGNORECASE)
 SETTING = re.compile(r"\bsetting:", re.IGNORECASE)
 NUMERIC_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-
-
-def comment_of(line: str) -> str:
-    """The comment on a YAML line ('' if none): '#' at the start or after whitespace, outside quotes."""
-    quote = None
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
-            return line[i + 1:]
-    return ""
 
 
 def missing_provenance(text: str, name: str = "<string>", allow_setting: bool = False) -> list[str]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -35,6 +35,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from sim.domain import MILESTONES, CargoClass, Channel, Direction, Mode, Station
+from sim.domain.calendar import hour_zero
 from sim.store.atomic import atomic_path
 from sim.store.rundir import Run, RunDirError
 
@@ -79,12 +80,9 @@ class EventLogError(Exception):
 def parse_start(text) -> datetime:
     """The calendar date of the model's hour 0: an ISO date that falls on a Monday."""
     try:
-        day = date.fromisoformat(str(text))
-    except ValueError:
-        raise EventLogError(f"output.event_log_start: {text!r} is not a date (YYYY-MM-DD)") from None
-    if day.weekday() != 0:
-        raise EventLogError(f"output.event_log_start: {day} is a {day:%A}; the model's week starts on a Monday")
-    return datetime(day.year, day.month, day.day)
+        return hour_zero(text)
+    except ValueError as e:
+        raise EventLogError(f"output.event_log_start: {e}") from None
 
 
 def start_of(run: Run, override=None) -> datetime:

@@ -104,7 +104,8 @@ def _names(enum, codes: np.ndarray) -> np.ndarray:
     return names[np.where((codes >= 0) & (codes < len(names) - 1), codes, len(names) - 1)]
 
 
-def _chunks(run: Run, chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+def _table(run: Run) -> pq.ParquetFile:
+    """The run's consignment table, or EventLogError if it kept none."""
     path = run.path / "consignments.parquet"
     if not run.has_table:
         why = "run.summary_only=true" if (run.config.get("run") or {}).get("summary_only") else \
@@ -115,8 +116,17 @@ def _chunks(run: Run, chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
     missing = [c for c in NEEDED if c not in names]
     if missing:
         raise RunDirError(path, f"no column {missing[0]!r}")
-    milestones = [m for m in MILESTONES if m in names]
-    for batch in file.iter_batches(batch_size=chunk_rows, columns=[*NEEDED, *milestones]):
+    return file
+
+
+def _milestones(file: pq.ParquetFile) -> list[str]:
+    names = set(file.schema_arrow.names)
+    return [m for m in MILESTONES if m in names]
+
+
+def _chunks(file: pq.ParquetFile, chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+    """The table `chunk_rows` rows at a time (only the columns the log needs)."""
+    for batch in file.iter_batches(batch_size=chunk_rows, columns=[*NEEDED, *_milestones(file)]):
         cols = {}
         for name in batch.schema.names:
             col = batch.column(name)
@@ -227,9 +237,8 @@ def write_ocel(run: Run, out: Path | None = None, start=None, chunk_rows: int = 
     began = time.perf_counter()
     when = start_of(run, start)
     out = Path(out) if out else run.path / OCEL_NAME
-    chunks = _chunks(run, chunk_rows)
-    names = set(pq.ParquetFile(run.path / "consignments.parquet").schema_arrow.names)
-    milestones = [m for m in MILESTONES if m in names]
+    file = _table(run)
+    milestones = _milestones(file)
     events = 0
     with atomic_path(out) as tmp:
         db = sqlite3.connect(tmp)
@@ -237,7 +246,7 @@ def write_ocel(run: Run, out: Path | None = None, start=None, chunk_rows: int = 
         db.execute("PRAGMA synchronous=OFF")
         _create(db, milestones)
         objects = _Objects(db)
-        for cols in chunks:
+        for cols in _chunks(file, chunk_rows):
             events += _write_chunk(db, objects, cols, _prepare(cols, when), milestones)
             objects.flush()
             db.commit()
@@ -327,6 +336,7 @@ def write_xes(run: Run, out: Path | None = None, start=None, chunk_rows: int = C
     began = time.perf_counter()
     when = start_of(run, start)
     out = Path(out) if out else run.path / XES_NAME
+    file = _table(run)
     offset = "+00:00"  # the model's hours are local port time, written as given (no time zone arithmetic)
     traces = events = 0
     with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as f:
@@ -335,7 +345,7 @@ def write_xes(run: Run, out: Path | None = None, start=None, chunk_rows: int = C
                 '<extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>\n'
                 '<extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>\n'
                 '<string key="concept:name" value="portclear declarations"/>\n')
-        for cols in _chunks(run, chunk_rows):
+        for cols in _chunks(file, chunk_rows):
             p = _prepare(cols, when)
             present = [m for m in DECLARATION_EVENTS if m in cols]
             hours = np.column_stack([cols[m] for m in present]) if present else np.zeros((p["n"], 0))

@@ -182,19 +182,19 @@ def _events(cols: dict, p: dict, milestones) -> Iterator[tuple]:
 
 # ---------------------------------------------------------------- OCEL 2.0 (SQLite)
 def _create(db: sqlite3.Connection, milestones) -> None:
+    """The OCEL 2.0 tables. No primary keys or indexes: ids are unique by construction, and an index
+    would double the file (a reader that queries by id can add its own)."""
     db.executescript("""
-        CREATE TABLE event (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
-        CREATE TABLE object (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
-        CREATE TABLE event_object (ocel_event_id TEXT, ocel_object_id TEXT, ocel_qualifier TEXT,
-                                   PRIMARY KEY (ocel_event_id, ocel_object_id, ocel_qualifier));
-        CREATE TABLE object_object (ocel_source_id TEXT, ocel_target_id TEXT, ocel_qualifier TEXT,
-                                    PRIMARY KEY (ocel_source_id, ocel_target_id, ocel_qualifier));
+        CREATE TABLE event (ocel_id TEXT, ocel_type TEXT);
+        CREATE TABLE object (ocel_id TEXT, ocel_type TEXT);
+        CREATE TABLE event_object (ocel_event_id TEXT, ocel_object_id TEXT, ocel_qualifier TEXT);
+        CREATE TABLE object_object (ocel_source_id TEXT, ocel_target_id TEXT, ocel_qualifier TEXT);
         CREATE TABLE event_map_type (ocel_type TEXT PRIMARY KEY, ocel_type_map TEXT);
         CREATE TABLE object_map_type (ocel_type TEXT PRIMARY KEY, ocel_type_map TEXT);
     """)
     attrs = ", ".join(f'"{a}" {"INTEGER" if a in ("replication", "joint") else "TEXT"}' for a in EVENT_ATTRIBUTES)
     for m in milestones:
-        db.execute(f'CREATE TABLE "event_{m}" (ocel_id TEXT PRIMARY KEY, ocel_time TIMESTAMP, {attrs})')
+        db.execute(f'CREATE TABLE "event_{m}" (ocel_id TEXT, ocel_time TIMESTAMP, {attrs})')
     db.executemany("INSERT INTO event_map_type VALUES (?, ?)", [(m, m) for m in milestones])
     for ot, attributes in OBJECT_ATTRIBUTES.items():
         cols = ", ".join(f'"{a}"' for a in attributes)

@@ -25,6 +25,7 @@ is its own simulated port.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,7 +60,6 @@ INSPECTION = ("inspection_queued", "inspection_start", "inspection_end")
 QUARANTINE = ("quarantine_queued", "quarantine_start", "quarantine_end")
 FUMIGATION = ("fumigation_queued", "fumigation_start", "fumigation_end")
 
-OBJECT_TYPES = ("consignment", "declaration", "container", "vessel_call", "train", "station")
 EVENT_ATTRIBUTES = ("regime", "side", "replication", "direction", "cargo_class", "channel", "station", "joint")
 OBJECT_ATTRIBUTES = {
     "consignment": ("regime", "side", "replication", "direction", "cargo_class", "trade", "mode", "teu", "boxes"),
@@ -232,8 +232,6 @@ class _Objects:
 
 def write_ocel(run: Run, out: Path | None = None, start=None, chunk_rows: int = CHUNK_ROWS) -> Written:
     """Write `run`'s consignment table as an OCEL 2.0 SQLite log (default RUN_DIR/eventlog.sqlite)."""
-    import time
-
     began = time.perf_counter()
     when = start_of(run, start)
     out = Path(out) if out else run.path / OCEL_NAME
@@ -331,8 +329,6 @@ def write_xes(run: Run, out: Path | None = None, start=None, chunk_rows: int = C
     """Write the declarations as an XES log: one trace per declared consignment (its port
     declaration, or the inland one where there is no port declaration), whose events are its
     declarations' milestones (DECLARATION_EVENTS) in time order."""
-    import time
-
     began = time.perf_counter()
     when = start_of(run, start)
     out = Path(out) if out else run.path / XES_NAME

@@ -40,7 +40,6 @@ def logs(tmp_path_factory):
     run = load_run(out)
     ocel_path = write_ocel(run, chunk_rows=3_000).path  # several chunks: the streaming path
     xes_path = write_xes(run, chunk_rows=3_000).path
-    os.environ.setdefault("PM4PY_SHOW_BANNER", "0")
     ocel = _quiet(pm4py.read_ocel2_sqlite, str(ocel_path))
     xes = _quiet(pm4py.read_xes, str(xes_path), show_progress_bar=False)
     return run, ocel, xes

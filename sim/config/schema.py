@@ -133,6 +133,9 @@ class OutputConfig:
     attribution, whose many runs would fill a disk."""
     sample_share: float = 0.05
     """The share of consignments kept with `consignments: sample`, in (0, 1]."""
+    event_log_start: str = "2015-07-06"
+    """The calendar date of the model's hour 0 in an event log (`python -m sim.eventlog`): an ISO
+    date that falls on a Monday, since the working calendars start the week on Monday 00:00."""
 
     def stored(self, kind: str, sweep_point: bool = False) -> str:
         """The choice `auto` stands for in a run of this kind (full, sample or none)."""

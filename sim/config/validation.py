@@ -11,6 +11,7 @@ from sim.config.schema import (CONSIGNMENT_CHOICES, CalendarConfig, ClassSharesC
                                RegimeConfig, RunConfig, TradersConfig)
 from sim.config.knobs import apply_knobs
 from sim.domain import DECLARED, CargoClass, Channel
+from sim.domain.calendar import hour_zero
 from sim.domain.sides import KIND_SIDES
 from sim.domain.stations import calendar_of, hours_mean_of, station_types
 from sim.domain.units import HOURS_PER_WEEK
@@ -196,6 +197,10 @@ def _check_output(output: OutputConfig) -> None:
                           f"{', '.join(CONSIGNMENT_CHOICES)}")
     if not 0.0 < output.sample_share <= 1.0:
         raise ConfigError("output.sample_share", f"must be in (0, 1], got {output.sample_share}")
+    try:
+        hour_zero(output.event_log_start)
+    except ValueError as e:
+        raise ConfigError("output.event_log_start", str(e)) from None
 
 
 def _check_port(port: PortConfig) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from datetime import date, datetime
 
 import numpy as np
 
@@ -15,6 +16,18 @@ from sim.domain.units import HOURS_PER_WEEK
 
 CLOSING_TOLERANCE = 1e-9  # hours (a few microseconds)
 WALK_ROUNDING = 1e-11      # hours: the rounding of (close - offset) at a few thousand hours, far below any work
+
+
+def hour_zero(text) -> datetime:
+    """The calendar date of the model's hour 0 (a Monday 00:00, as the working calendars assume), from
+    an ISO date; ValueError with the reason otherwise."""
+    try:
+        day = date.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    if day.weekday() != 0:
+        raise ValueError(f"{day} is a {day:%A}; the model's week starts on a Monday")
+    return datetime(day.year, day.month, day.day)
 
 
 class WorkingCalendar:

@@ -24,6 +24,8 @@ CASES = [
     ("experiment.report=maybe", "experiment.report", "not a valid bool"),
     ("output.consignments=some", "output.consignments", "unknown choice 'some'; expected one of auto, full, sample, none"),
     ("output.sample_share=0", "output.sample_share", "must be in (0, 1]"),
+    ("output.event_log_start=2015-07-07", "output.event_log_start", "2015-07-07 is a Tuesday; the model's week starts on a Monday"),
+    ("output.event_log_start=July", "output.event_log_start", "'July' is not a date (YYYY-MM-DD)"),
     ("regime.officer_calendar.days=[1,x]", "regime.officer_calendar.days[1]", "could not be converted to Integer"),
     ("regime.officers=null", "regime.officers", "not Optional"),
     # intermodal: a train that cannot hold one 40-foot box, rail shares without trains,

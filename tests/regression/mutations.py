@@ -31,12 +31,12 @@ class Mutation:
 
 MUTATIONS = (
     Mutation("officers one server short", "model/plan.py",
-             "accepted[rows], doc_work[rows], regime.officers, WorkingCalendar",
-             "accepted[rows], doc_work[rows], regime.officers - 1, WorkingCalendar", "band",
+             "accepted[rows], doc_work[rows], regime.officers,",
+             "accepted[rows], doc_work[rows], regime.officers - 1,", "band",
              "the port officers' pool (closed form) loses a server in both regimes"),
     Mutation("reform regime's officer count ignored", "model/plan.py",
-             "accepted[rows], doc_work[rows], regime.officers, WorkingCalendar",
-             "accepted[rows], doc_work[rows], cfg.baseline.officers, WorkingCalendar", "band",
+             "accepted[rows], doc_work[rows], regime.officers,",
+             "accepted[rows], doc_work[rows], cfg.baseline.officers,", "band",
              "every regime gets the before-reform officer count"),
     Mutation("inland offices one server short", "model/hinterland.py",
              "(plan.inland_doc_check_work[idx], self.transit.inland_officers,",

@@ -138,6 +138,8 @@ KM_KPIS = {
     "import_clearance_hours_p90": ("p90", "lodged", "released", "vessel_arrival", {}),
     "import_release_within_24h_share": ("within", "lodged", "released", "vessel_arrival", {}),
     "import_processing_hours_mean": ("mean", "accepted", "released", "vessel_arrival", {}),
+    "import_arrival_to_release_hours_mean": ("mean", "vessel_arrival", "released", "vessel_arrival", {}),
+    "export_arrival_to_release_hours_mean": ("mean", "gate_in", "released", "gate_in", {"direction": EXP}),
     "import_release_hours_mean": ("mean", "vessel_arrival", "out", "vessel_arrival", {}),
     "import_yard_dwell_hours_mean": ("mean", "in_yard", "out", "vessel_arrival", {}),
     "inland_door_hours_mean": ("mean", "vessel_arrival", "delivered", "vessel_arrival", {"inland": 1}),

@@ -14,6 +14,8 @@ from typing import Dict, List, Optional
 
 from omegaconf import MISSING
 
+from sim.domain.sides import MANY_EVALUATION_KINDS
+
 
 class ConfigError(ValueError):
     """A configuration value that cannot be simulated; `key` is the dotted path."""
@@ -116,8 +118,6 @@ class ExperimentConfig:
 
 
 CONSIGNMENT_CHOICES = ("auto", "full", "sample", "none")
-MANY_EVALUATION_KINDS = ("calibrate", "sensitivity", "timeline", "attribution")
-"""Experiment kinds that run many evaluations: `output.consignments: auto` keeps no table for them."""
 
 
 @dataclass

@@ -45,6 +45,8 @@ KIND_SIDES: dict[str, tuple[Side, ...]] = {
 """experiment.kind -> the sides its runs simulate."""
 STUDY_KINDS = ("timeline", "attribution")
 """Kinds that run a set of `single` runs on common random numbers (sim.runs.study)."""
+MANY_EVALUATION_KINDS = ("calibrate", "sensitivity", *STUDY_KINDS)
+"""Kinds that run many evaluations: `output.consignments: auto` keeps no table for them."""
 
 
 def sides_of(kind: str) -> tuple[Side, ...]:

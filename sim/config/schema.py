@@ -60,6 +60,12 @@ class RunConfig:
     allow_overload: bool = False
     """Run even if a station is offered its capacity or more (its queue then grows for the whole
     run, so results depend on the horizon): for deliberate surge studies only; warns instead."""
+    initial_state: str = ""
+    """A snapshot of the port (CSV or Parquet; schema in `sim/config/snapshot.py` and the docs, example
+    `scenarios/dalian/snapshot_example.csv`): the run starts at the moment it was taken (its `taken_at`
+    on the clock of `output.event_log_start`) with those boxes and vessels in the port, instead of an
+    empty port at hour 0; new traffic arrives from then on. Empty: start empty. Set run.warmup_days=0
+    (a warm start needs no warm-up); the KPIs of the snapshot's items are the snapshot_* ones."""
     catalog: str = "auto"
     """DuckDB catalog of runs. auto: `catalog.duckdb` in the `results/` directory the run is written
     under (or beside the run directory when it is not under one); empty: no catalog."""

@@ -10,6 +10,7 @@ from sim.config.schema import (CONSIGNMENT_CHOICES, CalendarConfig, ClassSharesC
                                CostsConfig, DemandConfig, DurationConfig, ExperimentConfig, OutputConfig, PortConfig,
                                RegimeConfig, RunConfig, TradersConfig)
 from sim.config.knobs import apply_knobs
+from sim.config.snapshot import read_snapshot
 from sim.domain import DECLARED, CargoClass, Channel
 from sim.domain.calendar import hour_zero
 from sim.domain.sides import KIND_SIDES
@@ -37,7 +38,17 @@ def validate(cfg: Config) -> Config:
         _check_regime(getattr(cfg, key), cfg.port, key)
     _check_costs(cfg.costs, cfg.port)
     _check_traders(cfg.traders)
+    _check_initial_state(cfg)
     return cfg
+
+
+def _check_initial_state(cfg: Config) -> None:
+    """A snapshot is read and checked with the config, so a malformed one is refused before anything runs."""
+    if not cfg.run.initial_state:
+        return
+    if cfg.run.summary_only:
+        raise ConfigError("run.initial_state", "a warm start is one run from the snapshot; not with run.summary_only")
+    read_snapshot(cfg)
 
 
 def _check_tree(node, path: str) -> None:

@@ -42,6 +42,7 @@ ATTRIBUTES_INT = (  # int32: ids, counts, and the codes demand draws
 ATTRIBUTES_CODE = (  # int8: codes, flags and small counts the regime decides
     "channel", "station", "mode", "inland", "pre_arrival", "transit", "transit_formalities",
     "declarations", "quarantine", "joint_inspection", "fumigation", "certificate", "inland_inspection",
+    "from_snapshot",
 )
 ATTRIBUTES_FLOAT = ("teu", "value_cny", "distance_km", "customs_work_hours")
 # customs_work_hours: customs officers' own working time on the port declaration (acceptance,

@@ -63,7 +63,7 @@ def run_job(cfg: Config, job: Job, parts_dir: Path | None) -> ReplicationResult:
     started = time.perf_counter()
     rep = simulate(cfg, job.regime, job.replication)
     gc.collect()  # the finished model is cyclic garbage holding its plan arrays: free it before the KPIs
-    window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours)
+    window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours, rep.start_hours)
     cons = rep.consignments
     table = Frame.of(cons)
     berths = tuple(t.berths for t in cfg.port.terminals.values())  # by terminal code

@@ -10,19 +10,22 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from sim.config import Config
+from sim.config.snapshot import read_snapshot
 from sim.domain.sides import Side
 from sim.experiment.replications import compare, sides
 from sim.outputs.formatting import (format_difference_interval, format_interval, format_number, format_relative,
                                    relative_change)
 from sim.outputs.kpis import headline_names, unit_of
-from sim.store.atomic import atomic_write_json, atomic_write_text
+from sim.store.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from sim.store.identity import side_names
+from sim.store.rundir import INITIAL_STATE_FILE
 
 
 def write_results(cfg: Config, out_dir: Path, stats: dict, resolved_yaml: str | None, started: float) -> str:
     """config.yaml, kpis.json per side, replications.csv, then comparison.json (last: it marks a
     comparison complete). Adds wall_seconds (and comparison) to `stats`; returns the printed table."""
     atomic_write_text(out_dir / "config.yaml", resolved_yaml or OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+    _write_initial_state(cfg, out_dir)
     for side in sides(cfg):
         side_dir = out_dir / side.subdirectory
         side_dir.mkdir(exist_ok=True)
@@ -35,6 +38,18 @@ def write_results(cfg: Config, out_dir: Path, stats: dict, resolved_yaml: str | 
         atomic_write_json(out_dir / "comparison.json", stats["comparison"])
         return format_comparison(stats["comparison"], cfg, wall, n)
     return format_single(stats["summary"][Side.SINGLE], cfg, wall, n)
+
+
+def _write_initial_state(cfg: Config, out_dir: Path) -> None:
+    """A warm start keeps the snapshot it started from (a copy) and its moment on the model's clock
+    (initial_state.json: the stored run's KPI window starts there)."""
+    snapshot = read_snapshot(cfg)
+    if snapshot is None:
+        return
+    source = Path(snapshot.path)
+    atomic_write_bytes(out_dir / f"initial_state{source.suffix.lower()}", source.read_bytes())
+    atomic_write_json(out_dir / INITIAL_STATE_FILE, {"source": str(source), "start_hours": snapshot.start_hours,
+                                                      "boxes": len(snapshot), "vessels": len(snapshot.vessel_id)})
 
 
 def _write_replication_table(out_dir: Path, per_rep: dict, indices: dict) -> None:

@@ -76,8 +76,9 @@ class Clearance:
         if is_import:
             yield from self.port_side.wait_in_yard(i)
         back = 0.0
-        for code, work, _customs in plan.visits(i):
-            dray = self.drayage[code]
+        there = plan.at_station is not None and plan.at_station[i]  # a snapshot's box already at its station
+        for k, (code, work, _customs) in enumerate(plan.visits(i)):
+            dray = 0.0 if there and k == 0 else self.drayage[code]
             if back + dray > 0:
                 yield env.timeout(back + dray)
             started = []

@@ -36,6 +36,11 @@ class Calls:
     handling: np.ndarray | None = None
     """Per call, a unit-mean factor on its time per move (crane productivity varies from call to
     call); None: every call works at the terminal's mean rate."""
+    state: np.ndarray | None = None
+    """Per call, NEW, AT_ANCHOR, AT_BERTH or LANDED (`sim.model.warmstart`); None: all new (a run from
+    an empty port)."""
+    berthed_at: np.ndarray | None = None
+    """A warm start's calls already at berth (or landed): when they berthed; NaN for the others."""
 
     def __len__(self) -> int:
         return len(self.scheduled)

@@ -53,7 +53,7 @@ class RailCorridor:
 
     def run(self, until: float):
         env = self.env
-        for departure in weekly_times(self.timetable, self.cutoff, until + self.cutoff).tolist():
+        for departure in weekly_times(self.timetable, env.now + self.cutoff, until + self.cutoff).tolist():
             closing = departure - self.cutoff
             if closing > env.now:  # a train still loading past this cut-off makes this one late
                 yield env.timeout(closing - env.now)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import Config, RegimeConfig
+from sim.config.snapshot import AT_INSPECTION, LODGED, RELEASED
 from sim.domain import DECLARED, CargoClass, Channel, Direction, Mode, Station, Trade
 from sim.domain.calendar import WorkingCalendar
 from sim.domain.stations import JOINT, customs_types, hours_mean_of, lookup, of, separate_types, station_types
@@ -19,6 +20,7 @@ from sim.domain.units import HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.model.demand import Calls, Consignments
 from sim.model.queues import allocate_trains, fifo_servers, fifo_servers_on_calendar, weekly_times
 from sim.model.traders import Consignees, export_lodging, import_lodging, lognormal, storage_wish
+from sim.model.warmstart import Pins, pin_channel, pin_lodged, pin_station
 
 
 
@@ -78,6 +80,8 @@ class ClearancePlan:
     """Exports: when the box is ready to leave the exporter."""
     inland_inspection: np.ndarray = None
     """Imports inspected at the inland office (second declaration)."""
+    at_station: np.ndarray = None
+    """A warm start's boxes at an inspection station when the snapshot was taken (no drayage to it); None: none."""
 
     SETUP_ONLY = ("lodged", "pre_arrival", "declarations", "gate_arrival", "gate_in", "pre_run", "accepted",
                   "acceptance", "doc_check_start", "doc_check_end", "checked_out", "doc_check_work", "query",
@@ -259,10 +263,11 @@ def export_arrivals(cfg: Config, cons: Consignments, calls: Calls, mode: np.ndar
     return gate_arrival, gate_in, origin_ready
 
 
-def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) -> ClearancePlan:
+def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls, pins: Pins | None = None) -> ClearancePlan:
     """Routes and durations of every consignment under `regime`. Consumes the random variates of
     `cons` (`Consignments.take`), so memory does not hold variates and plan at once; each
-    regime of a comparison draws its consignments again from the same streams."""
+    regime of a comparison draws its consignments again from the same streams. `pins`: what a
+    snapshot (`run.initial_state`) says its boxes have already done; only the rest is routed."""
     n = len(cons)
     is_import = cons.direction == Direction.IMPORT.code
     is_export = cons.direction == Direction.EXPORT.code
@@ -271,6 +276,8 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     cls = cons.cargo_class
 
     mode = choose_mode(cfg, regime, cons)
+    if pins is not None:
+        mode = np.where(pins.mode >= 0, pins.mode, mode).astype(np.int8)
     t = regime.transit
     by_road = mode == Mode.TRUCK.code
     bonded_wait = cons.take("e_bonded_wait") * t.bonded_carrier_wait_hours_mean  # where a transit box goes by road
@@ -281,9 +288,16 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     # Exports that gated in before the run started were cleared before it too (the port is not
     # empty at t=0 for them); sending them all to customs at t=0 would be a burst, not a start.
     pre_run = is_export & (gate_in < 0)
+    if pins is not None:
+        yard = pins.snapshot & is_export  # in the yard: through the gate when the snapshot says
+        gate_arrival[yard] = gate_in[yard] = pins.entered[yard]
+        pre_run &= ~pins.snapshot
 
     arrival = calls.arrival[cons.call]
     ciq = is_import & declared & (cons.take("u_quarantine") < _class_shares(cfg.demand.quarantine_share, cls))
+    if pins is not None:  # at a station: that visit alone; released: none
+        at = pins.rows(AT_INSPECTION)
+        ciq = np.where(at, np.isin(pins.station, ("quarantine", "joint")), ciq & ~pins.rows(*RELEASED))
     wish = storage_wish(cfg, cons.take("u_storage"))
     z_broker = cons.take("z_broker")  # each row is an import or an export: one variate serves both
     two_step, ahead, ship_side = later_reform_routes(regime, cons, is_import & declared, is_export & declared)
@@ -298,11 +312,15 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
                                        z_broker[is_export], ahead[is_export] if ahead.any() else None)
     lodged = np.maximum(lodged, 0.0)  # imports lodged before t=0: warm-up absorbs them
     lodged[~declared | pre_run] = np.nan
+    if pins is not None:
+        lodged = pin_lodged(pins, lodged, np.where(is_import, arrival, gate_in), declared)
     pre_arrival = is_import & declared & (lodged < arrival)
 
     cum = channel_thresholds(regime)[cons.direction, cls]
     channel = (cons.take("u_channel")[:, None] >= cum).sum(axis=1)
     channel = np.where(~np.isnan(lodged), channel, -1)
+    if pins is not None:
+        channel = pin_channel(pins, channel)
 
     doc_mean = np.where(is_import, regime.doc_check_hours_mean[Direction.IMPORT.value],
                         regime.doc_check_hours_mean[Direction.EXPORT.value])
@@ -319,18 +337,27 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     red = channel == Channel.RED.code
     station = np.where(cons.take("u_scan") < regime.red_scan_share, Station.SCAN.code, Station.PHYSICAL.code)
     station = np.where(red, station, Station.NONE.code)
+    if pins is not None:
+        red, station = pin_station(pins, red, station)
     insp_mean = np.zeros(1 + max(st.code for st in station_types()))
     for st in customs_types():
         insp_mean[st.code] = hours_mean_of(st, regime)
     customs_work = np.where(red, cons.take("e_inspection") * insp_mean[station], np.nan)
 
     joint = ciq & (cons.take("u_joint") < _class_shares(lookup(regime, JOINT.share), cls))
+    if pins is not None:
+        joint = np.where(pins.rows(AT_INSPECTION), np.asarray(pins.station) == "joint", joint)
     quarantine_work = np.where(ciq, cons.take("e_quarantine") * hours_mean_of(of(Station.QUARANTINE), regime), np.nan)
     fumigation = (is_import & declared & (cls == CargoClass.WOOD.code)
                   & (cons.take("u_fumigation") < cfg.demand.fumigation_share_of_wood))
+    if pins is not None:
+        fumigation = np.where(pins.rows(AT_INSPECTION), np.asarray(pins.station) == "fumigation",
+                              fumigation & ~pins.rows(*RELEASED))
     fumigation_work = np.where(fumigation, cons.take("e_fumigation") * hours_mean_of(of(Station.FUMIGATION), regime),
                                np.nan)
     visits = (np.where(joint, 1, red.astype(int) + ciq.astype(int)) + fumigation.astype(int)).astype(np.int8)
+    if pins is not None:
+        visits[pins.rows(*RELEASED)] = 0
 
     inland = np.array([cfg.port.destinations[d].inland for d in cons.destination_names])[cons.destination]
     transit_share = np.where(mode == Mode.RAIL.code, t.share_rail, t.share_truck)
@@ -352,14 +379,19 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
     acceptance = cons.take("e_acceptance") * np.where(is_import, regime.acceptance_hours_mean[Direction.IMPORT.value],
                                                       regime.acceptance_hours_mean[Direction.EXPORT.value])
     accepted = lodged + acceptance
+    if pins is not None:  # lodged before the snapshot: accepted (its whole step) from then on
+        accepted = np.where(pins.rows(LODGED), pins.start + acceptance, accepted)
     # The officers' queue is fed only by acceptance times, all known now: closed form.
     doc_start, doc_end = np.full(n, np.nan), np.full(n, np.nan)
-    rows = np.flatnonzero(checked)
+    papers_done = pins.rows(AT_INSPECTION, *RELEASED) & declared if pins is not None else np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(checked & ~papers_done)
     officer_calendar = WorkingCalendar.from_config(regime.officer_calendar)
     doc_start[rows], doc_end[rows] = fifo_servers_on_calendar(accepted[rows], doc_work[rows], regime.officers,
                                                               officer_calendar)
     # Customs is done with a declaration when its document check and any query are over.
-    checked_out = np.where(checked, doc_end + query, accepted)
+    checked_out = np.where(checked & ~papers_done, doc_end + query, accepted)
+    if pins is not None:
+        checked_out = np.where(papers_done, np.fmax(pins.released, pins.start), checked_out)
     later_at, later_work = work_after_release(regime, cons, is_import & declared & ~second, checked_out,
                                               two_step, full_work)
     if len(later_at):
@@ -370,11 +402,13 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
                                               np.concatenate((doc_work[rows], later_work)), regime.officers,
                                               officer_calendar)
         doc_start[rows], doc_end[rows] = start[:len(rows)], end[:len(rows)]
-        checked_out = np.where(checked, doc_end + query, accepted)
+        checked_out = np.where(checked & ~papers_done, doc_end + query, checked_out)
     if ahead.any():  # lodged ahead for loading on arrival: released when the box arrives at the earliest
         checked_out = np.where(ahead, np.fmax(checked_out, gate_in), checked_out)
     closed_form = ~np.isnan(lodged) & (visits == 0)
     released = np.where(closed_form, checked_out + duty, np.nan)
+    if pins is not None:
+        released = np.where(pins.rows(*RELEASED) & ~np.isnan(lodged), pins.released, released)
     work = customs_work_hours(lodged, acceptance, doc_work, red, customs_work, joint, quarantine_work)
 
     tx = cons.direction == Direction.TRANSSHIPMENT.code
@@ -401,6 +435,7 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls) ->
         closed_form=closed_form, accepted=accepted, released=released, customs_work_hours=work,
         bonded_wait=np.where(transit & by_road, bonded_wait, 0.0), export_transit=x_transit,
         export_transit_work=x_work, origin_ready=origin_ready, inland_inspection=~np.isnan(inland_insp),
+        at_station=pins.rows(AT_INSPECTION) if pins is not None else None,
     )
 
 

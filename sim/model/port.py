@@ -13,6 +13,7 @@ import pyarrow as pa
 import simpy
 
 from sim.config import Config, RegimeConfig
+from sim.config.snapshot import read_snapshot
 from sim.domain import CALL_TIMES, MILESTONES, Direction, Trade
 from sim.domain.calendar import WorkingCalendar
 from sim.domain.stations import JOINT, calendar_of, separate_types, station_types
@@ -25,6 +26,7 @@ from sim.model.memory import return_freed_arrays
 from sim.model.plan import plan
 from sim.model.record import call_columns, consignment_columns
 from sim.model.vessels import PortSide
+from sim.model.warmstart import warm_traffic
 from sim.model.yard import plug_reefers
 
 
@@ -37,27 +39,39 @@ class Replication:
     warmup_hours: float
     horizon_hours: float
     end_hours: float
+    start_hours: float = 0.0
+    """When the run started: 0, or the moment its snapshot was taken (`run.initial_state`)."""
 
 
 def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) -> Replication:
     """`traffic`: (calls, consignments) drawn by the caller (a segment of a summary-only run);
-    by default they are drawn here for [0, end of run). Its variates are consumed either way."""
+    by default they are drawn here for [0, end of run), or, from a snapshot (`run.initial_state`),
+    for [its moment, its moment + end of run) with the snapshot's items. Its variates are consumed
+    either way."""
     return_freed_arrays()
-    warmup = cfg.run.warmup_days * HOURS_PER_DAY
-    horizon = cfg.run.horizon_days * HOURS_PER_DAY
+    snapshot = read_snapshot(cfg) if traffic is None else None
+    start = snapshot.start_hours if snapshot is not None else 0.0
+    warmup = start + cfg.run.warmup_days * HOURS_PER_DAY
+    horizon = start + cfg.run.horizon_days * HOURS_PER_DAY
     end = horizon + cfg.run.drain_days * HOURS_PER_DAY
     # Calls scheduled before the end of the run; exports that miss the last call of a service
     # stay in the port (call_id -1), which only happens after the horizon.
+    pins = None
+    if snapshot is not None:
+        calls, cons, pins = warm_traffic(cfg, snapshot, cfg.run.seed, replication, end)
+        traffic = calls, cons
     if traffic is None:
         calls = generate_calls(cfg.demand, cfg.port, end, cfg.run.seed, replication)
         traffic = calls, generate_consignments(cfg.demand, cfg.port, calls, cfg.run.seed, replication)
     calls, cons = traffic
-    p = plan(cfg, regime, cons, calls)
+    p = plan(cfg, regime, cons, calls, pins)
     cons.drop_variates()
     rec = _consignment_record(cfg, cons, p)
+    if pins is not None:
+        _record_snapshot(rec, calls, cons, pins)
     crec = _call_record(calls)
 
-    env = simpy.Environment()
+    env = simpy.Environment(initial_time=start)
     hinterland = Hinterland(env, cfg, regime, rec, p, cons)
     officer_calendar = WorkingCalendar.from_config(regime.officer_calendar)
     port_side = PortSide(env, cfg.port, calls, cons, rec, crec, p, hinterland, officer_calendar,
@@ -92,7 +106,7 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
     return Replication(
         consignments=rec.to_arrow(replication=replication),
         calls=crec.to_arrow(replication=replication),
-        warmup_hours=warmup, horizon_hours=horizon, end_hours=end,
+        warmup_hours=warmup, horizon_hours=horizon, end_hours=end, start_hours=start,
     )
 
 
@@ -129,6 +143,17 @@ def _consignment_record(cfg: Config, cons, p):
     no_customs = ((cons.trade == Trade.DOMESTIC.code) & (cons.direction == Direction.EXPORT.code)) | p.pre_run
     rec.released[no_customs] = p.gate_in[no_customs]
     return rec
+
+
+def _record_snapshot(rec, calls, cons, pins) -> None:
+    """Mark the snapshot's items; a box already in the yard arrived, berthed and was discharged when
+    the snapshot says (its landed call left before the run; nothing of it is simulated)."""
+    rec.from_snapshot[:] = 0
+    on_snapshot_vessel = (calls.state[cons.call] != 0) & (pins.status < 0)
+    rec.from_snapshot[pins.snapshot | on_snapshot_vessel] = 1
+    yard = np.flatnonzero(pins.snapshot & (cons.direction == Direction.IMPORT.code))
+    rec.vessel_arrival[yard] = rec.berthed[yard] = rec.in_yard[yard] = pins.entered[yard]
+    rec.call_id[yard] = -1  # their calls are not in the calls table's sense a call of this run
 
 
 def _visit_columns() -> tuple[str, ...]:

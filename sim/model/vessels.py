@@ -15,6 +15,7 @@ from sim.domain import Direction, Mode, Trade
 from sim.domain.berths import cranes_for, hours_per_move
 from sim.model.demand import Calls, Consignments
 from sim.model.hinterland import Hinterland
+from sim.model.warmstart import AT_BERTH, LANDED, NEW
 
 
 class Terminal:
@@ -61,6 +62,10 @@ class PortSide:
         self.handling = np.ones(len(calls)) if calls.handling is None else calls.handling
         self.next_call = calls.next_call_of_service()
         self.berthed = [env.event() for _ in range(len(calls))]
+        self.state = calls.state if calls.state is not None else np.zeros(len(calls), dtype=np.int8)
+        self.start = env.now
+        for j in np.flatnonzero(self.state == LANDED).tolist():  # discharged before the snapshot
+            self.berthed[j].succeed()
         self.tx_code = Direction.TRANSSHIPMENT.code
 
         arriving = np.flatnonzero(cons.direction != Direction.EXPORT.code)  # discharged here
@@ -81,6 +86,12 @@ class PortSide:
         env = self.env
         order = np.argsort(self.calls.arrival, kind="stable")
         order = order[self.calls.arrival[order] < until]
+        landed = self.state[order] == LANDED
+        if landed.any():  # a snapshot's yard: its boxes are there when the run starts
+            imp = np.concatenate([self.discharged_by_call[j] for j in order[landed].tolist()])
+            self._after_discharge(imp)
+        order = order[~landed]
+        order = order[np.argsort(self.state[order] != AT_BERTH, kind="stable")]  # who holds a berth first
         for j in order.tolist():
             t = self.calls.arrival[j]
             if t > env.now:
@@ -90,15 +101,18 @@ class PortSide:
     def call(self, j: int):
         env, calls, rec, cons, crec = self.env, self.calls, self.rec, self.cons, self.call_rec
         term = self.terminals[calls.terminal[j]]
-        crec.arrival[j] = env.now
+        arrived = calls.arrival[j] if self.state[j] != NEW else env.now  # a snapshot's: before the run
+        crec.arrival[j] = arrived
         imp = self.discharged_by_call[j]
-        rec.vessel_arrival[imp] = env.now
+        rec.vessel_arrival[imp] = arrived
         with term.berths.request() as req:
             yield req
-            crec.berthed[j] = env.now
-            start = env.now + term.setup / 2
+            at_berth = self.state[j] == AT_BERTH  # set up and working when the run starts
+            berthed = calls.berthed_at[j] if at_berth else env.now
+            crec.berthed[j] = berthed
+            start = env.now if at_berth else env.now + term.setup / 2
             rate = term.rate(self.cranes[j]) / self.handling[j]
-            rec.berthed[imp] = env.now
+            rec.berthed[imp] = berthed
             rec.in_yard[imp] = start + cons.discharge_rank[imp] / rate
             discharge_end = start + calls.import_boxes[j] / rate
             crec.discharge_end[j] = discharge_end
@@ -107,7 +121,8 @@ class PortSide:
 
             loaded = self._load_exports(j, discharge_end, rate)
             n_loaded = int(cons.boxes[loaded].sum()) if len(loaded) else 0
-            departed = discharge_end + n_loaded / rate + term.setup / 2
+            moves = n_loaded if self.state[j] == NEW else max(n_loaded, int(calls.export_boxes[j]))  # a snapshot's: all it still loads
+            departed = discharge_end + moves / rate + term.setup / 2
             rec.out[loaded] = departed
             crec.loaded_boxes[j] = n_loaded
             crec.loaded_teu[j] = float(cons.teu[loaded].sum()) if len(loaded) else 0.0
@@ -132,12 +147,12 @@ class PortSide:
         domestic = cons.trade[imp] == Trade.DOMESTIC.code
         cleared = ~domestic & plan.closed_form[imp]
         dom, done = imp[domestic], imp[cleared]
-        ready = np.maximum(plan.released[done], rec.in_yard[done])
+        ready = np.maximum(np.maximum(plan.released[done], rec.in_yard[done]), self.start)  # a snapshot's: from its moment
         transit = plan.transit[done] | (plan.transit_formalities[done] > 0)
         for i, t in zip(done[transit].tolist(), ready[transit].tolist()):
             self._after_release(i, t)
         leaving = np.concatenate((dom, done[~transit]))
-        ready = np.concatenate((rec.in_yard[dom], ready[~transit]))
+        ready = np.concatenate((np.maximum(rec.in_yard[dom], self.start), ready[~transit]))
         by_rail = plan.mode[leaving] == Mode.RAIL.code
         for i, t in zip(leaving[by_rail].tolist(), ready[by_rail].tolist()):
             self.hinterland.by_rail(i, t)

@@ -34,6 +34,8 @@ class Window:
     horizon_hours: float
     end_hours: float
     """When the run stopped: anything not done by then is censored at this time."""
+    start_hours: float = 0.0
+    """When the run started: 0, or the moment of its snapshot (`run.initial_state`)."""
 
     def contains(self, t: np.ndarray) -> np.ndarray:
         return (t >= self.warmup_hours) & (t < self.horizon_hours)
@@ -281,4 +283,33 @@ def vessel_kpis(calls: Frame, window: Window, berths) -> dict:
         "vessel_wait_hours_mean": summarize_durations(d, obs)["mean"],
         "berth_utilization": float(busy.sum() / (per_terminal.sum() * observed)),
         "busiest_terminal_berth_share": busiest,
+    }
+
+
+def snapshot_kpis(table, window: Window) -> dict:
+    """The snapshot's items (`from_snapshot`: the boxes in the yard and the cargo its vessels still
+    discharge), counted from the moment it was taken (`window.start_hours`): the other KPIs cover the
+    new arrivals only (their cohorts arrive inside the window). NaN without a snapshot."""
+    table = Frame.of(table)
+    nan = {"snapshot_items": 0.0, "snapshot_release_hours_mean": np.nan, "snapshot_released_share": np.nan,
+           "snapshot_leave_hours_mean": np.nan}
+    if "from_snapshot" not in table:
+        return nan
+    items = table.select(np.asarray(table["from_snapshot"]) == 1)
+    if not len(items):
+        return nan
+    t0 = window.start_hours
+    released = np.asarray(items["released"])
+    declared = np.asarray(items["trade"]) == Trade.FOREIGN.code
+    due = declared & ~(released < t0)  # not released before the snapshot (NaN: not yet)
+    since = np.full(int(due.sum()), t0)
+    d, obs = np.where(np.isnan(released[due]), window.end_hours, released[due]) - since, ~np.isnan(released[due])
+    by_horizon = released[due] < window.horizon_hours
+    out = np.asarray(items["out"])
+    leave, left = np.where(np.isnan(out), window.end_hours, out) - t0, ~np.isnan(out)
+    return {
+        "snapshot_items": float(len(items)),
+        "snapshot_release_hours_mean": summarize_durations(d, obs)["mean"] if len(d) else np.nan,
+        "snapshot_released_share": _mean(by_horizon),
+        "snapshot_leave_hours_mean": summarize_durations(leave, left)["mean"],
     }

@@ -22,7 +22,7 @@ from sim.outputs.costs import COMPONENTS
 from sim.outputs.formatting import SHARE
 from sim.outputs.frame import Frame
 from sim.outputs.kpi import (IMPORT_STAGES, Window, clearance_kpis, cohort_open_share, cost_kpis, export_cohort,
-                             import_cohort, import_kpis, queue_kpis, reefer_kpis, transshipment_cohort,
+                             import_cohort, import_kpis, queue_kpis, reefer_kpis, snapshot_kpis, transshipment_cohort,
                              transshipment_kpis, vessel_kpis, volume_kpis)
 from sim.outputs.staffing import STATIONS, Pool, staffing_kpis
 
@@ -56,6 +56,7 @@ FAMILIES: dict[str, Callable[[RunTables], dict]] = {
     "staffing": lambda t: staffing_kpis(t.consignments, t.window, t.pools),
     "volumes": _volumes,
     "vessels": lambda t: vessel_kpis(t.calls, t.window, t.berths),
+    "snapshot": lambda t: snapshot_kpis(t.consignments, t.window),
 }
 """Vectorised families in computation order; each selects its own cohorts, so the columns one
 copies are freed before the next starts (a full-year table has ~4 M rows)."""
@@ -228,6 +229,14 @@ for _kpi in (
     Kpi("rolled_export_share", SHARE, "Exports rolled to a later call", "volumes"),
     Kpi("cohort_open_share", SHARE, "Cohort still in port at the end of the run",
         lambda t: cohort_open_share(t.consignments, t.window)),
+    # A warm start's (`run.initial_state`): the snapshot's items, from its moment; NaN without one.
+    Kpi("snapshot_items", "", "Snapshot: consignments in the port or on its vessels", "snapshot", headline=False),
+    Kpi("snapshot_release_hours_mean", HOURS, "Snapshot: hours to customs release of those not yet released, mean",
+        "snapshot", headline=False),
+    Kpi("snapshot_released_share", SHARE, "Snapshot: share of those released by the horizon", "snapshot",
+        headline=False),
+    Kpi("snapshot_leave_hours_mean", HOURS, "Snapshot: hours until the item leaves the port, mean", "snapshot",
+        headline=False),
 ):
     register(_kpi)
 del _kpi

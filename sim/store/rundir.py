@@ -57,6 +57,10 @@ def _parquet(path: Path) -> pq.ParquetFile:
         raise RunDirError(path, f"not a readable Parquet file ({' '.join(str(e).split())})") from None
 
 
+INITIAL_STATE_FILE = "initial_state.json"
+"""A warm start's snapshot moment (model hours) and where it came from."""
+
+
 class Run:
     """One run directory. `comparison` (compare runs) or `kpis` per side, `config` as a dict,
     and the tables: `consignments` / `calls` (pandas, whole) or `frame(columns)` (numpy, lazy)."""
@@ -110,10 +114,15 @@ class Run:
 
     @property
     def window(self) -> Window:
+        """The KPI window: from hour 0, or from the moment of a warm start's snapshot (initial_state.json)."""
         r = self.config.get("run", {})
-        horizon = float(r["horizon_days"]) * HOURS_PER_DAY
-        return Window(float(r["warmup_days"]) * HOURS_PER_DAY, horizon,
-                      horizon + float(r.get("drain_days", 0.0)) * HOURS_PER_DAY)
+        start = 0.0
+        marker = self.path / INITIAL_STATE_FILE
+        if marker.is_file():
+            start = float(json.loads(marker.read_text())["start_hours"])
+        horizon = start + float(r["horizon_days"]) * HOURS_PER_DAY
+        return Window(start + float(r["warmup_days"]) * HOURS_PER_DAY, horizon,
+                      horizon + float(r.get("drain_days", 0.0)) * HOURS_PER_DAY, start)
 
     @property
     def replications(self) -> int:

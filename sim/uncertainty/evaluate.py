@@ -42,7 +42,7 @@ def replication_summary(cfg: Config, side: Side, replication: int) -> tuple[dict
     started = time.perf_counter()
     regime = getattr(cfg, side.config_key)
     rep = simulate(cfg, regime, replication)
-    window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours)
+    window = Window(rep.warmup_hours, rep.horizon_hours, rep.end_hours, rep.start_hours)
     berths = tuple(t.berths for t in cfg.port.terminals.values())
     kpis = replication_kpis(Frame.of(rep.consignments), rep.calls, window, berths, cfg.costs,
                             staffed_pools(cfg.port, regime))

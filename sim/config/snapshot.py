@@ -301,7 +301,7 @@ class _Checker:
             if mode == Mode.RAIL.value and not trains:
                 self.fail(k, f"mode rail, but {row['destination']} has no trains for {direction}s")
             vessel = self.text(k, row, "vessel", default="")
-            service = self.text(k, row, "service", tuple(cfg.demand.services), default="")
+            service = self.text(k, row, "service", tuple(cfg.demand.services) + ("irregular",), default="")
             if direction == Direction.EXPORT.value:
                 if vessel and vessel not in vessel_index:
                     self.fail(k, f"vessel {vessel!r} is not a vessel row of this snapshot")

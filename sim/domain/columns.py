@@ -42,8 +42,10 @@ ATTRIBUTES_INT = (  # int32: ids, counts, and the codes demand draws
 ATTRIBUTES_CODE = (  # int8: codes, flags and small counts the regime decides
     "channel", "station", "mode", "inland", "pre_arrival", "transit", "transit_formalities",
     "declarations", "quarantine", "joint_inspection", "fumigation", "certificate", "inland_inspection",
-    "from_snapshot",
 )
+SNAPSHOT_FLAG = "from_snapshot"
+"""int8 column of a warm start's table only (`run.initial_state`): 1 for the snapshot's items (the boxes
+in the yard and the cargo its vessels still discharge), 0 for the new arrivals."""
 ATTRIBUTES_FLOAT = ("teu", "value_cny", "distance_km", "customs_work_hours")
 # customs_work_hours: customs officers' own working time on the port declaration (acceptance,
 #   document check, customs or joint inspection), planned before the run; NaN when undeclared.

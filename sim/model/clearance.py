@@ -29,6 +29,7 @@ class Clearance:
         self.port_side = port_side        # knows when import boxes reach the yard; removes them
         self.columns = {}                 # filled when the run starts (`dispatch`): see `_visit_columns`
         self.import_code = Direction.IMPORT.code
+        self.at_station = getattr(plan, "at_station", None)  # a warm start's boxes at a station (a plan's field)
         # The declarations that visit a station (not closed form, papers done), by start time;
         # selected before sorting, so no full-length temporary (a full year has ~4 M rows).
         idx = np.flatnonzero(~plan.closed_form)
@@ -76,7 +77,7 @@ class Clearance:
         if is_import:
             yield from self.port_side.wait_in_yard(i)
         back = 0.0
-        there = plan.at_station is not None and plan.at_station[i]  # a snapshot's box already at its station
+        there = self.at_station is not None and self.at_station[i]  # a snapshot's box already at its station
         for k, (code, work, _customs) in enumerate(plan.visits(i)):
             dray = 0.0 if there and k == 0 else self.drayage[code]
             if back + dray > 0:

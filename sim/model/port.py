@@ -14,7 +14,7 @@ import simpy
 
 from sim.config import Config, RegimeConfig
 from sim.config.snapshot import read_snapshot
-from sim.domain import CALL_TIMES, MILESTONES, Direction, Trade
+from sim.domain import CALL_TIMES, MILESTONES, SNAPSHOT_FLAG, Direction, Trade
 from sim.domain.calendar import WorkingCalendar
 from sim.domain.stations import JOINT, calendar_of, separate_types, station_types
 from sim.domain.units import HOURS_PER_DAY
@@ -67,8 +67,7 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
     p = plan(cfg, regime, cons, calls, pins)
     cons.drop_variates()
     rec = _consignment_record(cfg, cons, p)
-    if pins is not None:
-        _record_snapshot(rec, calls, cons, pins)
+    flag = _record_snapshot(rec, calls, cons, pins) if pins is not None else None
     crec = _call_record(calls)
 
     env = simpy.Environment(initial_time=start)
@@ -103,8 +102,11 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
     for name in CALL_TIMES:
         col = getattr(crec, name)
         col[col > end] = np.nan
+    table = rec.to_arrow(replication=replication)
+    if flag is not None:
+        table = table.append_column(SNAPSHOT_FLAG, pa.array(flag))
     return Replication(
-        consignments=rec.to_arrow(replication=replication),
+        consignments=table,
         calls=crec.to_arrow(replication=replication),
         warmup_hours=warmup, horizon_hours=horizon, end_hours=end, start_hours=start,
     )
@@ -145,15 +147,15 @@ def _consignment_record(cfg: Config, cons, p):
     return rec
 
 
-def _record_snapshot(rec, calls, cons, pins) -> None:
-    """Mark the snapshot's items; a box already in the yard arrived, berthed and was discharged when
-    the snapshot says (its landed call left before the run; nothing of it is simulated)."""
-    rec.from_snapshot[:] = 0
-    on_snapshot_vessel = (calls.state[cons.call] != 0) & (pins.status < 0)
-    rec.from_snapshot[pins.snapshot | on_snapshot_vessel] = 1
+def _record_snapshot(rec, calls, cons, pins) -> np.ndarray:
+    """The snapshot's items (1: its boxes and what its vessels still discharge), for the `from_snapshot`
+    column; a box already in the yard arrived, berthed and was discharged when the snapshot says (its
+    landed call left before the run; nothing of it is simulated)."""
+    flag = (pins.snapshot | (calls.state[cons.call] != 0)).astype(np.int8)
     yard = np.flatnonzero(pins.snapshot & (cons.direction == Direction.IMPORT.code))
     rec.vessel_arrival[yard] = rec.berthed[yard] = rec.in_yard[yard] = pins.entered[yard]
     rec.call_id[yard] = -1  # their calls are not in the calls table's sense a call of this run
+    return flag
 
 
 def _visit_columns() -> tuple[str, ...]:

@@ -88,23 +88,26 @@ def _new_traffic(cfg: Config, t0: float, end: float, seed: int, replication: int
     on them that have not yet set off for the port (aimed to gate in from t0 on): the others are
     in the yard, the snapshot's."""
     first = max(0, math.floor(t0 / HOURS_PER_WEEK) - 1)  # a week earlier: calls scheduled before t0, late
-    last = math.ceil(end / HOURS_PER_WEEK)
+    last = math.ceil(end / HOURS_PER_WEEK) + 1  # a week more: each service's next call after the run
     calls, cons, _ = generate_weeks(cfg.demand, cfg.port, first, last, seed, replication)
     offset = first * HOURS_PER_WEEK
     calls.scheduled = calls.scheduled + offset
     calls.arrival = calls.arrival + offset
-    keep_call = (calls.arrival >= t0) & (calls.arrival < end)
+    in_run = (calls.arrival >= t0) & (calls.arrival < end)
+    # Each service's first call after the run stays as a place to book the snapshot's exports on (it
+    # never arrives in the run; none of its cargo is kept).
+    after = np.flatnonzero(calls.arrival >= end)
+    _, first_after = np.unique(calls.service[after], return_index=True)
+    keep_call = in_run.copy()
+    keep_call[after[first_after]] = True
     aim = calls.scheduled[cons.call] - cons.gate_in_lead
-    keep = keep_call[cons.call] & ((cons.direction != Direction.EXPORT.code) | (aim >= t0))
+    keep = in_run[cons.call] & ((cons.direction != Direction.EXPORT.code) | (aim >= t0))
     return _take_calls(calls, keep_call), _take_cons(cons, keep, keep_call)
 
 
 def _next_call(cfg: Config, calls: Calls, service: str, t0: float) -> int:
     """The first new call of `service` whose export cut-off is still ahead (else its last)."""
-    s = calls.service_names.index(service)
-    idx = np.flatnonzero(calls.service == s)
-    if not len(idx):
-        raise ValueError(f"run.initial_state: no call of service {service} in the run to load its exports on")
+    idx = np.flatnonzero(calls.service == calls.service_names.index(service))
     open_ = idx[calls.scheduled[idx] - cfg.port.export_cutoff_hours >= t0]
     return int(open_[np.argmin(calls.scheduled[open_])] if len(open_) else idx[np.argmax(calls.scheduled[idx])])
 

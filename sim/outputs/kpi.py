@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CostsConfig
-from sim.domain import CargoClass, Channel, Direction, Mode, Trade
+from sim.domain import SNAPSHOT_FLAG, CargoClass, Channel, Direction, Mode, Trade
 from sim.domain.units import HOURS_PER_YEAR
 from sim.outputs.costs import COMPONENTS, cost_per_teu, trade_declared
 from sim.outputs.frame import Frame
@@ -293,9 +293,9 @@ def snapshot_kpis(table, window: Window) -> dict:
     table = Frame.of(table)
     nan = {"snapshot_items": 0.0, "snapshot_release_hours_mean": np.nan, "snapshot_released_share": np.nan,
            "snapshot_leave_hours_mean": np.nan}
-    if "from_snapshot" not in table:
+    if SNAPSHOT_FLAG not in table:
         return nan
-    items = table.select(np.asarray(table["from_snapshot"]) == 1)
+    items = table.select(np.asarray(table[SNAPSHOT_FLAG]) == 1)
     if not len(items):
         return nan
     t0 = window.start_hours

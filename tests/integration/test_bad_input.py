@@ -332,3 +332,67 @@ def test_cli_bad_measure_file_writes_nothing(tmp_path):
     assert result.stderr.splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith("error: regime.measure.bogus.officerz: ")
     assert not out.exists()
+
+
+# A malformed snapshot (`run.initial_state`, sim/config/snapshot.py): the file, the row, the problem.
+SNAPSHOT = REPO / "scenarios" / "dalian" / "snapshot_example.csv"
+SNAPSHOT_CASES = [
+    # (row id, column, new value) applied to the example; or a whole extra row
+    (("I-0004", "status", "on_holiday"), "status: unknown value 'on_holiday'"),
+    (("I-0005", "id", "I-0004"), "is in two places: rows"),
+    (("I-0001", "hours_in_status", "-3"), "a negative time or count (-3)"),
+    (("V-JP1-0708", "discharge_moves", "1800"), "has more moves (1800 to discharge, 150 to load) than its capacity_boxes (1700)"),
+    (("I-0002", "hours_in_port", "2"), "hours_in_status (6) is longer than hours_in_port (2)"),
+    (("E-0004", "vessel", "V-GHOST"), "vessel 'V-GHOST' is not a vessel row of this snapshot"),
+    (("I-0006", "station", ""), "station is required at_inspection and only then"),
+    (("I-0001", "taken_at", "2015-07-08T07:00"), "taken_at differs between rows"),
+    (("I-0001", "destination", "paris"), "destination: unknown value 'paris'"),
+    (("V-IRR-0708", "status", "at_berth"), None),  # valid: dict has 6 berths
+]
+
+
+def _edited_snapshot(tmp_path, rid, column, value):
+    lines = SNAPSHOT.read_text().splitlines()
+    comments = [line for line in lines if line.startswith("#")]
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO("\n".join(line for line in lines if not line.startswith("#")))))
+    for row in rows:
+        if row["id"] == rid:
+            row[column] = value
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    path = tmp_path / "snapshot.csv"
+    path.write_text("\n".join(comments) + "\n" + out.getvalue())
+    return path
+
+
+@pytest.mark.parametrize("edit, problem", SNAPSHOT_CASES, ids=[f"{c[0][1]}-{c[0][2] or 'blank'}" for c in SNAPSHOT_CASES])
+def test_malformed_snapshot_is_one_line_naming_row_and_problem(tmp_path, edit, problem):
+    path = _edited_snapshot(tmp_path, *edit)
+    message = first_config_error([f"run.initial_state={path}", *SMALL])
+    if problem is None:
+        assert message is None
+        return
+    assert message is not None and message.startswith("run.initial_state: snapshot.csv"), message
+    assert problem in message and "\n" not in message, message
+
+
+def test_snapshot_file_missing_or_with_summary_only(tmp_path):
+    assert first_config_error([f"run.initial_state={tmp_path}/none.csv"]) == f"run.initial_state: {tmp_path}/none.csv: no such file"
+    message = first_config_error([f"run.initial_state={SNAPSHOT}", "run.summary_only=true", "run.horizon_days=63"])
+    assert message.startswith("run.initial_state: a warm start is one run")
+
+
+def test_cli_malformed_snapshot_writes_nothing(tmp_path):
+    path = _edited_snapshot(tmp_path, "I-0004", "status", "on_holiday")
+    out = tmp_path / "out"
+    result = run_cli(f"run.initial_state={path}", "run.warmup_days=0", f"hydra.run.dir={out}", timeout=60)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: run.initial_state: snapshot.csv row "), result.stderr
+    assert "Traceback" not in result.stdout + result.stderr and result.stdout == ""
+    assert not out.exists()

@@ -159,8 +159,8 @@ def toy_run(toy, monkeypatch):
 
     real_plan = port.plan
 
-    def routed(cfg, regime, cons, calls):
-        p = real_plan(cfg, regime, cons, calls)
+    def routed(cfg, regime, cons, calls, pins=None):
+        p = real_plan(cfg, regime, cons, calls, pins)
         scans = np.flatnonzero(p.station == Station.SCAN.code)
         p.station[scans[::2]] = TOY.code
         return p

@@ -179,6 +179,8 @@ def test_a_run_with_output_event_log_writes_the_logs_the_command_would(tmp_path)
     assert record["status"] == "complete" and record["event_log"] == ["eventlog.sqlite", "eventlog.xes"]
     assert sorted(p.name for p in out.glob("*eventlog*")) == ["eventlog.sqlite", "eventlog.xes"]  # no temp files
     assert proc.stdout.count("event log: ") == 2
+    assert "<th>Event log</th><td style='text-align:left'><code>eventlog.sqlite</code>, <code>eventlog.xes</code>" \
+        in (out / "report.html").read_text()
     for flag, name in (((), "cmd.sqlite"), (("--xes",), "cmd.xes")):
         made = run_eventlog(str(out), *flag, "--out", str(tmp_path / name))
         assert made.returncode == 0, made.stderr

@@ -218,8 +218,9 @@ def check_event_log(cfg: Config, sweep_point: bool = False) -> None:
     if cfg.run.summary_only:
         why = "run.summary_only=true keeps no consignment table"
     elif cfg.output.stored(cfg.experiment.kind, sweep_point) == "none":
+        where = "a sweep point" if sweep_point else f"a {cfg.experiment.kind} run"
         why = ("output.consignments=none keeps no consignment table" if cfg.output.consignments == "none" else
-               f"output.consignments=auto keeps no consignment table in {'a sweep point' if sweep_point else 'a ' + cfg.experiment.kind + ' run'}")
+               f"output.consignments=auto keeps no consignment table in {where}")
     else:
         return
     raise ConfigError("output.event_log", f"{why} to write the event log from; set output.consignments=full "

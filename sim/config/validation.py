@@ -7,8 +7,8 @@ from dataclasses import fields, is_dataclass
 from typing import Dict
 
 from sim.config.schema import (CONSIGNMENT_CHOICES, EVENT_LOG_CHOICES, CalendarConfig, ClassSharesConfig, Config,
-                               ConfigError, CostsConfig, DemandConfig, DurationConfig, ExperimentConfig, OutputConfig, PortConfig,
-                               RegimeConfig, RunConfig, TradersConfig)
+                               ConfigError, CostsConfig, DemandConfig, DurationConfig, ExperimentConfig, OutputConfig,
+                               PortConfig, RegimeConfig, RunConfig, TradersConfig)
 from sim.config.knobs import apply_knobs
 from sim.domain import DECLARED, CargoClass, Channel
 from sim.domain.calendar import hour_zero

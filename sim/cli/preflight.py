@@ -8,6 +8,7 @@ from sim.cli.compose import CONFIG_DIR, to_config
 from sim.cli.errors import describe, fail, launcher_hint
 from sim.cli.searchpath import SEARCHPATH
 from sim.config import ConfigError
+from sim.config.validation import check_event_log
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
 
@@ -100,7 +101,7 @@ def first_sweep_error(overrides: list[str]) -> str | None:
         points = point_configs(jobs, hydra_overrides=[o for o in overrides if o.startswith(f"{SEARCHPATH}=")])
         for i, job in enumerate(jobs):
             try:
-                to_config(next(points)[1])
+                check_event_log(to_config(next(points)[1]), sweep_point=True)  # auto keeps no table here
                 continue
             except ConfigError as e:
                 message = str(e)

@@ -124,6 +124,8 @@ class ExperimentConfig:
 
 
 CONSIGNMENT_CHOICES = ("auto", "full", "sample", "none")
+EVENT_LOG_CHOICES = {"false": (), "true": ("ocel",), "ocel": ("ocel",), "xes": ("xes",), "both": ("ocel", "xes")}
+"""output.event_log -> the logs a run writes (YAML's and Hydra's booleans arrive as 'False'/'True')."""
 
 
 @dataclass
@@ -142,6 +144,18 @@ class OutputConfig:
     event_log_start: str = "2015-07-06"
     """The calendar date of the model's hour 0 in an event log (`python -m sim.eventlog`): an ISO
     date that falls on a Monday, since the working calendars start the week on Monday 00:00."""
+    event_log: str = "false"
+    """Write the run's event log into its directory when the run ends, as `python -m sim.eventlog`
+    would from its consignment table: false (none; the command can still make one later), true or
+    ocel (eventlog.sqlite, OCEL 2.0), xes (eventlog.xes, the declarations as cases) or both. Written
+    before run.json says complete, each file whole or not at all. Needs the table: refused with
+    `consignments: none`, `run.summary_only`, and where `auto` keeps none (a sweep point, a
+    calibration, a study): set `consignments: full` (or sample, whose log holds the sampled
+    consignments only) to have one there."""
+
+    def event_logs(self) -> tuple[str, ...]:
+        """The logs to write: () or some of 'ocel', 'xes' (see `event_log`)."""
+        return EVENT_LOG_CHOICES.get(str(self.event_log).lower(), ())
 
     def stored(self, kind: str, sweep_point: bool = False) -> str:
         """The choice `auto` stands for in a run of this kind (full, sample or none)."""

@@ -6,14 +6,14 @@ import math
 from dataclasses import fields, is_dataclass
 from typing import Dict
 
-from sim.config.schema import (CONSIGNMENT_CHOICES, CalendarConfig, ClassSharesConfig, Config, ConfigError,
-                               CostsConfig, DemandConfig, DurationConfig, ExperimentConfig, OutputConfig, PortConfig,
-                               RegimeConfig, RunConfig, TradersConfig)
+from sim.config.schema import (CONSIGNMENT_CHOICES, EVENT_LOG_CHOICES, CalendarConfig, ClassSharesConfig, Config,
+                               ConfigError, CostsConfig, DemandConfig, DurationConfig, ExperimentConfig, OutputConfig,
+                               PortConfig, RegimeConfig, RunConfig, TradersConfig)
 from sim.config.knobs import apply_knobs
 from sim.config.snapshot import read_snapshot
 from sim.domain import DECLARED, CargoClass, Channel
 from sim.domain.calendar import hour_zero
-from sim.domain.sides import KIND_SIDES
+from sim.domain.sides import KIND_SIDES, MANY_EVALUATION_KINDS
 from sim.domain.stations import calendar_of, hours_mean_of, station_types
 from sim.domain.units import HOURS_PER_WEEK
 
@@ -32,6 +32,7 @@ def validate(cfg: Config) -> Config:
     apply_knobs(cfg)
     _check_run(cfg.run, cfg.experiment)
     _check_output(cfg.output)
+    check_event_log(cfg)
     _check_port(cfg.port)
     _check_demand(cfg.demand, cfg.port)
     for key in ("regime", "baseline"):
@@ -212,6 +213,29 @@ def _check_output(output: OutputConfig) -> None:
         hour_zero(output.event_log_start)
     except ValueError as e:
         raise ConfigError("output.event_log_start", str(e)) from None
+    if str(output.event_log).lower() not in EVENT_LOG_CHOICES:
+        raise ConfigError("output.event_log", f"unknown choice {output.event_log!r}; expected one of "
+                          f"{', '.join(EVENT_LOG_CHOICES)}")
+
+
+def check_event_log(cfg: Config, sweep_point: bool = False) -> None:
+    """output.event_log needs a consignment table to write from: refused where the run keeps none
+    (`sweep_point`: the run is a point of a sweep, where `consignments: auto` keeps none)."""
+    if not cfg.output.event_logs():
+        return
+    if cfg.experiment.kind in MANY_EVALUATION_KINDS:
+        raise ConfigError("output.event_log", f"a {cfg.experiment.kind} run writes no event log (its many runs keep no "
+                          "consignment table); run the point of interest on its own with output.event_log")
+    if cfg.run.summary_only:
+        why = "run.summary_only=true keeps no consignment table"
+    elif cfg.output.stored(cfg.experiment.kind, sweep_point) == "none":
+        where = "a sweep point" if sweep_point else f"a {cfg.experiment.kind} run"
+        why = ("output.consignments=none keeps no consignment table" if cfg.output.consignments == "none" else
+               f"output.consignments=auto keeps no consignment table in {where}")
+    else:
+        return
+    raise ConfigError("output.event_log", f"{why} to write the event log from; set output.consignments=full "
+                      "(or sample), or leave output.event_log=false")
 
 
 def _check_port(port: PortConfig) -> None:

@@ -68,6 +68,7 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
         if cfg.experiment.figures:
             clearance_ecdf({s: (regimes[s].name, *samples[s]) for s in regimes}, out_dir)
         text = write_results(cfg, out_dir, stats, resolved_yaml, started)
+        stats["event_log"] = write_event_logs(cfg, out_dir, echo)
         if echo:
             say(text)
             if precision is not None:
@@ -82,6 +83,27 @@ def run_experiment(cfg: Config, out_dir: Path, resolved_yaml: str | None = None,
     finally:
         if parts_dir is not None:
             shutil.rmtree(parts_dir, ignore_errors=True)
+
+
+def write_event_logs(cfg: Config, out_dir: Path, echo: bool = True) -> list[str]:
+    """output.event_log: the logs `python -m sim.eventlog` would write, from the table and
+    config.yaml just written (each file atomic, so a killed run leaves none half-written).
+    Returns their file names."""
+    formats = cfg.output.event_logs()
+    if not formats:
+        return []
+    from sim.store.eventlog import write_ocel, write_xes
+    from sim.store.rundir import load_run
+
+    run = load_run(out_dir)
+    names = []
+    for fmt in formats:
+        written = (write_xes if fmt == "xes" else write_ocel)(run)
+        names.append(written.path.name)
+        if echo:
+            say(f"event log: {written.path} ({written.events} events, {written.objects} "
+                f"{'traces' if fmt == 'xes' else 'objects'}, {written.seconds:.1f} s)")
+    return names
 
 
 def _sensitivity(cfg: Config, out_dir: Path, resolved_yaml: str | None, echo: bool) -> dict:

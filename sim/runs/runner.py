@@ -18,6 +18,7 @@ from pathlib import Path
 from sim.config import Config, ConfigError
 from sim.config.footprint import check_footprint
 from sim.config.stability import check_stability
+from sim.config.validation import check_event_log
 from sim.experiment.progress import say
 from sim.experiment.replications import sides
 from sim.runs.kinds import run_experiment
@@ -122,6 +123,7 @@ def execute(cfg: Config, ctx: RunContext, progress: bool | None = None) -> dict 
     """Run (or skip) the experiment with status records; returns the stats, or None if skipped."""
     check_stability(cfg)  # before run.json or the catalog row: an overloaded config writes nothing
     check_footprint(cfg)  # nor does one that cannot fit in memory
+    check_event_log(cfg, ctx.multirun or ctx.sweep_dir is not None)  # a sweep point keeps no table by default
     cfg = with_stored_table(cfg, ctx.multirun or ctx.sweep_dir is not None)
     run_dir = Path(ctx.run_dir)
     cat = open_catalog(cfg, run_dir)
@@ -150,6 +152,7 @@ def execute(cfg: Config, ctx: RunContext, progress: bool | None = None) -> dict 
     precision = stats.get("precision")
     record.precision = None if precision is None else precision.as_dict()
     record.replications = len(next(iter(stats["replications"].values())))
+    record.event_log = list(stats.get("event_log") or [])
     _finish(cat, record, "complete", started, *_kpi_rows(record, stats))
     if ctx.sweep_dir is not None and cat is not None:
         _tolerant(cat, cat.record_sweep_job, ctx.sweep_dir, ctx.job_num, record.run_id, False, ctx.sweep,

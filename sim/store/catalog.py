@@ -51,7 +51,7 @@ TIMESTAMPS = ("started_at", "finished_at", "updated_at")
 JSON_COLUMNS = ("overrides", "sides", "precision", "pairing")
 ADDED_COLUMNS = {"sweep": "VARCHAR", "pairing": "VARCHAR"}
 """Columns newer than the first catalogs; `migrate` adds them to an older file."""
-RUN_JSON_ONLY = ("reused_run_id", "config_dirs", "consignments")
+RUN_JSON_ONLY = ("reused_run_id", "config_dirs", "consignments", "event_log")
 """RunRecord fields kept in run.json only (no column in `runs`)."""
 
 
@@ -98,6 +98,9 @@ class RunRecord:
     consignments: str = ""
     """What the run kept of its consignment table (output.consignments, `auto` resolved): full,
     sample or none; '' in a record written before the choice existed."""
+    event_log: list = field(default_factory=list)
+    """The event logs the run wrote into its directory (output.event_log): eventlog.sqlite and/or
+    eventlog.xes; empty for none."""
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunRecord":

@@ -161,7 +161,8 @@ def _show(value) -> str:
 
 # ------------------------------------------------------------------ labels
 LABEL_DROPPED = tuple(f"run.{k}" for k in EXECUTION_ONLY + REPLICATION_RANGE) + (
-    "experiment", "experiment.report", "output.consignments", "output.sample_share", "sweep", "regime", "regime@baseline")
+    "experiment", "experiment.report", "output.consignments", "output.sample_share", "output.event_log",
+    "output.event_log_start", "sweep", "regime", "regime@baseline")
 """Overrides that never name what changed: how a run executes, which replications, which files it
 writes, the sweep that launched it, and the regime choices (their names are the label's sides)."""
 LABEL_ITEMS = 3

@@ -66,10 +66,20 @@ def scenario_section(run) -> str:
                             "of the intervals (no milestone table)" if r.get("summary_only") else "")),
         ("Seed", _esc(r.get("seed"))),
         ("Consignment table", _esc(run.describe_table())),
+        *_event_log_rows(run),
         ("Run directory", f"<code>{_esc(run.path.resolve())}</code>"),
     ]
     body = "".join(f"<tr><th>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows)
     return f"<h2>Scenario</h2><table>{body}</table>"
+
+
+def _event_log_rows(run) -> list[tuple[str, str]]:
+    """The event logs in the run directory (output.event_log or python -m sim.eventlog), if any."""
+    names = [name for name in ("eventlog.sqlite", "eventlog.xes") if (run.path / name).is_file()]
+    if not names:
+        return []
+    return [("Event log", ", ".join(f"<code>{_esc(n)}</code>" for n in names)
+             + " (OCEL 2.0 / XES, for process-mining tools: python -m sim.eventlog)")]
 
 
 def kpi_section(run) -> str:

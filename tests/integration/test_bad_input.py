@@ -26,6 +26,12 @@ CASES = [
     ("output.sample_share=0", "output.sample_share", "must be in (0, 1]"),
     ("output.event_log_start=2015-07-07", "output.event_log_start", "2015-07-07 is a Tuesday; the model's week starts on a Monday"),
     ("output.event_log_start=July", "output.event_log_start", "'July' is not a date (YYYY-MM-DD)"),
+    ("output.event_log=maybe", "output.event_log", "unknown choice 'maybe'; expected one of false, true, ocel, xes, both"),
+    (("output.event_log=true", "output.consignments=none"), "output.event_log",
+     "output.consignments=none keeps no consignment table to write the event log from"),
+    (("output.event_log=both", "experiment=single", "run.summary_only=true", "run.horizon_days=63"), "output.event_log",
+     "run.summary_only=true keeps no consignment table"),
+    (("output.event_log=xes", "experiment=calibrate"), "output.event_log", "a calibrate run writes no event log"),
     ("regime.officer_calendar.days=[1,x]", "regime.officer_calendar.days[1]", "could not be converted to Integer"),
     ("regime.officers=null", "regime.officers", "not Optional"),
     # intermodal: a train that cannot hold one 40-foot box, rail shares without trains,
@@ -173,7 +179,9 @@ def test_bad_input_is_one_line_naming_the_key(overrides, key, problem):
     ["+load=dalian_congested"],  # '+' for a group the defaults list lacks (not "already in the defaults list")
     ["experiment=timeline", "experiment.regimes=[before_reform,after_reform,red_channel_x2]"],
     ["experiment=attribution"],
-], ids=["defaults", "small", "single", "add_group", "timeline", "attribution"])
+    ["output.event_log=true"],
+    ["output.event_log=both", "output.consignments=sample"],
+], ids=["defaults", "small", "single", "add_group", "timeline", "attribution", "event_log", "event_log_sample"])
 def test_valid_input_passes(overrides):
     assert first_config_error(overrides) is None
 
@@ -228,8 +236,9 @@ def test_validate_rejects_empty_services_and_tables(path, key, problem):
     (["--config-name=config", "run.replications=1"], "run.replications"),  # caught in app(), after Hydra made the dir
     (["experiment=timeline", "experiment.regimes=[after_reform]"], "experiment.regimes"),  # a timeline of one
     (["experiment=attribution", "experiment.measures=[nope]"], "experiment.measures"),     # an unknown measure
+    (["output.event_log=true", "output.consignments=none"], "output.event_log"),           # a log without a table
 ], ids=["type", "semantic", "unknown-key", "unknown-option", "plus-key", "overloaded", "memory", "in-app",
-        "timeline-of-one", "unknown-measure"])
+        "timeline-of-one", "unknown-measure", "event-log-without-table"])
 def test_cli_bad_input(tmp_path, args, key):
     out = tmp_path / "out"
     result = run_cli(*args, f"hydra.run.dir={out}", timeout=60)

@@ -4,6 +4,7 @@ directly-follows graph shows each regime's process as its config says, and a hel
 declarations replays on a model discovered from the other half."""
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -157,3 +158,47 @@ def test_a_start_that_is_not_a_monday_is_refused(logs, tmp_path):
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "output.event_log_start" in proc.stderr and "Tuesday" in proc.stderr
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------ output.event_log: written by the run
+TINY_3_DAYS = ("demand.scale=0.05", "run.horizon_days=3", "run.warmup_days=0", "run.drain_days=1", "run.workers=1")
+
+
+def _counts(path) -> dict:
+    with sqlite3.connect(path) as db:
+        return {"events": dict(db.execute("SELECT ocel_type, count(*) FROM event GROUP BY ocel_type").fetchall()),
+                "objects": dict(db.execute("SELECT ocel_type, count(*) FROM object GROUP BY ocel_type").fetchall()),
+                "links": db.execute("SELECT count(*) FROM event_object").fetchone()[0]}
+
+
+def test_a_run_with_output_event_log_writes_the_logs_the_command_would(tmp_path):
+    out = tmp_path / "run"
+    proc = run_cli(*TINY_3_DAYS, "run.replications=2", "output.event_log=both", f"hydra.run.dir={out}")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads((out / "run.json").read_text())
+    assert record["status"] == "complete" and record["event_log"] == ["eventlog.sqlite", "eventlog.xes"]
+    assert sorted(p.name for p in out.glob("*eventlog*")) == ["eventlog.sqlite", "eventlog.xes"]  # no temp files
+    assert proc.stdout.count("event log: ") == 2
+    assert "<th>Event log</th><td style='text-align:left'><code>eventlog.sqlite</code>, <code>eventlog.xes</code>" \
+        in (out / "report.html").read_text()
+    for flag, name in (((), "cmd.sqlite"), (("--xes",), "cmd.xes")):
+        made = run_eventlog(str(out), *flag, "--out", str(tmp_path / name))
+        assert made.returncode == 0, made.stderr
+    by_run, by_command = _counts(out / "eventlog.sqlite"), _counts(tmp_path / "cmd.sqlite")
+    assert by_run == by_command
+    table = load_run(out).consignments
+    assert by_run["events"] == {m: int(table[m].notna().sum()) for m in MILESTONES if table[m].notna().any()}
+    assert sum(by_run["events"].values()) > 0
+    assert (out / "eventlog.xes").read_text() == (tmp_path / "cmd.xes").read_text()
+
+
+def test_without_the_switch_a_run_writes_no_event_log(tmp_path):
+    import sim
+
+    out = tmp_path / "run"
+    cfg = sim.load_config([*TINY_3_DAYS, "run.replications=1", "experiment=single"])
+    assert cfg.output.event_logs() == ()
+    sim.run_experiment(cfg, out, echo=False)
+    assert (out / "consignments.parquet").is_file()
+    assert not list(out.glob("*eventlog*"))
+    assert json.loads((out / "run.json").read_text())["event_log"] == []

@@ -94,6 +94,15 @@ def test_ray_without_its_plugin_is_one_line_naming_the_extra(launcher):
     assert message.startswith("hydra/launcher: ") and "pip install -e '.[ray]'" in message
 
 
+def test_an_event_log_in_a_sweep_needs_a_table_kept():
+    """A sweep point keeps no consignment table under output.consignments=auto, so
+    output.event_log is refused before any point runs, unless the sweep keeps the table."""
+    message = first_sweep_error(["output.event_log=true", "regime.officers=40,76"])
+    assert message.startswith("output.event_log: output.consignments=auto keeps no consignment table in a sweep point")
+    assert "(sweep point 1 of 2" in message
+    assert first_sweep_error(["output.event_log=true", "output.consignments=full", "regime.officers=40,76"]) is None
+
+
 # ------------------------------------------------------------------ seeds and chunks
 def test_a_chunk_reproduces_the_same_replications_of_a_longer_run():
     """Seeds come from (run.seed, replication index), never from job numbers or chunking."""

@@ -22,6 +22,7 @@ import yaml
 
 from sim.config import Config
 from sim.config.locations import PACKAGE_DIR, REPO_DIR
+from sim.config.snapshot import resolve
 
 HASH_CHARS = 16
 
@@ -41,6 +42,10 @@ def _without(cfg: Config, run_keys) -> dict:
     data.pop("optimise", None)  # a study's objective, not the point: studies share their points
     for key in run_keys:
         data["run"].pop(key, None)
+    if data["run"].get("initial_state"):  # a warm start's numbers follow its snapshot's content, not its path
+        path = resolve(data["run"]["initial_state"])
+        if path.is_file():
+            data["run"]["initial_state"] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
     return data
 
 

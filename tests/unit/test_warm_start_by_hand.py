@@ -77,3 +77,16 @@ def test_vessels_keep_their_berth_or_queue_and_load_their_exports(run):
     assert e["call_id"] == jp["call_id"] and T0 <= e["loaded"] <= jp["departed"]
     # it still makes all its 150 loading moves at the rate it discharged its 180 (not just the snapshot's boxes)
     assert jp["departed"] - jp["discharge_end"] >= 150 / 180 * (jp["discharge_end"] - T0)
+
+
+def test_the_config_hash_follows_the_snapshots_content_not_its_path(tmp_path):
+    from sim.store.identity import config_hash
+
+    copy = tmp_path / "copy.csv"
+    copy.write_text(EXAMPLE.read_text())
+    same = [sim.load_config(overrides=[f"run.initial_state={p}", "run.warmup_days=0"]) for p in (EXAMPLE, copy)]
+    assert config_hash(same[0]) == config_hash(same[1])
+    copy.write_text(EXAMPLE.read_text().replace("I-0001,awaiting_declaration,2015-07-08T06:00,20.0",
+                                                "I-0001,awaiting_declaration,2015-07-08T06:00,19.0"))
+    changed = sim.load_config(overrides=[f"run.initial_state={copy}", "run.warmup_days=0"])
+    assert config_hash(changed) != config_hash(same[0])

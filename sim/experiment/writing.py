@@ -15,7 +15,7 @@ from sim.domain.sides import Side
 from sim.experiment.replications import compare, sides
 from sim.outputs.formatting import (format_difference_interval, format_interval, format_number, format_relative,
                                    relative_change)
-from sim.outputs.kpis import headline_names, unit_of
+from sim.outputs.kpis import SNAPSHOT_PREFIX, headline_names, kpi_names, unit_of
 from sim.store.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from sim.store.identity import side_names
 from sim.store.rundir import INITIAL_STATE_FILE
@@ -85,13 +85,25 @@ def comparison_row(c: dict, unit: str) -> tuple[str, str, str, str]:
             format_relative(*relative_change(c[Side.BEFORE], d, unit)))
 
 
+def printed_names(cfg: Config) -> list[str]:
+    """The headline KPIs; a warm start's also its snapshot's (the others then cover the new arrivals)."""
+    names = list(headline_names())
+    if cfg.run.initial_state:
+        names += [name for name in kpi_names() if name.startswith(SNAPSHOT_PREFIX)]
+    return names
+
+
+def _start(cfg: Config) -> str:
+    return f", from the snapshot {Path(cfg.run.initial_state).name} (other KPIs: new arrivals)" if cfg.run.initial_state else ""
+
+
 def format_comparison(comparison: dict, cfg: Config, wall: float, n: int | None = None) -> str:
-    names = [name for name in headline_names() if name in comparison]
+    names = [name for name in printed_names(cfg) if name in comparison]
     w = _width(names)
     sides_named = side_names({"before": cfg.baseline.name, "after": cfg.regime.name}, (), asdict(cfg))
     lines = [
         f"{sides_named['before']} (before) vs {sides_named['after']} (after): {n or cfg.run.replications} paired {_batches(cfg)}, "
-        f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
+        f"{cfg.run.horizon_days:g} days ({cfg.run.warmup_days:g} warm-up){_start(cfg)}, seed {cfg.run.seed}, {wall:.0f} s",
         f"{'KPI':{w}s} {'before':>12s} {'after':>12s}   {'after - before [95% CI, paired]':34s} "
         "relative change [95% CI]",
     ]
@@ -104,11 +116,11 @@ def format_comparison(comparison: dict, cfg: Config, wall: float, n: int | None 
 
 
 def format_single(summary: dict, cfg: Config, wall: float, n: int | None = None) -> str:
-    names = [name for name in headline_names() if name in summary]
+    names = [name for name in printed_names(cfg) if name in summary]
     w = _width(names)
     lines = [
         f"{cfg.regime.name}: {n or cfg.run.replications} {_batches(cfg)}, {cfg.run.horizon_days:g} days "
-        f"({cfg.run.warmup_days:g} warm-up), seed {cfg.run.seed}, {wall:.0f} s",
+        f"({cfg.run.warmup_days:g} warm-up){_start(cfg)}, seed {cfg.run.seed}, {wall:.0f} s",
         f"{'KPI':{w}s} {'mean':>12s}   95% CI",
     ]
     for name in names:

@@ -155,6 +155,8 @@ def replication_kpis(table, calls, window: Window, berths: int | tuple, rates: C
 
 # ------------------------------------------------------------------ the KPIs, in printed order
 HOURS = "h"
+SNAPSHOT_PREFIX = "snapshot_"
+"""A warm start's KPIs of its snapshot's items (the `snapshot` family) start with this."""
 CNY_PER_TEU = "CNY/TEU"
 for _kpi in (
     Kpi("export_release_within_24h_share", SHARE, "Exports released within 24 h of lodging", "clearance", key=True),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import math
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from sim.outputs.formatting import (SHARE, format_difference_interval, format_in
 from sim.outputs.kpis import unit_of
 from sim.store.atomic import atomic_write_text
 from sim.store.identity import run_label, run_side_names
-from sim.store.rundir import load_run
+from sim.store.rundir import INITIAL_STATE_FILE, load_run
 from sim.viz.plots import run_figures, save_run_figures
 from sim.viz.style import FigureUnavailable, save
 
@@ -67,6 +68,7 @@ def scenario_section(run) -> str:
         ("Seed", _esc(r.get("seed"))),
         ("Consignment table", _esc(run.describe_table())),
         *_event_log_rows(run),
+        *_initial_state_rows(run),
         ("Run directory", f"<code>{_esc(run.path.resolve())}</code>"),
     ]
     body = "".join(f"<tr><th>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows)
@@ -80,6 +82,18 @@ def _event_log_rows(run) -> list[tuple[str, str]]:
         return []
     return [("Event log", ", ".join(f"<code>{_esc(n)}</code>" for n in names)
              + " (OCEL 2.0 / XES, for process-mining tools: python -m sim.eventlog)")]
+
+
+def _initial_state_rows(run) -> list[tuple[str, str]]:
+    """A warm start's snapshot (its copy in the run directory and its moment), if any."""
+    marker = run.path / INITIAL_STATE_FILE
+    if not marker.is_file():
+        return []
+    info = json.loads(marker.read_text())
+    return [("Initial state", f'{_esc(info["boxes"])} boxes and {_esc(info["vessels"])} vessels from '
+                              f'<code>{_esc(Path(info["source"]).name)}</code>, taken at model hour '
+                              f'{_esc(format_number(info["start_hours"]))}; the run starts there (no warm-up '
+                              "needed). The snapshot_* KPIs are its items'; the others cover the new arrivals.")]
 
 
 def kpi_section(run) -> str:

@@ -90,3 +90,19 @@ def test_the_config_hash_follows_the_snapshots_content_not_its_path(tmp_path):
                                                 "I-0001,awaiting_declaration,2015-07-08T06:00,19.0"))
     changed = sim.load_config(overrides=[f"run.initial_state={copy}", "run.warmup_days=0"])
     assert config_hash(changed) != config_hash(same[0])
+
+
+def test_a_parquet_snapshot_reads_as_its_csv(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.config.snapshot import read_snapshot
+
+    lines = [line for line in EXAMPLE.read_text().splitlines() if not line.startswith("#")]
+    rows = list(csv.DictReader(lines))
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "snapshot.parquet")
+    a, b = (read_snapshot(sim.load_config(overrides=[f"run.initial_state={p}", "run.warmup_days=0"]))
+            for p in (EXAMPLE, tmp_path / "snapshot.parquet"))
+    assert a.start_hours == b.start_hours == T0 and a.box_id == b.box_id and a.vessel_id == b.vessel_id
+    for name in ("status", "hours_in_status", "hours_in_port", "channel", "mode", "export_vessel", "discharge_moves"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))

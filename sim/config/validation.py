@@ -144,7 +144,7 @@ def _check_summary_only(run: RunConfig, experiment: ExperimentConfig) -> None:
         low = run.warmup_days + max(2, math.floor(segments)) * run.segment_days
         raise ConfigError("run.horizon_days", f"horizon - warm-up ({observed:g} d) must be at least two whole "
                           f"segments of run.segment_days ({run.segment_days:g} d) in summary-only mode; "
-                          f"e.g. {low:g} or {low + run.segment_days:g}")
+                          f"e.g. {low:.15g} or {low + run.segment_days:.15g}")  # .15g: two distinct days however large
 
 
 def _check_run(run: RunConfig, experiment: ExperimentConfig) -> None:

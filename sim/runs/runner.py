@@ -90,13 +90,22 @@ def read_record(run_dir: Path) -> RunRecord | None:
 
 
 def find_complete(cat: Catalog, record: RunRecord) -> RunRecord | None:
-    """A complete earlier run with the same config and code whose files are still on disk."""
+    """A complete earlier run with the same config and code whose files are still on disk (its table
+    too, unless this run keeps none: `sim.results gc --tables-only` may have removed it)."""
     candidates = _tolerant(cat, cat.complete_runs_like, record.config_hash, record.code_hash)
     for row in candidates.itertuples() if candidates is not None else ():
         prior = read_record(Path(row.run_dir))
-        if prior is not None and prior.run_id == row.run_id and prior.status == "complete":
+        if prior is not None and prior.run_id == row.run_id and prior.status == "complete" and _keeps_enough(prior, record):
             return prior
     return None
+
+
+def _keeps_enough(prior: RunRecord, record: RunRecord) -> bool:
+    """A prior run stands in for this one only if it kept at least the table this one would keep."""
+    order = ("none", "sample", "full")
+    if record.consignments not in order or prior.consignments not in order:
+        return True  # a record from before output.consignments: nothing to compare
+    return order.index(prior.consignments) >= order.index(record.consignments)
 
 
 def complete_here(cat: Catalog, record: RunRecord) -> RunRecord | None:
@@ -108,8 +117,8 @@ def complete_here(cat: Catalog, record: RunRecord) -> RunRecord | None:
     from sim.store.ingest import kpi_rows
 
     prior = read_record(Path(record.run_dir))
-    if prior is None or prior.status != "complete" or (prior.config_hash, prior.code_hash) != (
-            record.config_hash, record.code_hash):
+    if prior is None or prior.status != "complete" or not _keeps_enough(prior, record) or (
+            prior.config_hash, prior.code_hash) != (record.config_hash, record.code_hash):
         return None
     try:
         rows = kpi_rows(prior, Path(record.run_dir))

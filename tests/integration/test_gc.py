@@ -103,6 +103,16 @@ def test_tables_only_keeps_the_kpis_and_says_so_in_run_json(results):
         assert not (runs[job] / "consignments.parquet").exists() and (runs[job] / "kpis.json").exists()
         assert json.loads((runs[job] / "run.json").read_text())["consignments"] == "none"
     assert _ids(catalog) >= {"id-0", "id-1"}, "the runs stay in the catalog"
+    # ... and a later run of the same config that keeps its table does not reuse the gutted one
+    from sim.runs.runner import find_complete, read_record
+
+    gutted = RunRecord(**{**asdict(read_record(runs["sweep0"])), "config_hash": "h-gutted", "code_hash": "c"})
+    (runs["sweep0"] / "run.json").write_text(json.dumps(asdict(gutted)))
+    catalog.record_run(gutted)
+    wants_table = RunRecord(**{**asdict(gutted), "run_id": "id-new", "run_dir": str(root / "new"), "consignments": "full"})
+    assert find_complete(catalog, wants_table) is None
+    keeps_none = RunRecord(**{**asdict(wants_table), "consignments": "none"})
+    assert find_complete(catalog, keeps_none).run_id == gutted.run_id
 
 
 def test_a_run_that_starts_running_after_the_listing_is_left_alone(results):

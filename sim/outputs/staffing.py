@@ -23,7 +23,7 @@ the available hours of all offices. Their wait is `inland_office_hours_mean` (lo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,6 +49,8 @@ class Pool:
     days: tuple[int, ...]
     open_hour: float
     close_hour: float
+    offices: int = 1
+    """Equal offices the servers are split among (the inland offices: one per inland destination)."""
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -64,9 +66,9 @@ def _field(config, name: str):
     return config[name] if isinstance(config, Mapping) else getattr(config, name)
 
 
-def _pool(name: str, servers, calendar) -> Pool:
+def _pool(name: str, servers, calendar, offices: int = 1) -> Pool:
     return Pool(name, int(servers), tuple(int(d) for d in _field(calendar, "days")),
-                float(_field(calendar, "open_hour")), float(_field(calendar, "close_hour")))
+                float(_field(calendar, "open_hour")), float(_field(calendar, "close_hour")), offices)
 
 
 def staffed_pools(port, regime) -> tuple[Pool, ...]:
@@ -78,8 +80,8 @@ def staffed_pools(port, regime) -> tuple[Pool, ...]:
     offices = sum(1 for d in _field(port, "destinations").values() if _field(d, "inland"))
     transit = _field(regime, "transit")
     calendar = _field(transit, "inland_calendar")
-    pools += [_pool(INLAND_OFFICERS, offices * _field(transit, "inland_officers"), calendar),
-              _pool(INLAND_BAYS, offices * _field(transit, "inland_inspection_bays"), calendar)]
+    pools += [_pool(INLAND_OFFICERS, offices * _field(transit, "inland_officers"), calendar, offices),
+              _pool(INLAND_BAYS, offices * _field(transit, "inland_inspection_bays"), calendar, offices)]
     return tuple(pools)
 
 
@@ -146,5 +148,21 @@ def staffing_kpis(table: Frame, window: Window, pools=()) -> dict:
                                    ("inland_bay_utilization", INLAND_BAYS, "inland_inspection_start",
                                     "inland_inspection_end")):
         k[name] = utilisation(by_name.get(pool), table[start], table[end], window)
+        k[f"{name}_busiest"] = busiest_office(by_name.get(pool), table, start, end, window)
     return k
+
+
+def busiest_office(pool: Pool | None, table: Frame, start: str, end: str, window: Window) -> float:
+    """The highest utilisation of one inland office (its share of the pool: servers / offices), over the
+    destinations whose boxes it clears: the pooled figure averages a busy office with idle ones."""
+    if pool is None or pool.offices < 1:
+        return np.nan
+    one = replace(pool, servers=pool.servers // pool.offices, offices=1)
+    destination = np.asarray(table["destination"])
+    cleared = ~np.isnan(np.asarray(table[start], dtype=float))
+    codes = np.unique(destination[cleared])
+    if not len(codes):
+        return 0.0  # every office idle
+    return max(utilisation(one, np.asarray(table[start])[destination == d], np.asarray(table[end])[destination == d],
+                           window) for d in codes.tolist())
 

@@ -179,3 +179,17 @@ def test_resource_figure_of_a_run_stored_before_fumigation_had_its_own_columns()
 
     assert hours(new, "quarantine bays") == pytest.approx(4.0) and hours(new, "fumigation bays") == pytest.approx(24 + 24 + 50)
     assert "fumigation bays" not in old and hours(old, "quarantine bays") == 0.0
+
+
+def test_the_busiest_inland_office_is_not_averaged_with_idle_ones():
+    """Two inland offices of 2 officers each (office hours: 34 h each in the window): destination 1's
+    works 0.5 h, destination 2's 1 + 2 h. Pooled: 3.5 / (4 x 34); the busiest office: 3 / (2 x 34)."""
+    rows = {"L1": {**ROWS["L1"], "destination": 1}, "L2": {**ROWS["L2"], "destination": 2},
+            "L3": {"destination": 2, "inland_check_start": 105.0, "inland_check_end": 107.0}}  # Fri 9-11
+    pools = (Pool(INLAND_OFFICERS, 4, *OFFICE, offices=2), Pool(INLAND_BAYS, 2, *OFFICE, offices=2))
+    k = staffing_kpis(table(rows), WINDOW, pools)
+    assert k["inland_officer_utilization"] == pytest.approx(3.5 / (4 * 34))
+    assert k["inland_officer_utilization_busiest"] == pytest.approx(3.0 / (2 * 34))
+    assert k["inland_bay_utilization_busiest"] == pytest.approx(3.0 / 34)  # L1's inspection, one bay an office
+    idle = staffing_kpis(table({"A": ROWS["A"]}), WINDOW, pools)
+    assert idle["inland_officer_utilization_busiest"] == 0.0

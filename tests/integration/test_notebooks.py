@@ -25,15 +25,16 @@ FIGURES = {
     "05_reform_attribution": 2,         # waterfalls: import release time, exports within 24 h
     "06_uncertainty": 3,                # uncertainty bands, a tornado, Sobol indices
     "07_staffing": 1,                   # the cost-time Pareto front
+    "08_next_72_hours": 1,              # the snapshot's items still in port, hour by hour, plans A and B
 }
 """Figures each notebook shows, one per figure cell."""
 
 
-def test_there_are_seven_planner_notebooks():
+def test_there_are_eight_planner_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01_reform_comparison.ipynb", "02_what_if_sweep.ipynb", "03_calibration.ipynb",
         "04_intermodal_and_cold_chain.ipynb", "05_reform_attribution.ipynb", "06_uncertainty.ipynb",
-        "07_staffing.ipynb",
+        "07_staffing.ipynb", "08_next_72_hours.ipynb",
     ]
 
 
@@ -58,7 +59,8 @@ def test_notebook_has_a_parameter_cell(path: Path):
 RUNS = {"01_reform_comparison": 1, "02_what_if_sweep": 6, "03_calibration": 1, "04_intermodal_and_cold_chain": 1,
         "05_reform_attribution": 8,  # 05: the 2^3 subsets of three measures, each a run
         "06_uncertainty": 1,
-        "07_staffing": 5}
+        "07_staffing": 5,
+        "08_next_72_hours": 1}  # 08: plans A and B from one snapshot, one paired compare run
 """Runs each notebook writes into the results folder, each catalogued there. 07_staffing: two studies of 3 trials; both samplers start from the same seed, so the frontier's first
 points are the staffing study's, reused (skip-complete by config hash: a study's own settings are not
 part of a point's identity); the two regimes marked on the front run once each; no point meets 0.982 on 2

@@ -5,10 +5,10 @@ and figures learn a code without importing the model.
 """
 from sim.domain.codes import DECLARED, CargoClass, Channel, Direction, Mode, Station, Trade
 from sim.domain.columns import (ATTRIBUTES_CODE, ATTRIBUTES_FLOAT, ATTRIBUTES_INT, CALL_COLUMNS_FLOAT, CALL_COLUMNS_INT,
-                                CALL_TIMES, MILESTONES, SNAPSHOT_FLAG)
+                                CALL_TIMES, MILESTONES, SNAPSHOT_BOX, SNAPSHOT_FLAG)
 
 __all__ = [
     "DECLARED", "CargoClass", "Channel", "Direction", "Mode", "Station", "Trade",
     "ATTRIBUTES_CODE", "ATTRIBUTES_FLOAT", "ATTRIBUTES_INT", "CALL_COLUMNS_FLOAT", "CALL_COLUMNS_INT", "CALL_TIMES",
-    "MILESTONES", "SNAPSHOT_FLAG",
+    "MILESTONES", "SNAPSHOT_BOX", "SNAPSHOT_FLAG",
 ]

@@ -46,6 +46,9 @@ ATTRIBUTES_CODE = (  # int8: codes, flags and small counts the regime decides
 SNAPSHOT_FLAG = "from_snapshot"
 """int8 column of a warm start's table only (`run.initial_state`): 1 for the snapshot's items (the boxes
 in the yard and the cargo its vessels still discharge), 0 for the new arrivals."""
+SNAPSHOT_BOX = "snapshot_box"
+"""int32 column of a warm start's table only: a box row's position among the snapshot file's box rows (file
+order, from 0), so each row can be named by its snapshot id; -1 for everything else."""
 ATTRIBUTES_FLOAT = ("teu", "value_cny", "distance_km", "customs_work_hours")
 # customs_work_hours: customs officers' own working time on the port declaration (acceptance,
 #   document check, customs or joint inspection), planned before the run; NaN when undeclared.

@@ -14,7 +14,7 @@ import simpy
 
 from sim.config import Config, RegimeConfig
 from sim.config.snapshot import read_snapshot
-from sim.domain import CALL_TIMES, MILESTONES, SNAPSHOT_FLAG, Direction, Trade
+from sim.domain import CALL_TIMES, MILESTONES, SNAPSHOT_BOX, SNAPSHOT_FLAG, Direction, Trade
 from sim.domain.calendar import WorkingCalendar
 from sim.domain.stations import JOINT, calendar_of, separate_types, station_types
 from sim.domain.units import HOURS_PER_DAY
@@ -67,7 +67,7 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
     p = plan(cfg, regime, cons, calls, pins)
     cons.drop_variates()
     rec = _consignment_record(cfg, cons, p)
-    flag = _record_snapshot(rec, calls, cons, pins) if pins is not None else None
+    flags = _record_snapshot(rec, calls, cons, pins) if pins is not None else {}
     crec = _call_record(calls)
 
     env = simpy.Environment(initial_time=start)
@@ -103,8 +103,8 @@ def simulate(cfg: Config, regime: RegimeConfig, replication: int, traffic=None) 
         col = getattr(crec, name)
         col[col > end] = np.nan
     table = rec.to_arrow(replication=replication)
-    if flag is not None:
-        table = table.append_column(SNAPSHOT_FLAG, pa.array(flag))
+    for name, column in flags.items():
+        table = table.append_column(name, pa.array(column))
     return Replication(
         consignments=table,
         calls=crec.to_arrow(replication=replication),
@@ -147,15 +147,18 @@ def _consignment_record(cfg: Config, cons, p):
     return rec
 
 
-def _record_snapshot(rec, calls, cons, pins) -> np.ndarray:
-    """The snapshot's items (1: its boxes and what its vessels still discharge), for the `from_snapshot`
-    column; a box already in the yard arrived, berthed and was discharged when the snapshot says (its
-    landed call left before the run; nothing of it is simulated)."""
+def _record_snapshot(rec, calls, cons, pins) -> dict:
+    """The warm start's own columns: `from_snapshot` (1: the snapshot's boxes and what its vessels still
+    discharge) and `snapshot_box` (a box row's position among the file's box rows, -1 otherwise). A box
+    already in the yard arrived, berthed and was discharged when the snapshot says (its landed call
+    left before the run; nothing of it is simulated)."""
     flag = (pins.snapshot | (calls.state[cons.call] != 0)).astype(np.int8)
+    box = np.full(len(flag), -1, dtype=np.int32)
+    box[pins.snapshot] = np.arange(int(pins.snapshot.sum()), dtype=np.int32)
     yard = np.flatnonzero(pins.snapshot & (cons.direction == Direction.IMPORT.code))
     rec.vessel_arrival[yard] = rec.berthed[yard] = rec.in_yard[yard] = pins.entered[yard]
     rec.call_id[yard] = -1  # their calls are not in the calls table's sense a call of this run
-    return flag
+    return {SNAPSHOT_FLAG: flag, SNAPSHOT_BOX: box}
 
 
 def _visit_columns() -> tuple[str, ...]:

@@ -12,7 +12,10 @@ What a snapshot cannot carry: how far into a step an item is. A step under way a
 (the trader's preparation of a declaration, acceptance, an inspection, the consignee's pickup)
 takes its whole drawn duration from the snapshot on: exact in distribution for the exponential
 steps (officers' work, inspections: memoryless), longer than the truth for the traders' lognormal
-steps. Who is being served and who queues at a station is taken to be arrival order.
+steps. Who is being served and who queues at a station is taken to be arrival order. Nor manifests or
+crane rates: the cargo a vessel still discharges is drawn as any call's (a declaration the draw lodges
+ahead of arrival and before the snapshot counts as lodged before it), and a vessel at berth works at a
+freshly drawn rate. The snapshot's boxes are the last consignments, in the file's order.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """What a warm start does with each status of the example snapshot, read off one short run.
 
 scenarios/dalian/snapshot_example.csv is taken on Wednesday 8 July 2015, 06:00: hour 54 of the
-model's week (output.event_log_start is Monday 6 July). Its boxes are the table's last rows, in the
-file's order (sim.model.warmstart)."""
+model's week (output.event_log_start is Monday 6 July). `snapshot_box` names each box row by its
+position among the file's box rows."""
 from __future__ import annotations
 
 import csv
@@ -28,7 +28,9 @@ def run():
     lines = [line for line in EXAMPLE.read_text().splitlines() if not line.startswith("#")]
     rows = list(csv.DictReader(lines))
     boxes = [r["id"] for r in rows if r["item"] == "box"]
-    by_id = dict(zip(boxes, table.tail(len(boxes)).to_dict("records")))
+    named = table[table["snapshot_box"] >= 0].sort_values("snapshot_box")
+    assert list(named["snapshot_box"]) == list(range(len(boxes)))
+    by_id = dict(zip(boxes, named.to_dict("records")))
     return rep, table, by_id, rows
 
 

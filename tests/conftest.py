@@ -45,7 +45,7 @@ SLOW_FILES_FIRST = (
     "integration/test_faults.py", "validation/test_queueing.py", "integration/test_optimise.py",
     "regression/test_mutations.py", "integration/test_study.py", "integration/test_sensitivity_cli.py",
     "integration/test_eventlog.py", "integration/test_sweeps.py", "regression/test_baseline.py",
-    "integration/test_wheel.py",
+    "integration/test_wheel.py", "integration/test_bad_input.py", "validation/test_warm_start.py",
 )
 
 

@@ -190,6 +190,29 @@ def test_km_kpi_equals_the_censored_estimate_not_the_naive_one(name, costs):
     assert value != pytest.approx(naive(DURATIONS)[stat], rel=1e-3), "open items counted as finished"
 
 
+SNAPSHOT_KM = {"snapshot_release_hours_mean": "released", "snapshot_leave_hours_mean": "out"}
+"""A warm start's KPIs of its snapshot's items: hours from the snapshot's moment, censored at the run's end."""
+
+
+@pytest.mark.parametrize("name, end", SNAPSHOT_KM.items())
+def test_snapshot_kpis_are_censored_estimates_from_the_snapshots_moment(name, end, costs):
+    """The events of the design, and two items still open at the end (censored 55 h after the snapshot);
+    plus rows that must not count: a new arrival, and (for release) one released before the snapshot."""
+    t0 = 100.0
+    window = Window(warmup_hours=t0, horizon_hours=t0 + 48.0, end_hours=t0 + 55.0, start_hours=t0)
+    durations, observed = EVENTS + (55.0, 55.0), (True,) * len(EVENTS) + (False, False)
+    table = consignments("lodged", end, "vessel_arrival")
+    table = pd.concat([table.iloc[:len(EVENTS)], table.iloc[:3]], ignore_index=True)  # 9 events + 2 open + 1 spare
+    table[end] = [t0 + d if obs else math.nan for d, obs in zip(durations, observed)] + [t0 + 1.0]
+    table["from_snapshot"] = [1] * len(durations) + [0]  # the last row is a new arrival
+    if end == "released":
+        table.loc[len(table)] = {**table.iloc[0].to_dict(), "released": t0 - 3.0, "from_snapshot": 1}
+    k = FAMILIES["snapshot"](RunTables(Frame.of(table), Frame.of(calls()), window, 1, costs))
+    assert k[name] == pytest.approx(reference(durations, observed)["mean"], rel=1e-12)
+    assert k[name] != pytest.approx(naive(durations)["mean"], rel=1e-3), "open items counted as finished"
+    assert k["snapshot_items"] == len(table) - 1
+
+
 def test_every_duration_kpi_is_covered():
     """A new KPI in hours (or a 24-h share) that is a duration of a cohort must be added above."""
     not_durations = {"import_stage_hours_unloading", "import_stage_hours_preparing", "import_stage_hours_clearance",
@@ -197,7 +220,7 @@ def test_every_duration_kpi_is_covered():
                      "import_customs_work_hours_mean", "export_customs_work_hours_mean",  # planned work, not waits
                      "reefer_plug_wait_hours_mean"}  # every reefer is plugged before it can leave
     hours = {k.name for k in registered() if k.unit == "h" or k.name.endswith("within_24h_share")}
-    assert hours - not_durations == set(KM_KPIS)
+    assert hours - not_durations == set(KM_KPIS) | set(SNAPSHOT_KM)
 
 
 # ------------------------------------------------------------------ the figures' pooled summaries

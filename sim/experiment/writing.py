@@ -48,7 +48,7 @@ def _write_initial_state(cfg: Config, out_dir: Path) -> None:
         return
     source = Path(snapshot.path)
     atomic_write_bytes(out_dir / f"initial_state{source.suffix.lower()}", source.read_bytes())
-    atomic_write_json(out_dir / INITIAL_STATE_FILE, {"source": str(source), "start_hours": snapshot.start_hours,
+    atomic_write_json(out_dir / INITIAL_STATE_FILE, {"source": str(source.resolve()), "start_hours": snapshot.start_hours,
                                                       "boxes": len(snapshot), "vessels": len(snapshot.vessel_id)})
 
 

@@ -13,9 +13,11 @@ the weekly timetables line up with the snapshot's weekday and hour.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -113,19 +115,47 @@ def resolve(path: str) -> Path:
     return bundled if bundled.is_file() else p
 
 
+@dataclass(frozen=True)
+class _Names:
+    """What a snapshot is checked against: the config's names and capacities it may refer to (hashable,
+    so a file read once serves every check and replication of a run)."""
+
+    origin: str                      # output.event_log_start
+    berths: tuple                    # (terminal, berths)
+    trains: tuple                    # (destination, has import trains, has export trains)
+    services: tuple                  # liner services, then "irregular"
+
+    @classmethod
+    def of(cls, cfg: Config) -> "_Names":
+        return cls(cfg.output.event_log_start, tuple((n, t.berths) for n, t in cfg.port.terminals.items()),
+                   tuple((n, bool(d.rail_departures), bool(d.rail_arrivals)) for n, d in cfg.port.destinations.items()),
+                   tuple(cfg.demand.services) + ("irregular",))
+
+
 def read_snapshot(cfg: Config) -> Snapshot | None:
     """The checked snapshot of `run.initial_state`, or None when the run starts from an empty port.
-    ConfigError(run.initial_state, ...) names the file, the row and the problem."""
+    ConfigError(run.initial_state, ...) names the file, the row and the problem. Parsed once per file
+    content and config names: the validation, every replication and the result files share it, so
+    callers must not modify it."""
     if not cfg.run.initial_state:
         return None
     path = resolve(cfg.run.initial_state)
-    rows = _rows(path)
-    return _Checker(cfg, path, rows).snapshot()
+    if not path.is_file():
+        raise ConfigError(KEY, f"{path}: no such file")
+    return _read(path, content_digest(path), _Names.of(cfg))
+
+
+def content_digest(path: Path) -> str:
+    """sha256 of a snapshot file: what its runs' numbers depend on (the config hash uses it, not the path)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _read(path: Path, _digest: str, names: _Names) -> Snapshot:
+    return _Checker(names, path, _rows(path)).snapshot()
 
 
 def _rows(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise ConfigError(KEY, f"{path}: no such file")
     try:
         if path.suffix.lower() == ".parquet":
             import pyarrow.parquet as pq
@@ -146,8 +176,8 @@ def _rows(path: Path) -> list[dict]:
 class _Checker:
     """Reads the rows one by one; the first problem is raised as a ConfigError."""
 
-    def __init__(self, cfg: Config, path: Path, rows: list[dict]):
-        self.cfg, self.path, self.rows = cfg, path, rows
+    def __init__(self, names: _Names, path: Path, rows: list[dict]):
+        self.names, self.path, self.rows = names, path, rows
 
     def fail(self, k: int | None, problem: str):
         where = f"{self.path.name}" if k is None else f"{self.path.name} row {k + 2}"  # +2: the header, 1-based
@@ -183,7 +213,7 @@ class _Checker:
         return int(x) if integer else x
 
     def snapshot(self) -> Snapshot:
-        cfg, rows = self.cfg, self.rows
+        rows = self.rows
         if not rows:
             self.fail(None, "has no rows")
         columns = set(rows[0])
@@ -220,15 +250,15 @@ class _Checker:
             self.fail(0, f"taken_at: {stamp!r} is not a date and time (YYYY-MM-DDTHH:MM)")
         if taken.tzinfo is not None:
             taken = taken.replace(tzinfo=None)
-        origin = hour_zero(self.cfg.output.event_log_start)
+        origin = hour_zero(self.names.origin)
         hours = (taken - origin).total_seconds() / 3600.0
         if hours < 0:
             self.fail(0, f"taken_at {stamp} is before output.event_log_start ({origin:%Y-%m-%d}), the model's hour 0")
         return hours
 
     def _vessels(self, ks: list[int]) -> dict:
-        cfg = self.cfg
-        terminals, services = list(cfg.port.terminals), list(cfg.demand.services) + ["irregular"]
+        berths = dict(self.names.berths)
+        terminals, services = list(berths), self.names.services
         out = {name: [] for name in ("vessel_id", "vessel_status", "vessel_hours", "terminal", "vessel_service",
                                      "discharge_moves", "load_moves")}
         at_berth = {t: 0 for t in terminals}
@@ -243,8 +273,8 @@ class _Checker:
                 self.fail(k, f"has more moves ({d} to discharge, {ld} to load) than its capacity_boxes ({cap})")
             if status == "at_berth":
                 at_berth[terminal] += 1
-                if at_berth[terminal] > cfg.port.terminals[terminal].berths:
-                    self.fail(k, f"terminal {terminal} has {cfg.port.terminals[terminal].berths} berths; "
+                if at_berth[terminal] > berths[terminal]:
+                    self.fail(k, f"terminal {terminal} has {berths[terminal]} berths; "
                                  f"this is vessel {at_berth[terminal]} at berth there")
             out["vessel_id"].append(row["id"])
             out["vessel_status"].append(VESSEL_STATUSES.index(status))
@@ -257,8 +287,8 @@ class _Checker:
                 for name, values in out.items()}
 
     def _boxes(self, ks: list[int], vessel_index: dict) -> dict:
-        cfg = self.cfg
-        destinations = list(cfg.port.destinations)
+        trains_of = {name: (imports, exports) for name, imports, exports in self.names.trains}
+        destinations = list(trains_of)
         names = ("box_id", "direction", "status", "hours_in_status", "hours_in_port", "lodged_hours_ago", "boxes",
                  "teu", "trade", "cargo_class", "destination", "value_cny", "channel", "station", "mode",
                  "export_vessel", "export_service")
@@ -296,12 +326,12 @@ class _Checker:
             if trade == "domestic" and code != AWAITING and code not in RELEASED:
                 self.fail(k, f"a domestic box is not declared; status {status} needs trade foreign")
             mode = self.text(k, row, "mode", (Mode.TRUCK.value, Mode.RAIL.value), default="")
-            place = cfg.port.destinations[self.text(k, row, "destination", destinations)]
-            trains = place.rail_departures if direction == Direction.IMPORT.value else place.rail_arrivals
+            has_import_trains, has_export_trains = trains_of[self.text(k, row, "destination", destinations)]
+            trains = has_import_trains if direction == Direction.IMPORT.value else has_export_trains
             if mode == Mode.RAIL.value and not trains:
                 self.fail(k, f"mode rail, but {row['destination']} has no trains for {direction}s")
             vessel = self.text(k, row, "vessel", default="")
-            service = self.text(k, row, "service", tuple(cfg.demand.services) + ("irregular",), default="")
+            service = self.text(k, row, "service", self.names.services, default="")
             if direction == Direction.EXPORT.value:
                 if vessel and vessel not in vessel_index:
                     self.fail(k, f"vessel {vessel!r} is not a vessel row of this snapshot")

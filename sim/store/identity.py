@@ -22,7 +22,7 @@ import yaml
 
 from sim.config import Config
 from sim.config.locations import PACKAGE_DIR, REPO_DIR
-from sim.config.snapshot import resolve
+from sim.config.snapshot import content_digest, resolve
 
 HASH_CHARS = 16
 
@@ -45,7 +45,7 @@ def _without(cfg: Config, run_keys) -> dict:
     if data["run"].get("initial_state"):  # a warm start's numbers follow its snapshot's content, not its path
         path = resolve(data["run"]["initial_state"])
         if path.is_file():
-            data["run"]["initial_state"] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+            data["run"]["initial_state"] = "sha256:" + content_digest(path)
     return data
 
 

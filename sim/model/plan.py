@@ -346,12 +346,12 @@ def plan(cfg: Config, regime: RegimeConfig, cons: Consignments, calls: Calls, pi
 
     joint = ciq & (cons.take("u_joint") < _class_shares(lookup(regime, JOINT.share), cls))
     if pins is not None:
-        joint = np.where(pins.rows(AT_INSPECTION), np.asarray(pins.station) == "joint", joint)
+        joint = np.where(pins.rows(AT_INSPECTION), pins.station == "joint", joint)
     quarantine_work = np.where(ciq, cons.take("e_quarantine") * hours_mean_of(of(Station.QUARANTINE), regime), np.nan)
     fumigation = (is_import & declared & (cls == CargoClass.WOOD.code)
                   & (cons.take("u_fumigation") < cfg.demand.fumigation_share_of_wood))
     if pins is not None:
-        fumigation = np.where(pins.rows(AT_INSPECTION), np.asarray(pins.station) == "fumigation",
+        fumigation = np.where(pins.rows(AT_INSPECTION), pins.station == "fumigation",
                               fumigation & ~pins.rows(*RELEASED))
     fumigation_work = np.where(fumigation, cons.take("e_fumigation") * hours_mean_of(of(Station.FUMIGATION), regime),
                                np.nan)

@@ -25,8 +25,8 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from sim.config import Config
-from sim.config.snapshot import AT_INSPECTION, AWAITING, LODGED, RELEASED, Snapshot
-from sim.domain import CargoClass, Channel, Direction, Mode, Station, Trade
+from sim.config.snapshot import AT_INSPECTION, AWAITING, RELEASED, STATIONS, Snapshot
+from sim.domain import CargoClass, Channel, Direction, Station, Trade
 from sim.domain.units import HOURS_PER_WEEK
 from sim.model.demand import IRREGULAR, Calls, Consignments, generate_consignments, generate_weeks, handling_factors
 
@@ -49,7 +49,7 @@ class Pins:
     lodged: np.ndarray
     released: np.ndarray
     channel: np.ndarray
-    station: list          # at_inspection: where
+    station: np.ndarray    # at_inspection: where (a `sim.config.snapshot.STATIONS` name), else ""
     mode: np.ndarray
 
     @property
@@ -183,7 +183,7 @@ def _pins(snap: Snapshot, first: int, t0: float, n: int) -> Pins:
     channel, mode = np.full(n, -1, dtype=np.int8), np.full(n, -1, dtype=np.int8)
     channel[rows] = snap.channel
     mode[rows] = snap.mode
-    station = [""] * n
+    station = np.full(n, "", dtype=f"<U{max(map(len, STATIONS))}")
     station[rows] = snap.station
     return Pins(start=t0, status=status, entered=entered, lodged=lodged, released=released, channel=channel,
                 station=station, mode=mode)
@@ -266,7 +266,7 @@ def pin_station(pins: Pins, red: np.ndarray, station: np.ndarray):
     """(red, station): the customs station a box is at; no customs visit for a released box."""
     station = station.copy()
     at = pins.rows(AT_INSPECTION)
-    names = np.asarray(pins.station)
+    names = pins.station
     for name in (Station.SCAN.value, Station.PHYSICAL.value):
         station[at & (names == name)] = Station(name).code
     done = pins.rows(*RELEASED)

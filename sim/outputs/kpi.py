@@ -301,10 +301,9 @@ def snapshot_kpis(table, window: Window) -> dict:
     t0 = window.start_hours
     released = np.asarray(items["released"])
     declared = np.asarray(items["trade"]) == Trade.FOREIGN.code
-    due = declared & ~(released < t0)  # not released before the snapshot (NaN: not yet)
-    since = np.full(int(due.sum()), t0)
-    d, obs = np.where(np.isnan(released[due]), window.end_hours, released[due]) - since, ~np.isnan(released[due])
-    by_horizon = released[due] < window.horizon_hours
+    due = released[declared & ~(released < t0)]  # not released before the snapshot (NaN: not yet)
+    d, obs = np.where(np.isnan(due), window.end_hours, due) - t0, ~np.isnan(due)
+    by_horizon = due < window.horizon_hours
     out = np.asarray(items["out"])
     leave, left = np.where(np.isnan(out), window.end_hours, out) - t0, ~np.isnan(out)
     return {

@@ -112,14 +112,17 @@ class Run:
                 out[str(side)] = changed
         return out
 
+    @cached_property
+    def initial_state(self) -> dict | None:
+        """A warm start's initial_state.json (source, start_hours, boxes, vessels); None for a run from an empty port."""
+        marker = self.path / INITIAL_STATE_FILE
+        return json.loads(marker.read_text()) if marker.is_file() else None
+
     @property
     def window(self) -> Window:
         """The KPI window: from hour 0, or from the moment of a warm start's snapshot (initial_state.json)."""
         r = self.config.get("run", {})
-        start = 0.0
-        marker = self.path / INITIAL_STATE_FILE
-        if marker.is_file():
-            start = float(json.loads(marker.read_text())["start_hours"])
+        start = float(self.initial_state["start_hours"]) if self.initial_state else 0.0
         horizon = start + float(r["horizon_days"]) * HOURS_PER_DAY
         return Window(start + float(r["warmup_days"]) * HOURS_PER_DAY, horizon,
                       horizon + float(r.get("drain_days", 0.0)) * HOURS_PER_DAY, start)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import math
 from pathlib import Path
 
@@ -21,7 +20,8 @@ from sim.outputs.formatting import (SHARE, format_difference_interval, format_in
 from sim.outputs.kpis import unit_of
 from sim.store.atomic import atomic_write_text
 from sim.store.identity import run_label, run_side_names
-from sim.store.rundir import INITIAL_STATE_FILE, load_run
+from sim.store.eventlog import OCEL_NAME, XES_NAME
+from sim.store.rundir import load_run
 from sim.viz.plots import run_figures, save_run_figures
 from sim.viz.style import FigureUnavailable, save
 
@@ -77,7 +77,7 @@ def scenario_section(run) -> str:
 
 def _event_log_rows(run) -> list[tuple[str, str]]:
     """The event logs in the run directory (output.event_log or python -m sim.eventlog), if any."""
-    names = [name for name in ("eventlog.sqlite", "eventlog.xes") if (run.path / name).is_file()]
+    names = [name for name in (OCEL_NAME, XES_NAME) if (run.path / name).is_file()]
     if not names:
         return []
     return [("Event log", ", ".join(f"<code>{_esc(n)}</code>" for n in names)
@@ -86,10 +86,9 @@ def _event_log_rows(run) -> list[tuple[str, str]]:
 
 def _initial_state_rows(run) -> list[tuple[str, str]]:
     """A warm start's snapshot (its copy in the run directory and its moment), if any."""
-    marker = run.path / INITIAL_STATE_FILE
-    if not marker.is_file():
+    info = run.initial_state
+    if not info:
         return []
-    info = json.loads(marker.read_text())
     return [("Initial state", f'{_esc(info["boxes"])} boxes and {_esc(info["vessels"])} vessels from '
                               f'<code>{_esc(Path(info["source"]).name)}</code>, taken at model hour '
                               f'{_esc(format_number(info["start_hours"]))}; the run starts there (no warm-up '
